@@ -1,0 +1,1 @@
+"""Carrier adapters: one folder per carrier, discovered by `carriers.base.registry`."""

@@ -1,0 +1,93 @@
+"""What every carrier adapter provides, the status-table helper and the registry that finds adapters."""
+
+import importlib
+import pkgutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any, Protocol
+
+from schemas.event import TrackingEvent
+from schemas.status import Status
+
+
+class WebhookRejected(Exception):
+    """The request does not prove it comes from the carrier (answered 401)."""
+
+
+class PayloadInvalid(ValueError):
+    """The body is not what the carrier's format says (answered 400, dead-lettered in the stream)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedShipment:
+    tracking_number: str
+    events: tuple[TrackingEvent, ...]
+
+
+class Carrier(Protocol):
+    slug: str
+
+    def verify_webhook(
+        self, headers: Mapping[str, str], body: bytes, secrets: list[str], now: datetime, tolerance_s: int
+    ) -> str:
+        """Check a pushed request's signature (and its age, where the scheme signs a time, against
+        `tolerance_s`); return its delivery id. Raise `WebhookRejected`."""
+
+    def webhook_tracking_numbers(self, payload: Any) -> list[str]:
+        """The tracking numbers a pushed body is about. Raise `PayloadInvalid` naming the field."""
+
+    def parse(self, payload: Any) -> list[ParsedShipment]:
+        """Canonical events from a pushed body or a poll answer. Raise `PayloadInvalid`."""
+
+
+class StatusTable:
+    """A carrier's codes grouped by canonical status, built once into a lookup.
+
+    A code missing from the table is `unknown`: it is counted and never guessed.
+    """
+
+    def __init__(self, table: Mapping[Status, set[str] | frozenset[str]]) -> None:
+        self._lookup: dict[str, Status] = {}
+        for status, codes in table.items():
+            for code in codes:
+                if code in self._lookup:
+                    raise ValueError(f"code {code!r} mapped to both {self._lookup[code]} and {status}")
+                self._lookup[code] = status
+
+    def status(self, code: str) -> Status:
+        return self._lookup.get(code, Status.UNKNOWN)
+
+    def __contains__(self, code: str) -> bool:
+        return code in self._lookup
+
+
+class UnknownCarrier(LookupError):
+    pass
+
+
+@cache
+def registry() -> dict[str, Carrier]:
+    """Every adapter under `carriers/<slug>/adapter.py`, by slug. Adding a folder adds a carrier."""
+    found: dict[str, Carrier] = {}
+    package = importlib.import_module("carriers")
+    for module in pkgutil.iter_modules(package.__path__):
+        if not module.ispkg:
+            continue
+        try:
+            adapter = importlib.import_module(f"carriers.{module.name}.adapter")
+        except ModuleNotFoundError as missing:
+            if missing.name == f"carriers.{module.name}.adapter":
+                continue
+            raise
+        carrier: Carrier = adapter.CARRIER
+        found[carrier.slug] = carrier
+    return found
+
+
+def get_carrier(slug: str) -> Carrier:
+    try:
+        return registry()[slug]
+    except KeyError:
+        raise UnknownCarrier(slug) from None

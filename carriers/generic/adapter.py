@@ -1,0 +1,76 @@
+"""`generic`: parcelwatch's own JSON format, for partners without an adapter and hand-written histories.
+
+    {"tracking_number": "…", "events": [{"status", "occurred_at", "country", "location",
+                                         "description", "code"}]}
+
+`status` is a canonical status (BRIEF §2). Pushes are signed with Standard Webhooks.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from carriers import standard_webhooks
+from carriers.base import ParsedShipment, PayloadInvalid
+from schemas.event import TrackingEvent
+from schemas.status import Status
+from schemas.types import Timestamp, describe_validation_error
+
+
+class GenericEvent(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    status: Status = Status.UNKNOWN
+    occurred_at: Timestamp
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    location: str | None = None
+    description: str | None = None
+    code: str | None = None
+    substatus: str | None = None
+
+
+class GenericPayload(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    tracking_number: str = Field(min_length=1, max_length=64)
+    events: list[GenericEvent]
+
+
+class GenericCarrier:
+    slug = "generic"
+
+    def verify_webhook(
+        self, headers: Mapping[str, str], body: bytes, secrets: list[str], now: datetime, tolerance_s: int
+    ) -> str:
+        return standard_webhooks.verify(headers, body, secrets, now, tolerance_s)
+
+    def _validate(self, payload: Any) -> GenericPayload:
+        try:
+            return GenericPayload.model_validate(payload)
+        except ValidationError as error:
+            raise PayloadInvalid(describe_validation_error(error)) from None
+
+    def webhook_tracking_numbers(self, payload: Any) -> list[str]:
+        return [self._validate(payload).tracking_number]
+
+    def parse(self, payload: Any) -> list[ParsedShipment]:
+        shipment = self._validate(payload)
+        events = tuple(
+            TrackingEvent(
+                status=event.status,
+                substatus=event.substatus,
+                occurred_at=event.occurred_at,
+                country=event.country,
+                location=event.location,
+                description=event.description,
+                raw_code=event.code,
+                carrier=self.slug,
+            )
+            for event in shipment.events
+        )
+        return [ParsedShipment(shipment.tracking_number, events)]
+
+
+CARRIER = GenericCarrier()

@@ -1,0 +1,65 @@
+"""Standard Webhooks signatures (standardwebhooks.com): `webhook-id`, `webhook-timestamp` and
+`webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`.
+
+Secrets are written `whsec_<base64 key>` as the scheme specifies; several may be configured at
+once so a carrier can rotate its secret without a gap.
+"""
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Mapping
+from datetime import datetime
+
+from carriers.base import WebhookRejected
+
+TOLERANCE_SECONDS = 300
+
+
+def secret_key(secret: str) -> bytes:
+    if secret.startswith("whsec_"):
+        return base64.b64decode(secret.removeprefix("whsec_"))
+    return secret.encode()
+
+
+def signature(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    signed = f"{msg_id}.{timestamp}.".encode() + body
+    digest = hmac.new(secret_key(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """The three headers a sender adds."""
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signature(secret, msg_id, timestamp, body),
+    }
+
+
+def verify(
+    headers: Mapping[str, str],
+    body: bytes,
+    secrets: list[str],
+    now: datetime,
+    tolerance_s: int = TOLERANCE_SECONDS,
+) -> str:
+    """Return the message id when one of `secrets` signed this exact request recently."""
+    msg_id = headers.get("webhook-id")
+    stamp = headers.get("webhook-timestamp")
+    offered = headers.get("webhook-signature")
+    if not msg_id or not stamp or not offered:
+        raise WebhookRejected("missing webhook-id, webhook-timestamp or webhook-signature header")
+    try:
+        timestamp = int(stamp)
+    except ValueError:
+        raise WebhookRejected("webhook-timestamp is not an integer") from None
+    if abs(now.timestamp() - timestamp) > tolerance_s:
+        raise WebhookRejected(f"webhook-timestamp is more than {tolerance_s} s from now")
+    if not secrets:
+        raise WebhookRejected("no webhook secret is configured for this carrier")
+    expected = [signature(secret, msg_id, timestamp, body) for secret in secrets]
+    for candidate in offered.split():
+        if any(hmac.compare_digest(candidate, good) for good in expected):
+            return msg_id
+    raise WebhookRejected("webhook-signature does not match")

@@ -1,0 +1,1 @@
+"""Canonical models of parcelwatch: statuses, tracking events, shipment state and topic values."""

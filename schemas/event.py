@@ -1,0 +1,66 @@
+"""One carrier event in canonical form, and the shipment status derived from a history of them."""
+
+from collections.abc import Iterable
+
+from schemas.status import JOURNEY_RANK, SCANNED, Status
+from schemas.types import Frozen, Timestamp
+
+
+class TrackingEvent(Frozen):
+    status: Status
+    substatus: str | None = None
+    occurred_at: Timestamp
+    country: str | None = None
+    location: str | None = None
+    description: str | None = None
+    raw_code: str | None = None
+    carrier: str
+
+    def identity(self) -> tuple:
+        """Events with the same carrier, code, instant and location are one event (BRIEF §2)."""
+        return (self.carrier, self.raw_code or self.status.value, self.occurred_at, self.location)
+
+    def order_key(self) -> tuple:
+        return (self.occurred_at, JOURNEY_RANK[self.status])
+
+
+def merge_events(
+    history: tuple[TrackingEvent, ...], new: Iterable[TrackingEvent]
+) -> tuple[tuple[TrackingEvent, ...], tuple[TrackingEvent, ...]]:
+    """Add `new` to a history ordered by carrier time; return the history and the events it did not hold yet."""
+    seen = {event.identity() for event in history}
+    added: list[TrackingEvent] = []
+    for event in new:
+        key = event.identity()
+        if key not in seen:
+            seen.add(key)
+            added.append(event)
+    if not added:
+        return history, ()
+    return tuple(sorted((*history, *added), key=TrackingEvent.order_key)), tuple(added)
+
+
+def current_event(history: Iterable[TrackingEvent]) -> TrackingEvent | None:
+    """The event that gives a shipment its status.
+
+    The latest event by carrier time, except that an `unknown` event never sets the status,
+    an `info_received` notice never overrides a real scan, and a `delivered` parcel stays
+    delivered until a later physical scan (not a notice) contradicts it.
+    """
+    chosen: TrackingEvent | None = None
+    for event in history:
+        if chosen is None:
+            chosen = event
+        elif event.status is Status.UNKNOWN and chosen.status is not Status.UNKNOWN:
+            continue
+        elif event.status is Status.INFO_RECEIVED and chosen.status in SCANNED:
+            continue
+        else:
+            chosen = event
+    return chosen
+
+
+def derive_status(history: Iterable[TrackingEvent]) -> Status | None:
+    """Shipment-level status: the status of `current_event`, the same rule used for every event."""
+    event = current_event(history)
+    return event.status if event else None

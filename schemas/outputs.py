@@ -1,0 +1,152 @@
+"""Values parcelwatch emits for the dispute platform (BRIEF §3).
+
+Every value carries `event_id`, a UUID derived from the facts that make the output what it
+is (its `identity`), so a replay or a redelivered input yields the same id and consumers
+deduplicate on it.
+"""
+
+import uuid
+from typing import Any, ClassVar, Literal
+
+import orjson
+from pydantic import ConfigDict, Field
+
+from schemas.status import Status
+from schemas.types import Frozen, UtcTimestamp
+
+SCHEMA_VERSION = 1
+EVENT_ID_NAMESPACE = uuid.UUID("6f1d3f5e-8a53-4f43-9d1e-3c1c2b7a9e01")
+
+STATUS_TOPIC = "shipments.status.v1"
+PROTECTION_TOPIC = "protection.adjustments.v1"
+FLAGS_TOPIC = "tracking.flags.v1"
+NOTIFICATIONS_TOPIC = "buyer.notifications.v1"
+DEADLETTER_TOPIC = "tracking.deadletter.v1"
+
+
+def event_id_for(kind: str, facts: dict[str, Any]) -> str:
+    canonical = orjson.dumps({"type": kind, **facts}, option=orjson.OPT_SORT_KEYS)
+    return str(uuid.uuid5(EVENT_ID_NAMESPACE, canonical.decode()))
+
+
+class Output(Frozen):
+    """Base of every emitted value: `topic`, the key field and the identity fields are class data."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    topic: ClassVar[str]
+    key_field: ClassVar[str]
+    identity: ClassVar[tuple[str, ...]]
+
+    event_id: str
+    schema_version: int = SCHEMA_VERSION
+
+    @classmethod
+    def build(cls, **fields: Any) -> "Output":
+        draft = cls(event_id="", **fields)
+        facts = draft.model_dump(mode="json", include=set(cls.identity))
+        return draft.model_copy(update={"event_id": event_id_for(draft.type, facts)})
+
+    @property
+    def key(self) -> str | None:
+        return getattr(self, self.key_field)
+
+
+class StatusChanged(Output):
+    topic: ClassVar[str] = STATUS_TOPIC
+    key_field: ClassVar[str] = "tracking_number"
+    identity: ClassVar[tuple[str, ...]] = ("tracking_number", "status", "previous_status", "occurred_at")
+
+    type: Literal["status_changed"] = "status_changed"
+    tracking_number: str
+    order_ids: tuple[str, ...]
+    status: Status
+    previous_status: Status | None
+    substatus: str | None = None
+    occurred_at: UtcTimestamp
+    carrier: str
+    country: str | None = None
+    location: str | None = None
+    description: str | None = None
+
+
+class ProtectionAdjusted(Output):
+    topic: ClassVar[str] = PROTECTION_TOPIC
+    key_field: ClassVar[str] = "order_id"
+    identity: ClassVar[tuple[str, ...]] = ("order_id", "tracking_number", "delivered_at", "protection_ends_at")
+
+    type: Literal["protection_shortened", "protection_restored"]
+    order_id: str
+    tracking_number: str
+    delivered_at: UtcTimestamp
+    previous_ends_at: UtcTimestamp
+    protection_ends_at: UtcTimestamp
+    reason: str = Field(description="the rule and the scan behind the adjustment, for people")
+
+
+class FlagRaised(Output):
+    topic: ClassVar[str] = FLAGS_TOPIC
+    key_field: ClassVar[str] = "order_id"
+    identity: ClassVar[tuple[str, ...]] = ("order_id", "tracking_number", "flag", "raised_at")
+
+    type: Literal["flag_raised"] = "flag_raised"
+    flag: Literal[
+        "tracking_unreadable_seller_check",
+        "tracking_unreadable",
+        "low_value_untracked",
+        "stuck_in_export",
+        "origin_only_tracking",
+        "returning_to_sender",
+        "returned_to_sender",
+        "dispute_conflicts_with_delivery",
+        "guaranteed_delivery_missed",
+        "tracking_number_predates_shipment",
+        "destination_mismatch",
+        "invalid_tracking_number",
+    ]
+    order_id: str
+    tracking_number: str
+    raised_at: UtcTimestamp
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class BuyerNotification(Output):
+    topic: ClassVar[str] = NOTIFICATIONS_TOPIC
+    key_field: ClassVar[str] = "order_id"
+    identity: ClassVar[tuple[str, ...]] = ("order_id", "tracking_number", "template", "deadline")
+
+    type: Literal["notification"] = "notification"
+    template: Literal[
+        "protection_ending_soon",
+        "delivered_open_dispute",
+        "delivered_check_receipt",
+        "parcel_returning",
+        "awaiting_pickup",
+        "tracking_unreadable_can_dispute",
+    ]
+    order_id: str
+    buyer_id: str
+    tracking_number: str
+    deadline: UtcTimestamp
+    facts: dict[str, Any] = Field(default_factory=dict)
+
+
+class DeadLetter(Output):
+    """An input that could not be used, kept whole with the stage that refused it and why."""
+
+    topic: ClassVar[str] = DEADLETTER_TOPIC
+    key_field: ClassVar[str] = "record_key"
+    identity: ClassVar[tuple[str, ...]] = ("source_topic", "partition", "offset", "stage")
+
+    type: Literal["dead_letter"] = "dead_letter"
+    source_topic: str
+    partition: int | None = None
+    offset: int | None = None
+    record_key: str | None = None
+    value: str = Field(description="the record's value as it was, decoded as UTF-8 (invalid bytes replaced)")
+    stage: Literal["decode", "validate", "parse", "decide", "webhook"]
+    reason: str
+    at: UtcTimestamp
+
+
+OUTPUT_MODELS: tuple[type[Output], ...] = (StatusChanged, ProtectionAdjusted, FlagRaised, BuyerNotification, DeadLetter)

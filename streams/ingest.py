@@ -1,0 +1,53 @@
+"""From a record on an input topic to decision-core inputs. Shared by the stream and `replay`.
+
+Anything that cannot be used raises `Rejected` with the stage that refused it and a reason a
+person can act on; the caller dead-letters it and moves on.
+"""
+
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from carriers.base import PayloadInvalid, UnknownCarrier, get_carrier
+from schemas.inputs import ORDER_EVENT, RAW_TOPIC, SHIPMENTS_TOPIC, RawTracking
+from schemas.types import describe_validation_error
+from streams.core import CarrierUpdate, Input, OrderInput
+
+
+class Rejected(Exception):
+    def __init__(self, stage: str, reason: str) -> None:
+        super().__init__(f"{stage}: {reason}")
+        self.stage = stage
+        self.reason = reason
+
+
+def load_json(value: bytes | str) -> Any:
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError as error:
+        raise Rejected("decode", f"not JSON: {error}") from None
+
+
+def carrier_updates(raw: RawTracking) -> list[CarrierUpdate]:
+    try:
+        carrier = get_carrier(raw.carrier)
+    except UnknownCarrier:
+        raise Rejected("parse", f"no adapter for carrier {raw.carrier!r}") from None
+    try:
+        shipments = carrier.parse(raw.payload)
+    except PayloadInvalid as error:
+        raise Rejected("parse", f"{raw.carrier} payload: {error}") from None
+    return [CarrierUpdate(s.tracking_number, carrier.slug, s.events) for s in shipments]
+
+
+def to_inputs(topic: str, value: Any) -> list[Input]:
+    """Decision inputs carried by one record's value (already JSON-decoded)."""
+    try:
+        if topic == RAW_TOPIC:
+            return list(carrier_updates(RawTracking.model_validate(value)))
+        if topic == SHIPMENTS_TOPIC:
+            return [OrderInput(ORDER_EVENT.validate_python(value))]
+    except ValidationError as error:
+        raise Rejected("validate", describe_validation_error(error)) from None
+    raise Rejected("validate", f"parcelwatch does not consume topic {topic!r}")

@@ -1,0 +1,63 @@
+import pytest
+
+from streams.rules.settings import RuleSettings
+from tests.core.helpers import day, lines, registered, scans
+from workers.replay import ReplayError, replay
+
+TN = "LP000000001CN"
+
+
+def run(texts):
+    return list(replay(texts, RuleSettings(), source="history.jsonl"))
+
+
+@pytest.mark.parametrize(
+    ("texts", "message"),
+    [
+        (["{not json"], "history.jsonl:1: not JSON"),
+        (['{"topic": "orders.shipments.v1", "value": {}}'], "history.jsonl:1: at: Field required"),
+        (['{"at": "2026-03-01T00:00:00"}'], "history.jsonl:1: at: Input should have timezone info"),
+        (['{"at": "2026-03-02T00:00:00Z"}', "", '{"at": "2026-03-01T00:00:00Z"}'], "history.jsonl:3: `at` goes back"),
+        (['{"at": "2026-03-01T00:00:00Z", "topic": "orders.shipments.v1"}'], "history.jsonl:1: a line with a topic needs a value"),
+    ],
+)
+def test_malformed_history_names_file_and_line(texts, message):
+    with pytest.raises(ReplayError, match="^" + message.replace("(", r"\(")):
+        run(texts)
+
+
+def test_clock_only_lines_are_accepted():
+    assert run(['{"at": "2026-03-01T00:00:00Z"}', '{"at": "2026-03-02T00:00:00Z"}']) == []
+
+
+def test_rejected_record_is_dead_lettered_and_reported_with_its_line():
+    warnings = []
+    bad = scans(TN, ("delivered", day(20)))
+    bad["value"]["payload"]["events"][0]["occurred_at"] = "yesterday"
+    outputs = list(replay(lines(registered(TN), bad), RuleSettings(), source="h.jsonl", warn=warnings.append))
+    assert [o.topic for o in outputs] == ["tracking.deadletter.v1"]
+    letter = outputs[0]
+    assert letter.stage == "parse"
+    assert "events.0.occurred_at" in letter.reason
+    assert letter.offset == 2
+    assert warnings == [f"h.jsonl:2: dead-lettered at parse: {letter.reason}"]
+
+
+@pytest.mark.parametrize(
+    ("value", "stage", "reason"),
+    [
+        ({"carrier": "nobody", "payload": {}}, "parse", "no adapter for carrier 'nobody'"),
+        ({"payload": {}}, "validate", "carrier: Field required"),
+    ],
+)
+def test_raw_records_the_stream_cannot_use(value, stage, reason):
+    outputs = run(lines({"at": day(1).isoformat(), "topic": "tracking.raw.v1", "value": value}))
+    assert [(o.stage, o.reason) for o in outputs] == [(stage, reason)]
+
+
+def test_unknown_order_event_type_is_dead_lettered():
+    record = registered(TN)
+    record["value"]["type"] = "teleported"
+    (letter,) = run(lines(record))
+    assert letter.stage == "validate"
+    assert "teleported" in letter.reason

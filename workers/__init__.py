@@ -1,0 +1,1 @@
+"""The processes: webhook receiver, stream worker, embedded dev stack, replay and benchmarks."""

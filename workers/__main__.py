@@ -1,0 +1,62 @@
+"""`parcelwatch`: the one command line of the project."""
+
+import asyncio
+import sys
+from pathlib import Path
+
+import click
+
+from workers.settings import Settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+def cli() -> None:
+    """parcelwatch: shipment-tracking ingestion and buyer-protection detection.
+
+    Settings come from PARCELWATCH_* environment variables (see `parcelwatch settings`).
+    """
+
+
+@cli.command()
+@click.argument("history", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+def replay(history: str) -> None:
+    """Run the stream's decisions over HISTORY (JSON lines, `-` for stdin) with a simulated clock.
+
+    Prints every output as {"topic", "key", "value"}, one JSON line each, in the order emitted.
+    A malformed line stops with a message naming the file and line (exit 2); a record the
+    stream would dead-letter is printed as a dead letter and reported on stderr.
+    """
+    from workers.replay import ReplayError, output_line
+    from workers.replay import replay as run_replay
+
+    settings = Settings()
+    out = sys.stdout.buffer
+    with click.open_file(history, encoding="utf-8") as lines:
+        try:
+            for output in run_replay(lines, settings.rules, source=history, warn=lambda m: click.echo(m, err=True)):
+                out.write(output_line(output) + b"\n")
+        except ReplayError as error:
+            out.flush()
+            click.echo(f"parcelwatch replay: {error}", err=True)
+            sys.exit(2)
+
+
+@cli.command()
+@click.option("--markdown", is_flag=True, help="print the defaults as the README's configuration table")
+def settings(markdown: bool) -> None:
+    """Print every setting: its environment variable, current value (secrets masked) and meaning."""
+    from workers.settings import describe, markdown_table
+
+    if markdown:
+        click.echo(markdown_table())
+        return
+    for variable, value, meaning in describe(Settings()):
+        click.echo(f"{variable}={value}" + (f"  # {meaning}" if meaning else ""))
+
+
+def main() -> None:
+    cli(prog_name="parcelwatch")
+
+
+if __name__ == "__main__":
+    main()

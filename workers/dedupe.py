@@ -1,0 +1,42 @@
+"""Webhook delivery ids remembered in Redis, so a carrier's retry is accepted once.
+
+A delivery is claimed (`pending`, short TTL) before its record is produced and marked `done`
+(long TTL) only after the broker acknowledged it; if producing fails the claim is released, so
+the carrier's retry is produced again. Nothing is dropped because of a claim that never landed.
+"""
+
+from enum import StrEnum
+
+from redis.asyncio import Redis
+
+
+class Claim(StrEnum):
+    NEW = "new"
+    PENDING = "pending"
+    DONE = "done"
+
+
+class DeliveryLedger:
+    def __init__(self, redis: Redis, done_ttl_s: int, pending_ttl_s: int = 60) -> None:
+        self._redis = redis
+        self._done_ttl_s = done_ttl_s
+        self._pending_ttl_s = pending_ttl_s
+
+    @staticmethod
+    def _key(carrier: str, delivery_id: str) -> str:
+        return f"pw:delivery:{carrier}:{delivery_id}"
+
+    async def claim(self, carrier: str, delivery_id: str) -> Claim:
+        key = self._key(carrier, delivery_id)
+        if await self._redis.set(key, Claim.PENDING.value, nx=True, ex=self._pending_ttl_s):
+            return Claim.NEW
+        held = await self._redis.get(key)
+        if held is None:
+            return await self.claim(carrier, delivery_id)
+        return Claim(held.decode() if isinstance(held, bytes) else held)
+
+    async def complete(self, carrier: str, delivery_id: str) -> None:
+        await self._redis.set(self._key(carrier, delivery_id), Claim.DONE.value, ex=self._done_ttl_s)
+
+    async def release(self, carrier: str, delivery_id: str) -> None:
+        await self._redis.delete(self._key(carrier, delivery_id))

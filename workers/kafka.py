@@ -1,0 +1,80 @@
+"""Kafka plumbing shared by the processes: client options, the acks=all producer, topic creation."""
+
+import asyncio
+import logging
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from schemas.inputs import DISPUTES_TOPIC, RAW_TOPIC, SHIPMENTS_TOPIC
+from schemas.outputs import OUTPUT_MODELS
+from workers.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+ALL_TOPICS: tuple[str, ...] = (SHIPMENTS_TOPIC, DISPUTES_TOPIC, RAW_TOPIC, *(m.topic for m in OUTPUT_MODELS))
+
+
+def client_options(settings: KafkaSettings) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.bootstrap_servers,
+        "client_id": settings.client_id,
+        "security_protocol": settings.security_protocol,
+    }
+    if settings.sasl_mechanism:
+        options |= {
+            "sasl_mechanism": settings.sasl_mechanism,
+            "sasl_plain_username": settings.sasl_username,
+            "sasl_plain_password": settings.sasl_password.get_secret_value() if settings.sasl_password else None,
+        }
+    return options
+
+
+def make_producer(settings: KafkaSettings) -> AIOKafkaProducer:
+    """A producer whose acknowledgement means every in-sync replica has the record."""
+    return AIOKafkaProducer(
+        **client_options(settings),
+        acks="all",
+        linger_ms=2,
+        request_timeout_ms=int(settings.produce_timeout_s * 1000),
+    )
+
+
+async def ensure_topics(settings: KafkaSettings, topics: tuple[str, ...] = ALL_TOPICS) -> None:
+    """Create the topics that do not exist yet, with the configured partitions."""
+    admin = AIOKafkaAdminClient(**client_options(settings))
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [
+            NewTopic(name, num_partitions=settings.partitions, replication_factor=settings.replication_factor)
+            for name in topics
+            if name not in existing
+        ]
+        if missing:
+            try:
+                await admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass
+            log.info("created topics", extra={"topics": [t.name for t in missing]})
+    finally:
+        await admin.close()
+
+
+async def wait_for_broker(settings: KafkaSettings, timeout_s: float = 30.0) -> None:
+    """Return once the broker answers metadata requests, or raise TimeoutError."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        admin = AIOKafkaAdminClient(**client_options(settings), request_timeout_ms=2000)
+        try:
+            await admin.start()
+            await admin.list_topics()
+            return
+        except Exception:
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"no Kafka broker answered at {settings.bootstrap_servers}") from None
+            await asyncio.sleep(0.2)
+        finally:
+            await admin.close()
