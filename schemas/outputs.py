@@ -38,7 +38,7 @@ class Output(Frozen):
     key_field: ClassVar[str]
     identity: ClassVar[tuple[str, ...]]
 
-    event_id: str
+    event_id: str = Field(description="UUIDv5 of the facts behind this output: the same facts always give the same id")
     schema_version: int = SCHEMA_VERSION
 
     @classmethod
@@ -78,9 +78,9 @@ class ProtectionAdjusted(Output):
     type: Literal["protection_shortened", "protection_restored"]
     order_id: str
     tracking_number: str
-    delivered_at: UtcTimestamp
-    previous_ends_at: UtcTimestamp
-    protection_ends_at: UtcTimestamp
+    delivered_at: UtcTimestamp = Field(description="carrier time of the delivery scan")
+    previous_ends_at: UtcTimestamp = Field(description="end of buyer protection before this adjustment")
+    protection_ends_at: UtcTimestamp = Field(description="end of buyer protection from now on")
     reason: str = Field(description="the rule and the scan behind the adjustment, for people")
 
 
@@ -106,7 +106,9 @@ class FlagRaised(Output):
     ]
     order_id: str
     tracking_number: str
-    raised_at: UtcTimestamp
+    raised_at: UtcTimestamp = Field(
+        description="when the condition became true; for a time rule, the deadline itself"
+    )
     details: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -127,7 +129,7 @@ class BuyerNotification(Output):
     order_id: str
     buyer_id: str
     tracking_number: str
-    deadline: UtcTimestamp
+    deadline: UtcTimestamp = Field(description="the date the buyer must act by, e.g. delivered_at + 5 days")
     facts: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -136,7 +138,7 @@ class DeadLetter(Output):
 
     topic: ClassVar[str] = DEADLETTER_TOPIC
     key_field: ClassVar[str] = "record_key"
-    identity: ClassVar[tuple[str, ...]] = ("source_topic", "partition", "offset", "stage")
+    identity: ClassVar[tuple[str, ...]] = ("source_topic", "partition", "offset", "record_key", "value", "stage", "at")
 
     type: Literal["dead_letter"] = "dead_letter"
     source_topic: str
