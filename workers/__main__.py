@@ -41,6 +41,42 @@ def replay(history: str) -> None:
             sys.exit(2)
 
 
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("faust_args", nargs=-1, type=click.UNPROCESSED)
+def stream(faust_args: tuple[str, ...]) -> None:
+    """Run a stream worker (Faust). Extra arguments go to `faust worker` (e.g. `--without-web`).
+
+    Creates missing topics first, then hands off to Faust's own worker, which owns the process
+    until SIGINT/SIGTERM.
+    """
+    from streams.app import create_app
+    from workers.kafka import ensure_topics
+
+    config = Settings()
+    asyncio.run(ensure_topics(config.kafka))
+    app = create_app(config)
+    sys.argv = ["parcelwatch stream", "worker", "--loglevel", config.log_level.lower(), *faust_args]
+    app.main()
+
+
+@cli.command()
+@click.option("--host", help="address to bind (default: PARCELWATCH_WEBHOOK__HOST)")
+@click.option("--port", type=int, help="port to bind (default: PARCELWATCH_WEBHOOK__PORT)")
+def webhook(host: str | None, port: int | None) -> None:
+    """Run the webhook receiver: POST /webhooks/{carrier}, GET /healthz, GET /readyz."""
+    from aiohttp import web
+
+    from workers import logs
+    from workers.webhook import create_app
+
+    config = Settings()
+    logs.configure(config.log_level)
+    web.run_app(
+        create_app(config), host=host or config.webhook.host, port=port or config.webhook.port,
+        access_log=None, print=None,
+    )
+
+
 @cli.command()
 @click.option("--markdown", is_flag=True, help="print the defaults as the README's configuration table")
 def settings(markdown: bool) -> None:
