@@ -63,3 +63,12 @@ def verify(
         if any(hmac.compare_digest(candidate, good) for good in expected):
             return msg_id
     raise WebhookRejected("webhook-signature does not match")
+
+
+class SignedWithStandardWebhooks:
+    """Mixin for adapters whose pushes are signed with Standard Webhooks."""
+
+    def verify_webhook(
+        self, headers: Mapping[str, str], body: bytes, secrets: list[str], now: datetime, tolerance_s: int
+    ) -> str:
+        return verify(headers, body, secrets, now, tolerance_s)

@@ -106,9 +106,7 @@ class FlagRaised(Output):
     ]
     order_id: str
     tracking_number: str
-    raised_at: UtcTimestamp = Field(
-        description="when the condition became true; for a time rule, the deadline itself"
-    )
+    raised_at: UtcTimestamp = Field(description="when the condition became true; for a time rule, the deadline itself")
     details: dict[str, Any] = Field(default_factory=dict)
 
 

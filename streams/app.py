@@ -50,7 +50,13 @@ codecs.register("utf8", Utf8Codec())
 
 
 def handle_record(
-    states, topic: str, partition: int, offset: int, key: bytes | None, value: bytes, timestamp: float,
+    states,
+    topic: str,
+    partition: int,
+    offset: int,
+    key: bytes | None,
+    value: bytes,
+    timestamp: float,
     rules: RuleSettings,
 ) -> list[Output]:
     """Decide on one input record against the `states` mapping; dead-letter what cannot be used.
@@ -63,9 +69,14 @@ def handle_record(
     except Rejected as rejected:
         return [
             DeadLetter.build(
-                source_topic=topic, partition=partition, offset=offset,
+                source_topic=topic,
+                partition=partition,
+                offset=offset,
                 record_key=key.decode("utf-8", errors="replace") if key else None,
-                value=value.decode("utf-8", errors="replace"), stage=rejected.stage, reason=rejected.reason, at=now,
+                value=value.decode("utf-8", errors="replace"),
+                stage=rejected.stage,
+                reason=rejected.reason,
+                at=now,
             )
         ]
     outputs: list[Output] = []
@@ -106,8 +117,14 @@ def create_app(settings: Settings) -> faust.App:
                 records._set_current_event(event)  # table writes go to this record's partition
                 message = event.message
                 produced = handle_record(
-                    shipments, message.topic, message.partition, message.offset, message.key, message.value,
-                    message.timestamp, settings.rules,
+                    shipments,
+                    message.topic,
+                    message.partition,
+                    message.offset,
+                    message.key,
+                    message.value,
+                    message.timestamp,
+                    settings.rules,
                 )
                 for output in produced:
                     key = output.key

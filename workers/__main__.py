@@ -2,7 +2,6 @@
 
 import asyncio
 import sys
-from pathlib import Path
 
 import click
 
@@ -72,8 +71,11 @@ def webhook(host: str | None, port: int | None) -> None:
     config = Settings()
     logs.configure(config.log_level)
     web.run_app(
-        create_app(config), host=host or config.webhook.host, port=port or config.webhook.port,
-        access_log=None, print=None,
+        create_app(config),
+        host=host or config.webhook.host,
+        port=port or config.webhook.port,
+        access_log=None,
+        print=None,
     )
 
 

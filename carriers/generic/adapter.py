@@ -6,14 +6,12 @@
 `status` is a canonical status (BRIEF §2). Pushes are signed with Standard Webhooks.
 """
 
-from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from carriers import standard_webhooks
 from carriers.base import ParsedShipment, PayloadInvalid
+from carriers.standard_webhooks import SignedWithStandardWebhooks
 from schemas.event import TrackingEvent
 from schemas.status import Status
 from schemas.types import Timestamp, describe_validation_error
@@ -38,13 +36,8 @@ class GenericPayload(BaseModel):
     events: list[GenericEvent]
 
 
-class GenericCarrier:
+class GenericCarrier(SignedWithStandardWebhooks):
     slug = "generic"
-
-    def verify_webhook(
-        self, headers: Mapping[str, str], body: bytes, secrets: list[str], now: datetime, tolerance_s: int
-    ) -> str:
-        return standard_webhooks.verify(headers, body, secrets, now, tolerance_s)
 
     def _validate(self, payload: Any) -> GenericPayload:
         try:

@@ -61,6 +61,10 @@ def restore_protection_when_delivery_contradicted(
         reason=f"a {latest.status} scan at {format_utc(latest.occurred_at)} contradicts the delivery",
     )
     updated = order.model_copy(
-        update={"protection_ends_at": order.ends_before_shortening, "shortened_for": None, "ends_before_shortening": None}
+        update={
+            "protection_ends_at": order.ends_before_shortening,
+            "shortened_for": None,
+            "ends_before_shortening": None,
+        }
     )
     return updated, [output]

@@ -14,8 +14,15 @@ def day(n: float) -> datetime:
     return T0 + timedelta(days=n)
 
 
-def registered(tracking_number: str = "LP000000001CN", order_id: str = "o-1", *, at: datetime = T0,
-               protection_days: float = 60, value_usd: str = "25.00", **overrides: Any) -> dict:
+def registered(
+    tracking_number: str = "LP000000001CN",
+    order_id: str = "o-1",
+    *,
+    at: datetime = T0,
+    protection_days: float = 60,
+    value_usd: str = "25.00",
+    **overrides: Any,
+) -> dict:
     value = {
         "type": "registered",
         "order_id": order_id,
@@ -40,13 +47,22 @@ def scans(tracking_number: str, *events: tuple[str, datetime], at: datetime | No
     body = {
         "tracking_number": tracking_number,
         "events": [
-            {"status": status, "occurred_at": when.isoformat(), "country": fields.get("country", "ES"),
-             "location": fields.get("location", "Madrid"), "code": status.upper()}
+            {
+                "status": status,
+                "occurred_at": when.isoformat(),
+                "country": fields.get("country", "ES"),
+                "location": fields.get("location", "Madrid"),
+                "code": status.upper(),
+            }
             for status, when in events
         ],
     }
-    return {"at": arrival.isoformat(), "topic": RAW_TOPIC, "key": tracking_number,
-            "value": {"carrier": "generic", "payload": body}}
+    return {
+        "at": arrival.isoformat(),
+        "topic": RAW_TOPIC,
+        "key": tracking_number,
+        "value": {"carrier": "generic", "payload": body},
+    }
 
 
 def lines(*records: dict) -> list[str]:

@@ -18,7 +18,10 @@ def run(texts):
         (['{"topic": "orders.shipments.v1", "value": {}}'], "history.jsonl:1: at: Field required"),
         (['{"at": "2026-03-01T00:00:00"}'], "history.jsonl:1: at: Input should have timezone info"),
         (['{"at": "2026-03-02T00:00:00Z"}', "", '{"at": "2026-03-01T00:00:00Z"}'], "history.jsonl:3: `at` goes back"),
-        (['{"at": "2026-03-01T00:00:00Z", "topic": "orders.shipments.v1"}'], "history.jsonl:1: a line with a topic needs a value"),
+        (
+            ['{"at": "2026-03-01T00:00:00Z", "topic": "orders.shipments.v1"}'],
+            "history.jsonl:1: a line with a topic needs a value",
+        ),
     ],
 )
 def test_malformed_history_names_file_and_line(texts, message):

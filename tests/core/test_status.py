@@ -8,8 +8,9 @@ from tests.core.helpers import T0
 
 
 def event(status: str, hours: float, code: str | None = None, location: str = "X") -> TrackingEvent:
-    return TrackingEvent(status=status, occurred_at=T0 + timedelta(hours=hours), carrier="c",
-                         raw_code=code or status, location=location)
+    return TrackingEvent(
+        status=status, occurred_at=T0 + timedelta(hours=hours), carrier="c", raw_code=code or status, location=location
+    )
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,14 @@ from workers.webhook import create_app
 
 SECRET = "whsec_" + "c2VjcmV0LWtleS1mb3ItdGVzdHM="
 OLD_SECRET = "whsec_" + "b2xkLXNlY3JldC1rZXk="
-BODY = orjson.dumps({"tracking_number": "LP000000001CN", "events": [
-    {"status": "delivered", "occurred_at": "2026-03-21T10:00:00+01:00", "country": "ES", "location": "Madrid"}]})
+BODY = orjson.dumps(
+    {
+        "tracking_number": "LP000000001CN",
+        "events": [
+            {"status": "delivered", "occurred_at": "2026-03-21T10:00:00+01:00", "country": "ES", "location": "Madrid"}
+        ],
+    }
+)
 
 
 class RecordingProducer:
@@ -27,8 +33,14 @@ class RecordingProducer:
         self.sent.append((topic, key, value))
 
 
-def sign(body: bytes = BODY, *, secret: str = SECRET, msg_id: str = "msg_1", timestamp: int | None = None,
-         **overrides: str | None) -> dict[str, str]:
+def sign(
+    body: bytes = BODY,
+    *,
+    secret: str = SECRET,
+    msg_id: str = "msg_1",
+    timestamp: int | None = None,
+    **overrides: str | None,
+) -> dict[str, str]:
     headers = standard_webhooks.sign(secret, msg_id, timestamp or int(time.time()), body)
     headers |= overrides
     return {k: v for k, v in headers.items() if v is not None}
@@ -48,7 +60,9 @@ async def receiver():
 
 
 async def post(client, body=BODY, headers=None, carrier="generic"):
-    response = await client.post(f"/webhooks/{carrier}", data=body, headers=headers if headers is not None else sign(body))
+    response = await client.post(
+        f"/webhooks/{carrier}", data=body, headers=headers if headers is not None else sign(body)
+    )
     return response.status, await response.json()
 
 
@@ -110,7 +124,7 @@ async def test_bad_json_is_400_and_dead_lettered(receiver):
     status, answer = await post(receiver, body=body, headers=sign(body))
     assert status == 400
     assert answer["error"].startswith("body is not JSON")
-    (topic, _, value), = receiver.producer.sent
+    ((topic, _, value),) = receiver.producer.sent
     letter = orjson.loads(value)
     assert topic == "tracking.deadletter.v1"
     assert (letter["stage"], letter["value"], letter["source_topic"]) == ("webhook", body.decode(), "webhook:generic")

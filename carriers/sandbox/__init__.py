@@ -1,0 +1,1 @@
+"""`sandbox`: parcelwatch's simulated carrier, for the demo, integration tests and benchmarks."""

@@ -1,0 +1,78 @@
+"""`sandbox`: the simulated carrier of `carriers/sandbox/server.py`. Its wire format, one for pushes and answers:
+
+    {"tracking_number": "LP123456785CN",
+     "events": [{"code": "ACCEPTED", "time": "2026-03-02T10:47:00+08:00", "country": "CN",
+                 "location": "Shenzhen Post Office", "description": "Accepted at the post office"}]}
+
+`code` is one of the sandbox's codes (`carriers/sandbox/status.py`); `time` is ISO-8601 with
+the offset of the place of the event. `GET {base_url}/v1/tracking/{number}` answers every event
+so far (an unknown number answers 200 with no events); a push to the webhook carries only the
+events that are new since the previous push, one delivery per event, signed with Standard Webhooks.
+"""
+
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from carriers.base import ParsedShipment, PayloadInvalid
+from carriers.sandbox.status import SANDBOX_STATUS, SANDBOX_SUBSTATUS
+from carriers.standard_webhooks import SignedWithStandardWebhooks
+from schemas.event import TrackingEvent
+from schemas.types import CountryCode, Timestamp, describe_validation_error
+
+
+class SandboxEvent(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    code: str = Field(min_length=1, max_length=64)
+    time: Timestamp
+    country: CountryCode | None = None
+    location: str | None = None
+    description: str | None = None
+
+
+class SandboxShipment(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    tracking_number: str = Field(min_length=1, max_length=64)
+    events: list[SandboxEvent]
+
+
+class SandboxCarrier(SignedWithStandardWebhooks):
+    slug = "sandbox"
+
+    def _validate(self, payload: Any) -> SandboxShipment:
+        try:
+            return SandboxShipment.model_validate(payload)
+        except ValidationError as error:
+            raise PayloadInvalid(describe_validation_error(error)) from None
+
+    def webhook_tracking_numbers(self, payload: Any) -> list[str]:
+        return [self._validate(payload).tracking_number]
+
+    def parse(self, payload: Any) -> list[ParsedShipment]:
+        shipment = self._validate(payload)
+        events = tuple(
+            TrackingEvent(
+                status=SANDBOX_STATUS.status(event.code),
+                substatus=SANDBOX_SUBSTATUS.get(event.code),
+                occurred_at=event.time,
+                country=event.country,
+                location=event.location,
+                description=event.description,
+                raw_code=event.code,
+                carrier=self.slug,
+            )
+            for event in shipment.events
+        )
+        return [ParsedShipment(shipment.tracking_number, events)]
+
+    def build_request(self, tracking_number: str, base_url: str) -> httpx.Request:
+        """The poll for one shipment's events so far."""
+        url = f"{base_url.rstrip('/')}/v1/tracking/{quote(tracking_number, safe='')}"
+        return httpx.Request("GET", url, headers={"Accept": "application/json"})
+
+
+CARRIER = SandboxCarrier()

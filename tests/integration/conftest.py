@@ -1,0 +1,87 @@
+"""Integration tests run against a real Tansu broker and a real redis-server, started once per session."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from tests.integration.kafka_helpers import wait_for_log_line
+from workers.embedded import RedisServer, TansuBroker
+from workers.kafka import ensure_topics
+from workers.settings import Settings
+from workers.webhook import create_app
+
+SECRET = "whsec_" + "aW50ZWdyYXRpb24tc2VjcmV0"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "integration" in item.nodeid:
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def broker():
+    with TansuBroker() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def settings(broker, redis_server) -> Settings:
+    return Settings(
+        kafka={"bootstrap_servers": broker.bootstrap_servers, "partitions": 3, "produce_timeout_s": 3},
+        redis={"url": redis_server.url},
+        webhook={"secrets": {"generic": [SECRET]}},
+    )
+
+
+@pytest.fixture(scope="session")
+async def topics(settings):
+    await ensure_topics(settings.kafka)
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    return {
+        "PARCELWATCH_KAFKA__BOOTSTRAP_SERVERS": settings.kafka.bootstrap_servers,
+        "PARCELWATCH_KAFKA__PARTITIONS": str(settings.kafka.partitions),
+        "PARCELWATCH_REDIS__URL": settings.redis.url.get_secret_value(),
+    }
+
+
+@pytest.fixture(scope="session")
+async def stream_worker(settings, topics, tmp_path_factory):
+    """One `parcelwatch stream` process for the session, ready when Faust says so."""
+    workdir = tmp_path_factory.mktemp("stream")
+    log_path = workdir / "worker.log"
+    env = os.environ | settings_env(settings) | {"PARCELWATCH_STREAM__DATADIR": str(workdir / "data")}
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "workers", "stream"], env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        await wait_for_log_line(log_path, "[^Worker]: Ready", process, timeout_s=60)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+async def receiver(settings, topics):
+    """The webhook receiver in this process, on the real broker and Redis."""
+    async with TestClient(TestServer(create_app(settings))) as client:
+        yield client

@@ -1,0 +1,59 @@
+import asyncio
+import subprocess
+from pathlib import Path
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+
+async def wait_for_log_line(path: Path, needle: str, process: subprocess.Popen, timeout_s: float) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while asyncio.get_running_loop().time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited ({process.returncode}); log:\n{path.read_text()[-3000:]}")
+        if needle in path.read_text(errors="replace"):
+            return
+        await asyncio.sleep(0.2)
+    raise TimeoutError(f"{needle!r} not in {path} after {timeout_s} s; log:\n{path.read_text()[-3000:]}")
+
+
+async def end_offsets(bootstrap: str, topic: str) -> int:
+    """The number of records in `topic`, all partitions together."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        ends = await consumer.end_offsets([TopicPartition(topic, p) for p in partitions])
+        return sum(ends.values())
+    finally:
+        await consumer.stop()
+
+
+async def read_records(bootstrap: str, topic: str, key: str, count: int = 1, timeout_s: float = 30) -> list[dict]:
+    """Read `topic` from the start until `count` records with `key` were seen; return their values."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await consumer.start()
+    found: list[dict] = []
+    try:
+        async with asyncio.timeout(timeout_s):
+            while len(found) < count:
+                batches = await consumer.getmany(timeout_ms=500)
+                for records in batches.values():
+                    found.extend(orjson.loads(r.value) for r in records if r.key == key.encode())
+    except TimeoutError:
+        raise AssertionError(
+            f"{len(found)} of {count} records with key {key!r} on {topic} after {timeout_s} s"
+        ) from None
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def produce(bootstrap: str, topic: str, key: str, value: dict | bytes) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        payload = value if isinstance(value, bytes) else orjson.dumps(value)
+        await producer.send_and_wait(topic, payload, key=key.encode())
+    finally:
+        await producer.stop()
