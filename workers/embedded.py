@@ -25,7 +25,8 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
+    """`preexec_fn` for a child that must not outlive this process."""
     if sys.platform.startswith("linux"):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
@@ -60,7 +61,8 @@ class EmbeddedServer:
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 cwd=self.workdir,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
+                start_new_session=True,  # Ctrl-C reaches the parent, which stops children in order
             )
         _wait_for_port(self.port, self.process, self.name, timeout_s)
         log.info("started", extra={"server": self.name, "port": self.port, "log": str(log_path)})

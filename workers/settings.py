@@ -6,6 +6,7 @@ This module is the only reader of the environment. `parcelwatch settings` prints
 from pathlib import Path
 from typing import Literal
 
+import orjson
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -98,3 +99,31 @@ def markdown_table() -> str:
     for variable, value, meaning in describe(Settings.model_construct()):
         lines.append(f"| `{variable}` | `{value}` | {meaning} |")
     return "\n".join(lines)
+
+
+def as_environment(settings: Settings) -> dict[str, str]:
+    """The environment that makes a child process read the same settings (secrets included)."""
+
+    def plain(value: object) -> object:
+        if isinstance(value, SecretStr):
+            return value.get_secret_value()
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value
+
+    env: dict[str, str] = {}
+
+    def walk(model: BaseModel, prefix: str) -> None:
+        for name in type(model).model_fields:
+            value = getattr(model, name)
+            variable = f"{prefix}{name.upper()}"
+            if isinstance(value, BaseModel):
+                walk(value, variable + "__")
+            elif value is not None:
+                value = plain(value)
+                env[variable] = orjson.dumps(value).decode() if isinstance(value, dict | list) else str(value)
+
+    walk(settings, "PARCELWATCH_")
+    return env

@@ -1,0 +1,212 @@
+"""`parcelwatch dev`: the whole product on one machine, with nothing to install but the package.
+
+A Tansu broker and a redis-server from their wheels, the topics, a stream worker (its own
+process, as in production), the webhook receiver and the sandbox carrier, which pushes signed
+webhooks for simulated parcels whose orders are registered on `orders.shipments.v1`. Every
+output of the stream is read back and handed to a view: the live terminal table, or JSON lines.
+"""
+
+import asyncio
+import base64
+import contextlib
+import os
+import secrets
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Protocol
+
+import orjson
+from aiohttp import web
+from aiokafka import AIOKafkaConsumer
+from pydantic import SecretStr
+
+from carriers.sandbox.journeys import Parcel, simulate
+from carriers.sandbox.server import SandboxCarrierServer
+from schemas.inputs import SHIPMENTS_TOPIC, ShipmentRegistered
+from schemas.outputs import OUTPUT_MODELS
+from schemas.types import Money
+from workers.embedded import RedisServer, TansuBroker, die_with_parent, free_port
+from workers.kafka import ensure_topics, make_producer
+from workers.settings import Settings, as_environment
+from workers.webhook import create_app
+
+PROTECTION_DAYS = 60
+
+
+@dataclass(frozen=True)
+class DevOptions:
+    parcels: int = 24
+    time_factor: float = 86_400.0
+    seconds: float | None = None
+    seed: int = 7
+    workdir: Path = Path(".parcelwatch/dev")
+
+
+@dataclass
+class DevStack:
+    settings: Settings
+    parcels: list[Parcel]
+    carrier: SandboxCarrierServer
+    worker: subprocess.Popen
+    workdir: Path
+
+
+class View(Protocol):
+    def on_output(self, topic: str, key: str | None, value: dict) -> None: ...
+
+    async def show(self, stack: DevStack, until: asyncio.Event) -> None: ...
+
+
+def registration(parcel: Parcel, index: int) -> ShipmentRegistered:
+    """A plausible order for a simulated parcel: values from $3 to $120, 60 days of protection."""
+    value = Decimal(300 + (index * 1_337) % 11_700) / 100
+    return ShipmentRegistered(
+        order_id=f"order-{index + 1:05d}",
+        tracking_number=parcel.tracking_number,
+        carrier="sandbox",
+        buyer_id=f"buyer-{index % 7 + 1:03d}",
+        seller_id=f"seller-{index % 3 + 1:03d}",
+        order_value=Money(amount=value, currency="USD"),
+        order_value_usd=value,
+        shipped_at=parcel.shipped_at,
+        protection_ends_at=parcel.shipped_at + timedelta(days=PROTECTION_DAYS),
+        origin_country=parcel.origin_country,
+        destination_country=parcel.destination_country,
+    )
+
+
+def dev_settings(base: Settings, broker: TansuBroker, redis: RedisServer, workdir: Path, secret: str) -> Settings:
+    """`base` pointed at the embedded servers, with join timings that suit a one-worker group."""
+    return base.model_copy(
+        update={
+            "kafka": base.kafka.model_copy(update={"bootstrap_servers": broker.bootstrap_servers}),
+            "redis": base.redis.model_copy(update={"url": SecretStr(redis.url)}),
+            "webhook": base.webhook.model_copy(
+                update={
+                    "port": free_port(),
+                    "secrets": {"sandbox": [SecretStr(secret)], "generic": [SecretStr(secret)]},
+                }
+            ),
+            "stream": base.stream.model_copy(
+                update={
+                    "datadir": workdir / "stream",
+                    "session_timeout_s": 2.0,
+                    "heartbeat_interval_s": 0.5,
+                    "rebalance_timeout_s": 2.0,
+                }
+            ),
+        }
+    )
+
+
+def start_stream_worker(settings: Settings, workdir: Path) -> subprocess.Popen:
+    with open(workdir / "stream.log", "ab") as log_file:
+        return subprocess.Popen(
+            [sys.executable, "-m", "workers", "stream"],
+            env=os.environ | as_environment(settings),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent,
+            start_new_session=True,
+        )
+
+
+def stop_process(process: subprocess.Popen, timeout_s: float = 20.0) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+async def register_orders(settings: Settings, parcels: list[Parcel]) -> None:
+    producer = make_producer(settings.kafka)
+    await producer.start()
+    try:
+        for index, parcel in enumerate(parcels):
+            order = registration(parcel, index)
+            await producer.send_and_wait(
+                SHIPMENTS_TOPIC, order.model_dump_json().encode(), key=parcel.tracking_number.encode()
+            )
+    finally:
+        await producer.stop()
+
+
+async def read_outputs(bootstrap: str, view: View) -> None:
+    consumer = AIOKafkaConsumer(
+        *(model.topic for model in OUTPUT_MODELS), bootstrap_servers=bootstrap, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        async for record in consumer:
+            view.on_output(record.topic, record.key.decode() if record.key else None, orjson.loads(record.value))
+    finally:
+        await consumer.stop()
+
+
+@contextlib.asynccontextmanager
+async def dev_stack(base: Settings, options: DevOptions) -> AsyncIterator[DevStack]:
+    workdir = options.workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    with TansuBroker(workdir=workdir) as broker, RedisServer(workdir=workdir) as redis:
+        settings = dev_settings(base, broker, redis, workdir, secret)
+        await ensure_topics(settings.kafka)
+        worker = start_stream_worker(settings, workdir)
+        runner = web.AppRunner(create_app(settings), access_log=None)
+        try:
+            await runner.setup()
+            await web.TCPSite(runner, "127.0.0.1", settings.webhook.port).start()
+            start = datetime.now(UTC)
+            parcels = simulate(options.seed, options.parcels, start)
+            await register_orders(settings, parcels)
+            carrier = SandboxCarrierServer(
+                parcels,
+                time_factor=options.time_factor,
+                start=start,
+                webhook_url=f"http://127.0.0.1:{settings.webhook.port}/webhooks/sandbox",
+                secret=secret,
+            )
+            async with carrier:
+                yield DevStack(settings, parcels, carrier, worker, workdir)
+        finally:
+            await runner.cleanup()
+            stop_process(worker)
+
+
+async def run(base: Settings, options: DevOptions, view: View) -> None:
+    """Run the stack until SIGINT, SIGTERM or `options.seconds`, showing it with `view`."""
+    loop = asyncio.get_running_loop()
+    until = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, until.set)
+    if options.seconds:
+        loop.call_later(options.seconds, until.set)
+    async with dev_stack(base, options) as stack:
+        reader = asyncio.create_task(read_outputs(stack.settings.kafka.bootstrap_servers, view))
+        try:
+            await view.show(stack, until)
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+
+
+class JsonLinesView:
+    """Each output as `{"topic", "key", "value"}` on stdout, the format of `parcelwatch replay`."""
+
+    def on_output(self, topic: str, key: str | None, value: dict) -> None:
+        sys.stdout.buffer.write(orjson.dumps({"topic": topic, "key": key, "value": value}) + b"\n")
+        sys.stdout.flush()
+
+    async def show(self, stack: DevStack, until: asyncio.Event) -> None:
+        await until.wait()
