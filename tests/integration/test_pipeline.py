@@ -159,3 +159,25 @@ async def test_redis_down_answers_503(settings, topics):
             response = await client.post("/webhooks/generic", data=body, headers=signed(body))
             assert response.status == 503
             assert (await response.json())["error"] == "delivery ledger (Redis) unavailable"
+
+
+async def test_delivery_being_produced_is_answered_409(settings, receiver, redis_server):
+    from redis.asyncio import Redis
+
+    from workers.dedupe import Claim, DeliveryLedger
+
+    number = tracking_number()
+    body = push_body(number, ("in_transit", datetime.now(UTC)))
+    headers = signed(body, msg_id=f"msg_{number}")
+    redis = Redis.from_url(redis_server.url)
+    try:
+        assert await DeliveryLedger(redis, 259_200).claim("generic", f"msg_{number}") is Claim.NEW
+        response = await receiver.post("/webhooks/generic", data=body, headers=headers)
+        assert response.status == 409
+        assert response.headers["Retry-After"] == "5"
+        await DeliveryLedger(redis, 259_200).release("generic", f"msg_{number}")
+        response = await receiver.post("/webhooks/generic", data=body, headers=headers)
+        assert response.status == 202
+        assert await redis.ttl(f"pw:delivery:generic:msg_{number}") > 259_000
+    finally:
+        await redis.aclose()

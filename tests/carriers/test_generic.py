@@ -1,0 +1,53 @@
+import pytest
+
+from carriers.base import PayloadInvalid, get_carrier
+from schemas.status import Status
+
+GENERIC = get_carrier("generic")
+
+
+def payload(**event) -> dict:
+    return {"tracking_number": "LP123456785CN", "events": [{"occurred_at": "2026-03-21T10:00:00+01:00"} | event]}
+
+
+def test_event_keeps_code_text_offset_and_place():
+    (shipment,) = GENERIC.parse(
+        payload(
+            status="delivered",
+            code="EMI",
+            description="Entregado",
+            country="ES",
+            location="Madrid",
+            substatus="signed_by_neighbour",
+        )
+    )
+    (event,) = shipment.events
+    assert event.status is Status.DELIVERED
+    assert (event.raw_code, event.description, event.country, event.location) == ("EMI", "Entregado", "ES", "Madrid")
+    assert event.substatus == "signed_by_neighbour"
+    assert event.occurred_at.isoformat() == "2026-03-21T10:00:00+01:00"
+    assert event.carrier == "generic"
+
+
+def test_event_without_status_is_unknown_never_in_transit():
+    (shipment,) = GENERIC.parse(payload(description="Something happened"))
+    assert shipment.events[0].status is Status.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"events": []}, "tracking_number: Field required"),
+        ({"tracking_number": "", "events": []}, "tracking_number: String should have at least 1 character"),
+        ({"tracking_number": "X"}, "events: Field required"),
+        (payload(status="teleported"), "events.0.status: Input should be"),
+        (payload(status="delivered", occurred_at="2026-03-21T10:00:00"), "events.0.occurred_at: Input should have"),
+        (payload(status="delivered", country="Spain"), "events.0.country: String should match pattern"),
+        ([], "(body): Input should be a valid dictionary"),
+    ],
+)
+def test_invalid_payload_names_the_field(body, field):
+    with pytest.raises(PayloadInvalid, match="^" + field.replace("(", r"\(").replace(")", r"\)")):
+        GENERIC.parse(body)
+    with pytest.raises(PayloadInvalid):
+        GENERIC.webhook_tracking_numbers(body)
