@@ -2,11 +2,13 @@
 
 import importlib
 import pkgutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any, Protocol
+
+import httpx
 
 from schemas.event import TrackingEvent
 from schemas.status import Status
@@ -26,8 +28,18 @@ class ParsedShipment:
     events: tuple[TrackingEvent, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class PollEndpoint:
+    """Where and as whom a poller calls a carrier's API."""
+
+    base_url: str
+    api_key: str | None = None
+    access_token: str | None = None
+
+
 class Carrier(Protocol):
     slug: str
+    poll_batch_size: int
 
     def verify_webhook(
         self, headers: Mapping[str, str], body: bytes, secrets: list[str], now: datetime, tolerance_s: int
@@ -39,7 +51,35 @@ class Carrier(Protocol):
         """The tracking numbers a pushed body is about. Raise `PayloadInvalid` naming the field."""
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
-        """Canonical events from a pushed body or a poll answer. Raise `PayloadInvalid`."""
+        """Canonical events from a pushed body or a poll answer (JSON, or text for XML APIs).
+
+        An event whose code is in no table is `unknown` with its raw code and description kept;
+        `normalise` then tries the text fallback. Raise `PayloadInvalid` naming the field.
+        """
+
+    def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
+        """The request that asks the carrier about up to `poll_batch_size` numbers."""
+
+
+class PushOnly:
+    """Mixin for carriers that only push: there is nothing to poll."""
+
+    poll_batch_size = 0
+
+    def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
+        raise LookupError(f"{self.slug} only pushes; it has no API to poll")
+
+
+class PollOnly:
+    """Mixin for carriers that do not push: every webhook for them is refused."""
+
+    def verify_webhook(
+        self, headers: Mapping[str, str], body: bytes, secrets: list[str], now: datetime, tolerance_s: int
+    ) -> str:
+        raise WebhookRejected(f"{self.slug} does not push webhooks")
+
+    def webhook_tracking_numbers(self, payload: Any) -> list[str]:
+        raise PayloadInvalid(f"{self.slug} does not push webhooks")
 
 
 class StatusTable:
@@ -84,6 +124,11 @@ def registry() -> dict[str, Carrier]:
         carrier: Carrier = adapter.CARRIER
         found[carrier.slug] = carrier
     return found
+
+
+def normalise(slug: str, payload: Any) -> list[ParsedShipment]:
+    """Canonical shipments from a carrier payload: the adapter's parse, then what every carrier shares."""
+    return get_carrier(slug).parse(payload)
 
 
 def get_carrier(slug: str) -> Carrier:

@@ -1,6 +1,9 @@
 """One carrier event in canonical form, and the shipment status derived from a history of them."""
 
 from collections.abc import Iterable
+from typing import Literal
+
+from pydantic import Field
 
 from schemas.status import JOURNEY_RANK, SCANNED, Status
 from schemas.types import Frozen, Timestamp
@@ -15,6 +18,10 @@ class TrackingEvent(Frozen):
     description: str | None = None
     raw_code: str | None = None
     carrier: str
+    status_source: Literal["carrier", "text"] = Field(
+        "carrier", description="carrier: from the carrier's code or status; text: classified from the description"
+    )
+    confidence: float | None = Field(None, description="the text classifier's confidence, when status_source is text")
 
     def identity(self) -> tuple:
         """Events with the same carrier, code, instant and location are one event (BRIEF §2)."""

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from carriers.base import PayloadInvalid, UnknownCarrier, get_carrier
+from carriers.base import PayloadInvalid, UnknownCarrier, normalise
 from schemas.inputs import ORDER_EVENT, RAW_TOPIC, SHIPMENTS_TOPIC, RawTracking
 from schemas.types import describe_validation_error
 from streams.core import CarrierUpdate, Input, OrderInput
@@ -31,14 +31,12 @@ def load_json(value: bytes | str) -> Any:
 
 def carrier_updates(raw: RawTracking) -> list[CarrierUpdate]:
     try:
-        carrier = get_carrier(raw.carrier)
+        shipments = normalise(raw.carrier, raw.payload)
     except UnknownCarrier:
         raise Rejected("parse", f"no adapter for carrier {raw.carrier!r}") from None
-    try:
-        shipments = carrier.parse(raw.payload)
     except PayloadInvalid as error:
         raise Rejected("parse", f"{raw.carrier} payload: {error}") from None
-    return [CarrierUpdate(s.tracking_number, carrier.slug, s.events) for s in shipments]
+    return [CarrierUpdate(s.tracking_number, raw.carrier, s.events) for s in shipments]
 
 
 def to_inputs(topic: str, value: Any) -> list[Input]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from carriers.base import ParsedShipment, PayloadInvalid
+from carriers.base import ParsedShipment, PayloadInvalid, PushOnly
 from carriers.standard_webhooks import SignedWithStandardWebhooks
 from schemas.event import TrackingEvent
 from schemas.status import Status
@@ -36,7 +36,7 @@ class GenericPayload(BaseModel):
     events: list[GenericEvent]
 
 
-class GenericCarrier(SignedWithStandardWebhooks):
+class GenericCarrier(SignedWithStandardWebhooks, PushOnly):
     slug = "generic"
 
     def _validate(self, payload: Any) -> GenericPayload:

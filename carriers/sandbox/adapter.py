@@ -10,13 +10,14 @@ so far (an unknown number answers 200 with no events); a push to the webhook car
 events that are new since the previous push, one delivery per event, signed with Standard Webhooks.
 """
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from carriers.base import ParsedShipment, PayloadInvalid
+from carriers.base import ParsedShipment, PayloadInvalid, PollEndpoint
 from carriers.sandbox.status import SANDBOX_STATUS, SANDBOX_SUBSTATUS
 from carriers.standard_webhooks import SignedWithStandardWebhooks
 from schemas.event import TrackingEvent
@@ -42,6 +43,7 @@ class SandboxShipment(BaseModel):
 
 class SandboxCarrier(SignedWithStandardWebhooks):
     slug = "sandbox"
+    poll_batch_size = 1
 
     def _validate(self, payload: Any) -> SandboxShipment:
         try:
@@ -69,9 +71,10 @@ class SandboxCarrier(SignedWithStandardWebhooks):
         )
         return [ParsedShipment(shipment.tracking_number, events)]
 
-    def build_request(self, tracking_number: str, base_url: str) -> httpx.Request:
-        """The poll for one shipment's events so far."""
-        url = f"{base_url.rstrip('/')}/v1/tracking/{quote(tracking_number, safe='')}"
+    def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
+        """The poll for one shipment's events so far (the sandbox answers one number per call)."""
+        (number,) = tracking_numbers
+        url = f"{endpoint.base_url.rstrip('/')}/v1/tracking/{quote(number, safe='')}"
         return httpx.Request("GET", url, headers={"Accept": "application/json"})
 
 

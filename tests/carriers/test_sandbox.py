@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 
 from carriers import standard_webhooks
-from carriers.base import PayloadInvalid, get_carrier
+from carriers.base import PayloadInvalid, PollEndpoint, get_carrier
 from carriers.sandbox.adapter import CARRIER
 from carriers.sandbox.journeys import (
     DESTINATIONS,
@@ -275,10 +275,13 @@ def test_registry_finds_the_sandbox_and_it_verifies_standard_webhooks():
 
 
 def test_build_request_gets_the_tracking_resource():
-    request = CARRIER.build_request("LP123456785CN", "http://carrier.test/")
+    request = CARRIER.build_poll_request(["LP123456785CN"], PollEndpoint("http://carrier.test/"))
     assert request.method == "GET"
     assert str(request.url) == "http://carrier.test/v1/tracking/LP123456785CN"
-    assert str(CARRIER.build_request("A/B C", "http://carrier.test").url) == "http://carrier.test/v1/tracking/A%2FB%20C"
+    assert (
+        str(CARRIER.build_poll_request(["A/B C"], PollEndpoint("http://carrier.test")).url)
+        == "http://carrier.test/v1/tracking/A%2FB%20C"
+    )
 
 
 # Server
@@ -358,7 +361,7 @@ async def test_polling_answers_the_events_that_happened_by_simulated_now():
     async with server, httpx.AsyncClient() as client:
 
         async def poll(number: str) -> dict:
-            response = await client.send(CARRIER.build_request(number, server.url))
+            response = await client.send(CARRIER.build_poll_request([number], PollEndpoint(server.url)))
             assert response.status_code == 200
             return response.json()
 
