@@ -47,6 +47,15 @@ from schemas.outputs import (
 )
 from schemas.status import Status
 from schemas.types import Money, format_utc
+from streams.commands import (
+    ORDER_COMMAND,
+    ORDER_COMMANDS_TOPIC,
+    SHIPMENT_COMMAND,
+    SHIPMENT_COMMANDS_TOPIC,
+    LinkShipment,
+    ReleaseOrder,
+    Tick,
+)
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 #: `$id` prefix of the topic schemas: a name, not a location to fetch.
@@ -261,6 +270,28 @@ TOPICS: tuple[Topic, ...] = (
         description="What a carrier pushed or answered, exactly as it came; written by the webhook receiver"
         " and the poller, read by the stream.",
         examples=_RAW_EXAMPLES,
+    ),
+    Topic(
+        name=SHIPMENT_COMMANDS_TOPIC,
+        direction="internal",
+        key="the tracking number whose state the command is for",
+        value=SHIPMENT_COMMAND,
+        title="ShipmentCommand",
+        description="What parcelwatch sends its own shipment-keyed agent: deadline ticks, disputes forwarded"
+        " from the order, an order handed over to a replacement tracking number.",
+        examples=(
+            Tick(tracking_number=_TRACKING),
+            ReleaseOrder(tracking_number="LP000000017CN", order_id=_ORDER, new_tracking_number=_TRACKING),
+        ),
+    ),
+    Topic(
+        name=ORDER_COMMANDS_TOPIC,
+        direction="internal",
+        key="the `order_id`",
+        value=ORDER_COMMAND,
+        title="OrderCommand",
+        description="What parcelwatch sends its own order-keyed agent: which tracking numbers carry an order.",
+        examples=(LinkShipment(order_id=_ORDER, tracking_number=_TRACKING),),
     ),
     *(
         Topic(

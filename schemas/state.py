@@ -7,6 +7,20 @@ from schemas.status import Status
 from schemas.types import Amount, Frozen, Timestamp
 
 
+class DisputeState(Frozen):
+    """The buyer's dispute on an order, as the dispute platform last described it."""
+
+    dispute_id: str
+    reason: str
+    open: bool
+    opened_at: Timestamp
+    updated_at: Timestamp
+
+    @property
+    def open_not_received(self) -> bool:
+        return self.open and self.reason == "not_received"
+
+
 class OrderWatch(Frozen):
     """An order whose buyer protection depends on this shipment, and what was already decided for it."""
 
@@ -19,6 +33,10 @@ class OrderWatch(Frozen):
     guaranteed_delivery_days: int | None = None
     origin_country: str
     destination_country: str
+    tracking_since: Timestamp = Field(
+        description="when this tracking number became the order's: shipment, or the replacement (R2/R3 count from it)"
+    )
+    dispute: DisputeState | None = None
     closed: bool = False
     shortened_for: Timestamp | None = Field(
         default=None, description="delivered_at of the delivery scan that cut protection short (R1)"
@@ -33,3 +51,11 @@ class ShipmentState(Frozen):
     events: tuple[TrackingEvent, ...] = ()
     status: Status | None = None
     orders: dict[str, OrderWatch] = Field(default_factory=dict)
+
+
+class OrderLink(Frozen):
+    """Per order: the tracking numbers that carry it and its dispute (kept by the order-keyed agent)."""
+
+    order_id: str
+    tracking_numbers: tuple[str, ...] = ()
+    dispute: DisputeState | None = None

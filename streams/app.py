@@ -1,10 +1,17 @@
 """The Faust shell around the decision core.
 
-One agent consumes `tracking.raw.v1` and `orders.shipments.v1` (both keyed by tracking number,
-so co-partitioned), keeps one `ShipmentState` per tracking number in a changelog-backed table,
-calls `decide` and produces its outputs. Records it cannot use go to the dead-letter topic; the
-partition moves on. Outputs are buffered and flushed by Faust before offsets are committed, so
-every output is durable before its input counts as processed (at least once, deterministic ids).
+Two agents, each with a changelog-backed table:
+
+- `decide` consumes `tracking.raw.v1`, `orders.shipments.v1` and the internal shipment commands,
+  all keyed by tracking number (co-partitioned), and keeps a `ShipmentState` per number;
+- `orders` consumes `disputes.events.v1` and the internal order commands, keyed by order id, and
+  keeps an `OrderLink` per order (its tracking numbers and dispute).
+
+Both call `streams.engine.step` and produce its outputs and commands. Deadlines go into a
+wake-up index rebuilt from the table after recovery; a timer sends a `Tick` command for each
+due shipment, so timed rules run inside the agent like any input. Records that cannot be used
+go to the dead-letter topic; the partition moves on. Produced records are flushed by Faust
+before offsets are committed: at least once, with deterministic event ids.
 """
 
 import logging
@@ -14,29 +21,36 @@ import faust
 import orjson
 from faust.serializers import codecs
 
-from schemas.inputs import RAW_TOPIC, SHIPMENTS_TOPIC
-from schemas.outputs import OUTPUT_MODELS, DeadLetter, Output
-from schemas.state import ShipmentState
-from streams.core import decide
+from schemas.inputs import DISPUTES_TOPIC, RAW_TOPIC, SHIPMENTS_TOPIC
+from schemas.outputs import OUTPUT_MODELS, DeadLetter
+from schemas.state import OrderLink, ShipmentState
+from streams.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC, Tick
+from streams.core import next_wake
+from streams.engine import Step, step
 from streams.ingest import Rejected, load_json, to_inputs
 from streams.rules.settings import RuleSettings
-from workers.settings import Settings
+from streams.wakeups import WakeupIndex
+from workers.settings import Settings, StreamSettings
 
 log = logging.getLogger(__name__)
 
 
-class ShipmentStateCodec(codecs.Codec):
-    """Table values are kept as models in memory and written as JSON to the changelog."""
+class ModelCodec(codecs.Codec):
+    """Table values are models in memory and JSON on the changelog."""
 
-    def _dumps(self, state: ShipmentState) -> bytes:
-        return state.model_dump_json().encode()
+    def __init__(self, model: type, **kwargs) -> None:
+        super().__init__(model=model, **kwargs)
+        self.model = model
 
-    def _loads(self, data: bytes) -> ShipmentState:
-        return ShipmentState.model_validate_json(data)
+    def _dumps(self, value) -> bytes:
+        return value.model_dump_json().encode()
+
+    def _loads(self, data: bytes):
+        return self.model.model_validate_json(data)
 
 
 class Utf8Codec(codecs.Codec):
-    """Table keys are tracking numbers: str in memory, UTF-8 on the changelog."""
+    """Table keys: str in memory, UTF-8 on the changelog."""
 
     def _dumps(self, key: str) -> bytes:
         return key.encode()
@@ -45,92 +59,138 @@ class Utf8Codec(codecs.Codec):
         return data.decode()
 
 
-codecs.register("shipment_state", ShipmentStateCodec())
+codecs.register("shipment_state", ModelCodec(ShipmentState))
+codecs.register("order_link", ModelCodec(OrderLink))
 codecs.register("utf8", Utf8Codec())
 
 
+class StreamClock:
+    """The stream's `now`: wall time, or for a simulation, time running `factor` times faster from `origin`."""
+
+    def __init__(self, settings: StreamSettings) -> None:
+        self.factor = settings.clock_factor
+        self.origin = settings.clock_origin
+
+    def at(self, timestamp: float) -> datetime:
+        moment = datetime.fromtimestamp(timestamp, UTC)
+        if self.origin is None or self.factor == 1:
+            return moment
+        return self.origin + (moment - self.origin) * self.factor
+
+    def now(self) -> datetime:
+        return self.at(datetime.now(UTC).timestamp())
+
+
 def handle_record(
-    states,
+    shipments,
+    orders,
     topic: str,
     partition: int,
     offset: int,
     key: bytes | None,
     value: bytes,
-    timestamp: float,
+    now: datetime,
     rules: RuleSettings,
-) -> list[Output]:
-    """Decide on one input record against the `states` mapping; dead-letter what cannot be used.
-
-    `now` is the record's timestamp, so processing the same record again decides the same way.
-    """
-    now = datetime.fromtimestamp(timestamp, UTC)
+) -> list[Step]:
+    """Decide on one input record against the tables; a record that cannot be used becomes a dead letter."""
     try:
         inputs = to_inputs(topic, load_json(value))
     except Rejected as rejected:
-        return [
-            DeadLetter.build(
-                source_topic=topic,
-                partition=partition,
-                offset=offset,
-                record_key=key.decode("utf-8", errors="replace") if key else None,
-                value=value.decode("utf-8", errors="replace"),
-                stage=rejected.stage,
-                reason=rejected.reason,
-                at=now,
-            )
-        ]
-    outputs: list[Output] = []
-    for update in inputs:
-        decision = decide(states.get(update.tracking_number), update, now, rules)
-        states[update.tracking_number] = decision.state
-        outputs.extend(decision.outputs)
-    return outputs
+        letter = DeadLetter.build(
+            source_topic=topic,
+            partition=partition,
+            offset=offset,
+            record_key=key.decode("utf-8", errors="replace") if key else None,
+            value=value.decode("utf-8", errors="replace"),
+            stage=rejected.stage,
+            reason=rejected.reason,
+            at=now,
+        )
+        return [Step(outputs=[letter])]
+    return [step(shipments, orders, update, now, rules) for update in inputs]
 
 
 def create_app(settings: Settings) -> faust.App:
-    stream = settings.stream
+    config = settings.stream
+    clock = StreamClock(config)
     app = faust.App(
-        stream.app_id,
+        config.app_id,
         broker=[f"kafka://{server}" for server in settings.kafka.bootstrap_servers.split(",")],
         store="memory://",
-        datadir=str(stream.datadir),
+        datadir=str(config.datadir),
         topic_partitions=settings.kafka.partitions,
         topic_replication_factor=settings.kafka.replication_factor,
-        processing_guarantee=stream.processing_guarantee,
-        broker_rebalance_timeout=stream.rebalance_timeout_s,
-        broker_session_timeout=stream.session_timeout_s,
-        broker_heartbeat_interval=stream.heartbeat_interval_s,
+        processing_guarantee=config.processing_guarantee,
+        broker_rebalance_timeout=config.rebalance_timeout_s,
+        broker_session_timeout=config.session_timeout_s,
+        broker_heartbeat_interval=config.heartbeat_interval_s,
         consumer_auto_offset_reset="earliest",
         web_enabled=False,
         key_serializer="raw",
         value_serializer="raw",
     )
-    inputs = app.topic(RAW_TOPIC, SHIPMENTS_TOPIC, key_type=bytes, value_type=bytes)
-    outputs = {model.topic: app.topic(model.topic, key_type=bytes, value_type=bytes) for model in OUTPUT_MODELS}
+    raw = {"key_type": bytes, "value_type": bytes}
+    shipment_inputs = app.topic(RAW_TOPIC, SHIPMENTS_TOPIC, SHIPMENT_COMMANDS_TOPIC, **raw)
+    order_inputs = app.topic(DISPUTES_TOPIC, ORDER_COMMANDS_TOPIC, **raw)
+    topics = {
+        name: app.topic(name, **raw)
+        for name in (*(model.topic for model in OUTPUT_MODELS), SHIPMENT_COMMANDS_TOPIC, ORDER_COMMANDS_TOPIC)
+    }
     shipments = app.Table("shipments", partitions=settings.kafka.partitions)
-    shipments.key_serializer, shipments.value_serializer = "utf8", "shipment_state"  # Faust reads these, not a schema
+    orders = app.Table("orders", partitions=settings.kafka.partitions)
+    for table, codec in ((shipments, "shipment_state"), (orders, "order_link")):
+        table.key_serializer, table.value_serializer = "utf8", codec  # Faust reads these, not a schema
+    wakeups = WakeupIndex()
 
-    @app.agent(inputs, name="parcelwatch.decide")
-    async def decide_agent(records):
-        async for batch in records.take_events(stream.batch_size, within=stream.batch_within_s):
+    def send(topic: str, key: str | None, value: bytes) -> None:
+        topics[topic].send_soon(key=key.encode() if key is not None else None, value=value)
+
+    def produce(results: list[Step]) -> None:
+        for result in results:
+            for output in result.outputs:
+                send(output.topic, output.key, orjson.dumps(output.model_dump(mode="json")))
+            for command in result.commands:
+                send(command.topic, command.key, command.model_dump_json().encode())
+            if result.wake is not None:
+                wakeups.schedule(*result.wake)
+
+    async def consume(records, now_of) -> None:
+        async for batch in records.take_events(config.batch_size, within=config.batch_within_s):
             for event in batch:
                 records._set_current_event(event)  # table writes go to this record's partition
                 message = event.message
-                produced = handle_record(
-                    shipments,
-                    message.topic,
-                    message.partition,
-                    message.offset,
-                    message.key,
-                    message.value,
-                    message.timestamp,
-                    settings.rules,
-                )
-                for output in produced:
-                    key = output.key
-                    outputs[output.topic].send_soon(
-                        key=key.encode() if key is not None else None,
-                        value=orjson.dumps(output.model_dump(mode="json")),
+                produce(
+                    handle_record(
+                        shipments,
+                        orders,
+                        message.topic,
+                        message.partition,
+                        message.offset,
+                        message.key,
+                        message.value,
+                        now_of(message),
+                        settings.rules,
                     )
+                )
+
+    @app.agent(shipment_inputs, name="parcelwatch.decide")
+    async def decide_agent(records):
+        await consume(records, lambda message: clock.at(message.timestamp))
+
+    @app.agent(order_inputs, name="parcelwatch.orders")
+    async def orders_agent(records):
+        await consume(records, lambda message: clock.at(message.timestamp))
+
+    @shipments.on_recover
+    async def rebuild_wakeups() -> None:
+        now = clock.now()
+        for key, state in shipments.items():
+            wakeups.schedule(key, next_wake(state, now, settings.rules))
+        log.info("wake-up index rebuilt", extra={"shipments": len(shipments), "scheduled": len(wakeups)})
+
+    @app.timer(interval=config.tick_interval_s)
+    async def tick() -> None:
+        for _, key in wakeups.pop_due(clock.now()):
+            send(SHIPMENT_COMMANDS_TOPIC, key, Tick(tracking_number=key).model_dump_json().encode())
 
     return app

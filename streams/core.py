@@ -1,17 +1,39 @@
 """The decision core: `decide(state, input, now, settings)`, pure and synchronous.
 
-The Faust agent, `parcelwatch replay` and the tests all call this one function; it reads no
-clock, broker, cache or network. One shipment (tracking number) is one state.
+The Faust agents, `parcelwatch replay` and the tests all call these functions; they read no
+clock, broker, cache or network. One shipment (tracking number) is one state; `decide_order`
+keeps the per-order link to its shipments and its dispute.
+
+A decision is the new state, the outputs for the dispute platform, the commands for other keys
+(an order handed to a new tracking number, a dispute forwarded to the order's shipments) and
+`wake_at`, the earliest deadline a time rule waits for: the shell calls `decide` with a `Tick`
+then.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from schemas.event import TrackingEvent, current_event, merge_events
-from schemas.inputs import ProtectionExtended, ReceiptConfirmed, ShipmentRegistered, TrackingNumberReplaced
+from schemas.inputs import (
+    DisputeEvent,
+    ProtectionExtended,
+    ReceiptConfirmed,
+    ShipmentRegistered,
+    TrackingNumberReplaced,
+)
 from schemas.outputs import Output, StatusChanged
-from schemas.state import OrderWatch, ShipmentState
-from streams.rules import RULES, RuleContext
+from schemas.state import DisputeState, OrderLink, OrderWatch, ShipmentState
+from streams.commands import (
+    AdoptOrder,
+    DisputeChanged,
+    LinkShipment,
+    OrderCommand,
+    ReleaseOrder,
+    ShipmentCommand,
+    Tick,
+    UnlinkShipment,
+)
+from streams.rules import RULES, Facts, RuleContext
 from streams.rules.settings import RuleSettings
 
 
@@ -33,34 +55,60 @@ class OrderInput:
         return self.event.tracking_number
 
 
-Input = CarrierUpdate | OrderInput
+Input = CarrierUpdate | OrderInput | ShipmentCommand
+Command = ShipmentCommand | OrderCommand
 
 
 @dataclass(frozen=True, slots=True)
 class Decision:
     state: ShipmentState
     outputs: list[Output] = field(default_factory=list)
+    commands: list[Command] = field(default_factory=list)
+    wake_at: datetime | None = None
 
 
 def decide(state: ShipmentState | None, update: Input, now: datetime, settings: RuleSettings) -> Decision:
-    previous = state
     current = state or ShipmentState(tracking_number=update.tracking_number)
     outputs: list[Output] = []
+    commands: list[Command] = []
     match update:
         case CarrierUpdate():
             current, changed = _apply_events(current, update)
             outputs.extend(changed)
         case OrderInput(event=ShipmentRegistered() as registered):
             current = _register(current, registered)
+            commands.append(LinkShipment(order_id=registered.order_id, tracking_number=current.tracking_number))
         case OrderInput(event=ProtectionExtended() as extended):
-            current = _update_order(current, extended.order_id, protection_ends_at=extended.protection_ends_at)
+            current = _update_order(
+                current, extended.order_id, protection_ends_at=extended.protection_ends_at, ends_before_shortening=None
+            )
         case OrderInput(event=ReceiptConfirmed() as confirmed):
             current = _update_order(current, confirmed.order_id, closed=True)
-        case OrderInput(event=TrackingNumberReplaced()):
-            return Decision(current)
-    current, fired = _run_rules(current, previous, now, settings)
+        case OrderInput(event=TrackingNumberReplaced() as replaced):
+            if replaced.order_id not in current.orders:
+                commands.append(
+                    ReleaseOrder(
+                        tracking_number=replaced.previous_tracking_number,
+                        order_id=replaced.order_id,
+                        new_tracking_number=current.tracking_number,
+                        carrier=replaced.carrier,
+                    )
+                )
+        case ReleaseOrder():
+            current, handed = _release(current, update, now)
+            commands.extend(handed)
+        case AdoptOrder():
+            if update.order.order_id not in current.orders:
+                orders = {**current.orders, update.order.order_id: update.order}
+                current = current.model_copy(update={"orders": orders, "carrier": update.carrier or current.carrier})
+            commands.append(LinkShipment(order_id=update.order.order_id, tracking_number=current.tracking_number))
+        case DisputeChanged():
+            current = _update_order(current, update.order_id, dispute=update.dispute)
+        case Tick():
+            pass
+    current, fired, wake_at = _run_rules(current, now, settings)
     outputs.extend(fired)
-    return Decision(current, outputs)
+    return Decision(current, outputs, commands, wake_at)
 
 
 def _apply_events(state: ShipmentState, update: CarrierUpdate) -> tuple[ShipmentState, list[Output]]:
@@ -100,10 +148,26 @@ def _register(state: ShipmentState, registered: ShipmentRegistered) -> ShipmentS
         guaranteed_delivery_days=registered.guaranteed_delivery_days,
         origin_country=registered.origin_country,
         destination_country=registered.destination_country,
+        tracking_since=registered.shipped_at,
     )
     return state.model_copy(
         update={"orders": {**state.orders, watch.order_id: watch}, "carrier": state.carrier or registered.carrier}
     )
+
+
+def _release(state: ShipmentState, release: ReleaseOrder, now: datetime) -> tuple[ShipmentState, list[Command]]:
+    order = state.orders.get(release.order_id)
+    if order is None:
+        return state, []
+    remaining = {order_id: watch for order_id, watch in state.orders.items() if order_id != release.order_id}
+    handed = AdoptOrder(
+        tracking_number=release.new_tracking_number,
+        previous_tracking_number=state.tracking_number,
+        carrier=release.carrier,
+        order=order.model_copy(update={"tracking_since": now}),
+    )
+    unlink = UnlinkShipment(order_id=release.order_id, tracking_number=state.tracking_number)
+    return state.model_copy(update={"orders": remaining}), [handed, unlink]
 
 
 def _update_order(state: ShipmentState, order_id: str, **changes) -> ShipmentState:
@@ -114,18 +178,66 @@ def _update_order(state: ShipmentState, order_id: str, **changes) -> ShipmentSta
 
 
 def _run_rules(
-    state: ShipmentState, previous: ShipmentState | None, now: datetime, settings: RuleSettings
-) -> tuple[ShipmentState, list[Output]]:
+    state: ShipmentState, now: datetime, settings: RuleSettings
+) -> tuple[ShipmentState, list[Output], datetime | None]:
     outputs: list[Output] = []
+    wakes: list[datetime] = []
     orders = dict(state.orders)
+    ctx = RuleContext(facts=Facts(state), now=now, settings=settings)
     for order_id, order in state.orders.items():
-        if order.closed or now >= order.protection_ends_at:
+        if order.closed:
             continue
-        ctx = RuleContext(shipment=state, previous=previous, now=now, settings=settings)
         for check in RULES:
-            order, raised = check(order, ctx)
-            outputs.extend(raised)
+            verdict = check(order, ctx)
+            order = verdict.order
+            outputs.extend(verdict.outputs)
+            if verdict.wake_at is not None:
+                wakes.append(verdict.wake_at)
         orders[order_id] = order
-    if orders == state.orders:
-        return state, outputs
-    return state.model_copy(update={"orders": orders}), outputs
+    updated = state if orders == state.orders else state.model_copy(update={"orders": orders})
+    return updated, outputs, min(wakes, default=None)
+
+
+def decide_order(
+    link: OrderLink | None, update: DisputeEvent | OrderCommand, order_id: str
+) -> tuple[OrderLink, list[ShipmentCommand]]:
+    """The order side: which shipments carry the order, and its dispute forwarded to each."""
+    current = link or OrderLink(order_id=order_id)
+    match update:
+        case DisputeEvent():
+            dispute = _dispute_after(current.dispute, update)
+            current = current.model_copy(update={"dispute": dispute})
+            targets = current.tracking_numbers
+        case LinkShipment():
+            if update.tracking_number in current.tracking_numbers:
+                return current, []
+            current = current.model_copy(
+                update={"tracking_numbers": (*current.tracking_numbers, update.tracking_number)}
+            )
+            targets = (update.tracking_number,)
+        case UnlinkShipment():
+            remaining = tuple(n for n in current.tracking_numbers if n != update.tracking_number)
+            return current.model_copy(update={"tracking_numbers": remaining}), []
+    if current.dispute is None:
+        return current, []
+    return current, [
+        DisputeChanged(tracking_number=number, order_id=order_id, dispute=current.dispute) for number in targets
+    ]
+
+
+def _dispute_after(previous: DisputeState | None, event: DisputeEvent) -> DisputeState:
+    opened_at = previous.opened_at if previous and previous.dispute_id == event.dispute_id else event.at
+    return DisputeState(
+        dispute_id=event.dispute_id,
+        reason=event.reason,
+        open=event.type in ("opened", "modified", "escalated"),
+        opened_at=opened_at,
+        updated_at=event.at,
+    )
+
+
+def next_wake(state: ShipmentState, now: datetime, settings: RuleSettings) -> datetime | None:
+    """When `state` next needs a `Tick` (`now` if a rule is already due): rebuilds the wake-up
+    index from a table after a restart or a rebalance."""
+    _, outputs, wake_at = _run_rules(state, now, settings)
+    return now if outputs else wake_at

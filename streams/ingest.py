@@ -10,8 +10,15 @@ import orjson
 from pydantic import ValidationError
 
 from carriers.base import PayloadInvalid, UnknownCarrier, normalise
-from schemas.inputs import ORDER_EVENT, RAW_TOPIC, SHIPMENTS_TOPIC, RawTracking
+from schemas.inputs import DISPUTES_TOPIC, ORDER_EVENT, RAW_TOPIC, SHIPMENTS_TOPIC, DisputeEvent, RawTracking
 from schemas.types import describe_validation_error
+from streams.commands import (
+    ORDER_COMMAND,
+    ORDER_COMMANDS_TOPIC,
+    SHIPMENT_COMMAND,
+    SHIPMENT_COMMANDS_TOPIC,
+    OrderCommand,
+)
 from streams.core import CarrierUpdate, Input, OrderInput
 
 
@@ -39,13 +46,20 @@ def carrier_updates(raw: RawTracking) -> list[CarrierUpdate]:
     return [CarrierUpdate(s.tracking_number, raw.carrier, s.events) for s in shipments]
 
 
-def to_inputs(topic: str, value: Any) -> list[Input]:
-    """Decision inputs carried by one record's value (already JSON-decoded)."""
+def to_inputs(topic: str, value: Any) -> list[Input | DisputeEvent | OrderCommand]:
+    """Decision inputs carried by one record's value (already JSON-decoded): shipment inputs
+    (with a `tracking_number`) or order inputs (a dispute event, an order command)."""
     try:
         if topic == RAW_TOPIC:
             return list(carrier_updates(RawTracking.model_validate(value)))
         if topic == SHIPMENTS_TOPIC:
             return [OrderInput(ORDER_EVENT.validate_python(value))]
+        if topic == DISPUTES_TOPIC:
+            return [DisputeEvent.model_validate(value)]
+        if topic == SHIPMENT_COMMANDS_TOPIC:
+            return [SHIPMENT_COMMAND.validate_python(value)]
+        if topic == ORDER_COMMANDS_TOPIC:
+            return [ORDER_COMMAND.validate_python(value)]
     except ValidationError as error:
         raise Rejected("validate", describe_validation_error(error)) from None
     raise Rejected("validate", f"parcelwatch does not consume topic {topic!r}")

@@ -155,20 +155,21 @@ async def read_outputs(bootstrap: str, view: View) -> None:
 
 @contextlib.asynccontextmanager
 async def dev_stack(base: Settings, options: DevOptions) -> AsyncIterator[DevStack]:
+    """Broker, Redis, topics, receiver and carrier; then the orders and the stream worker, whose
+    clock runs as fast as the carrier's from the moment the carrier started."""
     workdir = options.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
     with TansuBroker(workdir=workdir) as broker, RedisServer(workdir=workdir) as redis:
         settings = dev_settings(base, broker, redis, workdir, secret)
         await ensure_topics(settings.kafka)
-        worker = start_stream_worker(settings, workdir)
         runner = web.AppRunner(create_app(settings), access_log=None)
+        worker: subprocess.Popen | None = None
         try:
             await runner.setup()
             await web.TCPSite(runner, "127.0.0.1", settings.webhook.port).start()
             start = datetime.now(UTC)
             parcels = simulate(options.seed, options.parcels, start)
-            await register_orders(settings, parcels)
             carrier = SandboxCarrierServer(
                 parcels,
                 time_factor=options.time_factor,
@@ -177,10 +178,16 @@ async def dev_stack(base: Settings, options: DevOptions) -> AsyncIterator[DevSta
                 secret=secret,
             )
             async with carrier:
+                await register_orders(settings, parcels)
+                stream = settings.stream.model_copy(
+                    update={"clock_factor": options.time_factor, "clock_origin": carrier.started_at}
+                )
+                worker = start_stream_worker(settings.model_copy(update={"stream": stream}), workdir)
                 yield DevStack(settings, parcels, carrier, worker, workdir)
         finally:
             await runner.cleanup()
-            stop_process(worker)
+            if worker is not None:
+                stop_process(worker)
 
 
 async def run(base: Settings, options: DevOptions, view: View) -> None:

@@ -11,11 +11,19 @@ from aiokafka.helpers import create_ssl_context
 
 from schemas.inputs import DISPUTES_TOPIC, RAW_TOPIC, SHIPMENTS_TOPIC
 from schemas.outputs import OUTPUT_MODELS
+from streams.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC
 from workers.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 
-ALL_TOPICS: tuple[str, ...] = (SHIPMENTS_TOPIC, DISPUTES_TOPIC, RAW_TOPIC, *(m.topic for m in OUTPUT_MODELS))
+ALL_TOPICS: tuple[str, ...] = (
+    SHIPMENTS_TOPIC,
+    DISPUTES_TOPIC,
+    RAW_TOPIC,
+    SHIPMENT_COMMANDS_TOPIC,
+    ORDER_COMMANDS_TOPIC,
+    *(m.topic for m in OUTPUT_MODELS),
+)
 
 
 def client_options(settings: KafkaSettings) -> dict[str, Any]:

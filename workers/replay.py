@@ -9,9 +9,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
 from schemas.inputs import RAW_TOPIC
 from schemas.outputs import DeadLetter, Output
-from schemas.state import ShipmentState
 from schemas.types import describe_validation_error
-from streams.core import decide
+from streams.engine import Engine
 from streams.ingest import Rejected, load_json, to_inputs
 from streams.rules.settings import RuleSettings
 
@@ -41,7 +40,7 @@ def replay(
     A line that is not valid replay syntax raises `ReplayError`. A line whose record the stream
     would dead-letter yields that dead letter, and `warn` is told where it was.
     """
-    states: dict[str, ShipmentState] = {}
+    engine = Engine(settings)
     clock: datetime | None = None
     for number, text in enumerate(lines, start=1):
         if not text.strip():
@@ -56,6 +55,7 @@ def replay(
         if clock is not None and line.at < clock:
             raise ReplayError(f"{where}: `at` goes back in time ({line.at.isoformat()} < {clock.isoformat()})")
         clock = line.at
+        yield from engine.advance(line.at)
         if line.topic is None:
             continue
         if line.value is None:
@@ -77,7 +77,4 @@ def replay(
                 at=line.at,
             )
             continue
-        for update in inputs:
-            decision = decide(states.get(update.tracking_number), update, line.at, settings)
-            states[update.tracking_number] = decision.state
-            yield from decision.outputs
+        yield from engine.apply(inputs, line.at)

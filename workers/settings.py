@@ -3,6 +3,7 @@
 This module is the only reader of the environment. `parcelwatch settings` prints them all.
 """
 
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -63,6 +64,13 @@ class StreamSettings(BaseModel):
         10.0, gt=0, description="consumer-group session timeout (Tansu completes a join after about half of it)"
     )
     heartbeat_interval_s: float = Field(1.0, gt=0, description="consumer-group heartbeat interval")
+    tick_interval_s: float = Field(1.0, gt=0, description="how often due deadlines are looked for")
+    clock_factor: float = Field(
+        1.0, gt=0, description="simulated seconds per real second (1: real time; `parcelwatch dev` speeds it up)"
+    )
+    clock_origin: datetime | None = Field(
+        None, description="where a simulated clock starts (with clock_factor ≠ 1); times before it are real"
+    )
 
 
 class Settings(BaseSettings):
@@ -115,6 +123,8 @@ def as_environment(settings: Settings) -> dict[str, str]:
     def plain(value: object) -> object:
         if isinstance(value, SecretStr):
             return value.get_secret_value()
+        if isinstance(value, datetime):
+            return value.isoformat()
         if isinstance(value, dict):
             return {k: plain(v) for k, v in value.items()}
         if isinstance(value, list):

@@ -181,6 +181,13 @@ class SandboxCarrierServer:
             raise RuntimeError("the sandbox carrier is not started")
         return self._url
 
+    @property
+    def started_at(self) -> datetime:
+        """The real time at which simulated time began to run from `start`."""
+        if self._started_at is None:
+            raise RuntimeError("the sandbox carrier is not started")
+        return self._started_at
+
     def simulated_now(self) -> datetime:
         if self._started_at is None:
             return self._start

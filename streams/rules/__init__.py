@@ -1,27 +1,141 @@
-"""Buyer-protection rules. Each is one function registered with `@rule`; `decide` loops over `RULES`.
+"""Buyer-protection rules (BRIEF §1). Each is one function registered with `@rule`; `decide` loops
+over `RULES` for every order a shipment carries, and never changes when a rule is added.
 
-A rule sees one order watching one shipment and answers with the order as it is afterwards and
-the outputs it raises. It must be pure: everything it knows comes from its arguments.
+A rule sees one order and the shipment's facts at `now` and returns a `Verdict`: the order as it
+is afterwards (what it fired is remembered in `order.fired`), the outputs it raises, and, for a
+rule that waits on a deadline, when it wants to be asked again (`wake_at`). Rules are pure.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cached_property
 
-from schemas.outputs import Output
+from schemas.event import TrackingEvent, current_event
+from schemas.outputs import BuyerNotification, FlagRaised, Output
 from schemas.state import OrderWatch, ShipmentState
+from schemas.status import SCANNED, Status
+from schemas.types import format_utc
 from streams.rules.settings import RuleSettings
+
+
+def days(n: float) -> timedelta:
+    return timedelta(days=n)
+
+
+class Facts:
+    """What the rules ask of a shipment's history, each computed once per decision."""
+
+    def __init__(self, shipment: ShipmentState) -> None:
+        self.shipment = shipment
+        self.events = shipment.events
+
+    @cached_property
+    def current(self) -> TrackingEvent | None:
+        return current_event(self.events)
+
+    @property
+    def status(self) -> Status | None:
+        return self.current.status if self.current else None
+
+    @cached_property
+    def scans(self) -> tuple[TrackingEvent, ...]:
+        """Events that prove a carrier handled the parcel (R6)."""
+        return tuple(event for event in self.events if event.status in SCANNED)
+
+    @cached_property
+    def first_scan(self) -> TrackingEvent | None:
+        return self.scans[0] if self.scans else None
+
+    def scanned_by(self, moment: datetime) -> bool:
+        return self.first_scan is not None and self.first_scan.occurred_at <= moment
+
+    def stage_since(self, status: Status) -> datetime | None:
+        """Start of the current run of `status` scans, when the shipment is in that stage now."""
+        if self.status is not status:
+            return None
+        since = None
+        for event in reversed(self.scans):
+            if event.status is not status:
+                break
+            since = event.occurred_at
+        return since
+
+    @cached_property
+    def delivered(self) -> TrackingEvent | None:
+        """The delivery scan, while the shipment counts as delivered."""
+        return self.current if self.status is Status.DELIVERED else None
+
+    @cached_property
+    def ever_imported(self) -> bool:
+        return any(event.status is Status.IMPORT for event in self.scans)
 
 
 @dataclass(frozen=True, slots=True)
 class RuleContext:
-    shipment: ShipmentState
-    previous: ShipmentState | None
+    facts: Facts
     now: datetime
     settings: RuleSettings
 
+    @property
+    def tracking_number(self) -> str:
+        return self.facts.shipment.tracking_number
 
-Rule = Callable[[OrderWatch, RuleContext], tuple[OrderWatch, list[Output]]]
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    order: OrderWatch
+    outputs: list[Output] = field(default_factory=list)
+    wake_at: datetime | None = None
+
+
+def fired(order: OrderWatch, key: str) -> bool:
+    return key in order.fired
+
+
+def remember(order: OrderWatch, *keys: str, **changes) -> OrderWatch:
+    return order.model_copy(update={"fired": order.fired | set(keys), **changes})
+
+
+def moment_key(name: str, moment: datetime) -> str:
+    return f"{name}@{format_utc(moment)}"
+
+
+def may_raise(order: OrderWatch, moment: datetime) -> bool:
+    """Nothing is raised for a closed order, nor for a condition that came true after protection ended."""
+    return not order.closed and moment < order.protection_ends_at
+
+
+def flag(order: OrderWatch, ctx: RuleContext, name: str, raised_at: datetime, **details) -> FlagRaised:
+    return FlagRaised.build(
+        flag=name, order_id=order.order_id, tracking_number=ctx.tracking_number, raised_at=raised_at, details=details
+    )
+
+
+def notify(order: OrderWatch, ctx: RuleContext, template: str, deadline: datetime, **facts) -> BuyerNotification:
+    return BuyerNotification.build(
+        template=template,
+        order_id=order.order_id,
+        buyer_id=order.buyer_id,
+        tracking_number=ctx.tracking_number,
+        deadline=deadline,
+        facts=facts,
+    )
+
+
+def wait_or_fire(order: OrderWatch, ctx: RuleContext, key: str, deadline: datetime, fire) -> Verdict:
+    """The shape of every time rule: before `deadline` ask to be woken then; at or after it, fire
+    once (`fire()` gives the outputs), unless protection had already ended by the deadline."""
+    if fired(order, key):
+        return Verdict(order)
+    if ctx.now < deadline:
+        return Verdict(order, wake_at=deadline)
+    if not may_raise(order, deadline):
+        return Verdict(order)
+    return Verdict(remember(order, key), fire())
+
+
+Rule = Callable[[OrderWatch, RuleContext], Verdict]
 RULES: list[Rule] = []
 
 
@@ -30,4 +144,4 @@ def rule(function: Rule) -> Rule:
     return function
 
 
-from streams.rules import delivery  # noqa: E402,F401  (registers its rules)
+from streams.rules import delivery, disputes, returns, timers, transit  # noqa: E402,F401  (register their rules)

@@ -1,60 +1,67 @@
-"""R1: a delivery scan cuts the protection window to N days after it; a later scan that
-contradicts the delivery gives the window back."""
+"""Rules about a delivery scan: R1 (protection cut short, and given back when contradicted),
+R9 and R11 (the buyer told in time to act), R14 (delivered in another country)."""
 
-from datetime import timedelta
-
-from schemas.event import current_event
-from schemas.outputs import Output, ProtectionAdjusted
+from schemas.outputs import ProtectionAdjusted
 from schemas.state import OrderWatch
 from schemas.status import SCANNED, Status
 from schemas.types import format_utc
-from streams.rules import RuleContext, rule
+from streams.rules import (
+    RuleContext,
+    Verdict,
+    days,
+    fired,
+    flag,
+    may_raise,
+    moment_key,
+    notify,
+    remember,
+    rule,
+)
 
 
 @rule
-def shorten_protection_on_delivery(order: OrderWatch, ctx: RuleContext) -> tuple[OrderWatch, list[Output]]:
-    latest = current_event(ctx.shipment.events)
-    if latest is None or latest.status is not Status.DELIVERED or order.shortened_for is not None:
-        return order, []
-    delivered_at = latest.occurred_at
-    fired_key = f"protection_shortened:{format_utc(delivered_at)}"
-    ends_at = delivered_at + timedelta(days=ctx.settings.delivered_protection_days)
-    if fired_key in order.fired or ends_at >= order.protection_ends_at:
-        return order, []
+def shorten_protection_on_delivery(order: OrderWatch, ctx: RuleContext) -> Verdict:
+    """R1: delivered → protection ends N days after the delivery scan, never later than it did."""
+    delivered = ctx.facts.delivered
+    if delivered is None or order.shortened_for is not None or not may_raise(order, ctx.now):
+        return Verdict(order)
+    key = moment_key("R1", delivered.occurred_at)
+    ends_at = delivered.occurred_at + days(ctx.settings.delivered_protection_days)
+    if fired(order, key) or ends_at >= order.protection_ends_at:
+        return Verdict(order)
     output = ProtectionAdjusted.build(
         type="protection_shortened",
         order_id=order.order_id,
-        tracking_number=ctx.shipment.tracking_number,
-        delivered_at=delivered_at,
+        tracking_number=ctx.tracking_number,
+        delivered_at=delivered.occurred_at,
         previous_ends_at=order.protection_ends_at,
         protection_ends_at=ends_at,
-        reason=f"R1: delivered ({latest.raw_code or latest.status}) at {format_utc(delivered_at)}",
+        reason=f"R1: delivered ({delivered.raw_code or delivered.status}) at {format_utc(delivered.occurred_at)}",
     )
-    updated = order.model_copy(
-        update={
-            "protection_ends_at": ends_at,
-            "ends_before_shortening": order.protection_ends_at,
-            "shortened_for": delivered_at,
-            "fired": order.fired | {fired_key},
-        }
+    updated = remember(
+        order,
+        key,
+        protection_ends_at=ends_at,
+        ends_before_shortening=order.protection_ends_at,
+        shortened_for=delivered.occurred_at,
     )
-    return updated, [output]
+    return Verdict(updated, [output])
 
 
 @rule
-def restore_protection_when_delivery_contradicted(
-    order: OrderWatch, ctx: RuleContext
-) -> tuple[OrderWatch, list[Output]]:
-    latest = current_event(ctx.shipment.events)
-    delivered_at = order.shortened_for
-    if delivered_at is None or order.ends_before_shortening is None or latest is None:
-        return order, []
+def restore_protection_when_delivery_contradicted(order: OrderWatch, ctx: RuleContext) -> Verdict:
+    """A physical scan after the delivery scan (returning, in transit, …) gives the window back."""
+    latest, delivered_at = ctx.facts.current, order.shortened_for
+    if delivered_at is None or order.ends_before_shortening is None or latest is None or order.closed:
+        return Verdict(order)
     if latest.status is Status.DELIVERED or latest.status not in SCANNED or latest.occurred_at <= delivered_at:
-        return order, []
+        return Verdict(order)
+    if ctx.now >= order.ends_before_shortening:
+        return Verdict(order)
     output = ProtectionAdjusted.build(
         type="protection_restored",
         order_id=order.order_id,
-        tracking_number=ctx.shipment.tracking_number,
+        tracking_number=ctx.tracking_number,
         delivered_at=delivered_at,
         previous_ends_at=order.protection_ends_at,
         protection_ends_at=order.ends_before_shortening,
@@ -67,4 +74,43 @@ def restore_protection_when_delivery_contradicted(
             "ends_before_shortening": None,
         }
     )
-    return updated, [output]
+    return Verdict(updated, [output])
+
+
+@rule
+def notify_buyer_of_delivery(order: OrderWatch, ctx: RuleContext) -> Verdict:
+    """R9 (an open "not received" dispute) or R11 (no such dispute): the buyer has N days to act."""
+    delivered = ctx.facts.delivered
+    if delivered is None:
+        return Verdict(order)
+    key = moment_key("delivery_notice", delivered.occurred_at)
+    if fired(order, key) or not may_raise(order, ctx.now):
+        return Verdict(order)
+    deadline = delivered.occurred_at + days(ctx.settings.act_after_delivery_days)
+    facts = {"delivered_at": format_utc(delivered.occurred_at), "location": delivered.location}
+    if order.dispute is not None and order.dispute.open_not_received:
+        template = "delivered_open_dispute"
+        facts["dispute_id"] = order.dispute.dispute_id
+    else:
+        template = "delivered_check_receipt"
+    return Verdict(remember(order, key), [notify(order, ctx, template, deadline, **facts)])
+
+
+@rule
+def flag_delivery_in_another_country(order: OrderWatch, ctx: RuleContext) -> Verdict:
+    """R14: delivered in a country other than the order's destination."""
+    delivered = ctx.facts.delivered
+    if delivered is None or not delivered.country or delivered.country == order.destination_country:
+        return Verdict(order)
+    key = moment_key("R14:destination", delivered.occurred_at)
+    if fired(order, key) or not may_raise(order, ctx.now):
+        return Verdict(order)
+    output = flag(
+        order,
+        ctx,
+        "destination_mismatch",
+        delivered.occurred_at,
+        delivered_country=delivered.country,
+        destination_country=order.destination_country,
+    )
+    return Verdict(remember(order, key), [output])

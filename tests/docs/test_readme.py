@@ -40,8 +40,15 @@ def test_replay_example_gives_what_the_readme_says(tmp_path):
         [sys.executable, "-m", "workers", "replay", str(path)], capture_output=True, check=True, cwd=ROOT
     )
     outputs = [orjson.loads(line) for line in result.stdout.splitlines()]
-    assert [o["value"]["type"] for o in outputs] == ["status_changed", "protection_shortened"]
-    assert outputs[1]["value"]["protection_ends_at"] == "2026-03-26T09:00:00Z"
+    assert [o["value"]["type"] for o in outputs] == [
+        "status_changed",
+        "status_changed",
+        "protection_shortened",
+        "notification",
+    ]
+    assert outputs[2]["value"]["protection_ends_at"] == "2026-03-26T09:00:00Z"
+    assert outputs[3]["value"]["template"] == "delivered_check_receipt"
+    assert outputs[3]["value"]["deadline"] == "2026-03-26T09:00:00Z"
     assert '"protection_ends_at": "2026-03-26T09:00:00Z"' in README
 
 

@@ -34,6 +34,7 @@ from schemas.outputs import (
 )
 from schemas.status import Status
 from schemas.types import Money
+from streams.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC
 
 REGENERATE = "regenerate with `python -m schemas.contract` and commit the result"
 T = datetime(2026, 4, 2, 10, 0, tzinfo=UTC)
@@ -61,7 +62,14 @@ def errors(topic: Topic, instance: Any) -> list[str]:
 def test_table_lists_every_topic_once():
     names = [topic.name for topic in TOPICS]
     assert len(names) == len(set(names))
-    assert set(names) == {SHIPMENTS_TOPIC, DISPUTES_TOPIC, RAW_TOPIC, *(model.topic for model in OUTPUT_MODELS)}
+    assert set(names) == {
+        SHIPMENTS_TOPIC,
+        DISPUTES_TOPIC,
+        RAW_TOPIC,
+        SHIPMENT_COMMANDS_TOPIC,
+        ORDER_COMMANDS_TOPIC,
+        *(model.topic for model in OUTPUT_MODELS),
+    }
 
 
 def test_table_matches_the_topics_parcelwatch_creates():
@@ -75,6 +83,7 @@ def test_directions():
     assert directions[SHIPMENTS_TOPIC] == "consumed"
     assert directions[DISPUTES_TOPIC] == "consumed"
     assert directions[RAW_TOPIC] == "internal"
+    assert directions[SHIPMENT_COMMANDS_TOPIC] == directions[ORDER_COMMANDS_TOPIC] == "internal"
     assert all(directions[model.topic] == "produced" for model in OUTPUT_MODELS)
 
 

@@ -1,0 +1,82 @@
+"""Internal inputs parcelwatch sends itself: timer ticks, and what crosses between a shipment's
+state (keyed by tracking number) and an order's (keyed by order id).
+
+In the stream they travel on two internal topics, so each lands on the partition that owns its
+key; `replay` delivers them from an in-memory queue. Either way `decide` sees the same inputs.
+"""
+
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field, TypeAdapter
+
+from schemas.state import DisputeState, OrderWatch
+from schemas.types import Frozen
+
+SHIPMENT_COMMANDS_TOPIC = "parcelwatch.shipment-commands.v1"
+ORDER_COMMANDS_TOPIC = "parcelwatch.order-commands.v1"
+
+
+class ShipmentCommandBase(Frozen):
+    topic: ClassVar[str] = SHIPMENT_COMMANDS_TOPIC
+    tracking_number: str
+
+    @property
+    def key(self) -> str:
+        return self.tracking_number
+
+
+class OrderCommandBase(Frozen):
+    topic: ClassVar[str] = ORDER_COMMANDS_TOPIC
+    order_id: str
+
+    @property
+    def key(self) -> str:
+        return self.order_id
+
+
+class Tick(ShipmentCommandBase):
+    """A deadline of this shipment passed: run the rules at the tick's time."""
+
+    kind: Literal["tick"] = "tick"
+
+
+class DisputeChanged(ShipmentCommandBase):
+    kind: Literal["dispute_changed"] = "dispute_changed"
+    order_id: str
+    dispute: DisputeState
+
+
+class ReleaseOrder(ShipmentCommandBase):
+    """The order moved to another tracking number: hand it over."""
+
+    kind: Literal["release_order"] = "release_order"
+    order_id: str
+    new_tracking_number: str
+    carrier: str | None = None
+
+
+class AdoptOrder(ShipmentCommandBase):
+    """Watch this order, handed over from its previous tracking number, with all it fired so far."""
+
+    kind: Literal["adopt_order"] = "adopt_order"
+    previous_tracking_number: str
+    carrier: str | None = None
+    order: OrderWatch
+
+
+ShipmentCommand = Annotated[Tick | DisputeChanged | ReleaseOrder | AdoptOrder, Field(discriminator="kind")]
+SHIPMENT_COMMAND: TypeAdapter[ShipmentCommand] = TypeAdapter(ShipmentCommand)
+
+
+class LinkShipment(OrderCommandBase):
+    kind: Literal["link"] = "link"
+    tracking_number: str
+
+
+class UnlinkShipment(OrderCommandBase):
+    kind: Literal["unlink"] = "unlink"
+    tracking_number: str
+
+
+OrderCommand = Annotated[LinkShipment | UnlinkShipment, Field(discriminator="kind")]
+ORDER_COMMAND: TypeAdapter[OrderCommand] = TypeAdapter(OrderCommand)

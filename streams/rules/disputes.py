@@ -1,0 +1,28 @@
+"""R12: a "not received" dispute opened after tracking showed the parcel delivered."""
+
+from schemas.state import OrderWatch
+from schemas.types import format_utc
+from streams.rules import RuleContext, Verdict, fired, flag, may_raise, remember, rule
+
+
+@rule
+def flag_dispute_after_delivery(order: OrderWatch, ctx: RuleContext) -> Verdict:
+    """A fraud-risk signal for case management, not a verdict."""
+    dispute, delivered = order.dispute, ctx.facts.delivered
+    if dispute is None or not dispute.open_not_received or delivered is None:
+        return Verdict(order)
+    if dispute.opened_at <= delivered.occurred_at:
+        return Verdict(order)
+    key = f"R12:{dispute.dispute_id}"
+    if fired(order, key) or not may_raise(order, ctx.now):
+        return Verdict(order)
+    output = flag(
+        order,
+        ctx,
+        "dispute_conflicts_with_delivery",
+        dispute.opened_at,
+        dispute_id=dispute.dispute_id,
+        delivered_at=format_utc(delivered.occurred_at),
+        delivered_location=delivered.location,
+    )
+    return Verdict(remember(order, key), [output])
