@@ -81,6 +81,16 @@ class StreamClock:
         return self.at(datetime.now(UTC).timestamp())
 
 
+def model_table(app: faust.App, name: str, codec: str, partitions: int) -> faust.Table:
+    """A table of models keyed by str. Faust derives a table's serializers from its key and value
+    types and builds the changelog topic with them at once; both are set again here so that
+    writes and recovery use these codecs."""
+    table = app.Table(name, partitions=partitions)
+    table.key_serializer, table.value_serializer = "utf8", codec
+    table.changelog_topic = table._new_changelog_topic()
+    return table
+
+
 def handle_record(
     shipments,
     orders,
@@ -136,10 +146,8 @@ def create_app(settings: Settings) -> faust.App:
         name: app.topic(name, **raw)
         for name in (*(model.topic for model in OUTPUT_MODELS), SHIPMENT_COMMANDS_TOPIC, ORDER_COMMANDS_TOPIC)
     }
-    shipments = app.Table("shipments", partitions=settings.kafka.partitions)
-    orders = app.Table("orders", partitions=settings.kafka.partitions)
-    for table, codec in ((shipments, "shipment_state"), (orders, "order_link")):
-        table.key_serializer, table.value_serializer = "utf8", codec  # Faust reads these, not a schema
+    shipments = model_table(app, "shipments", "shipment_state", settings.kafka.partitions)
+    orders = model_table(app, "orders", "order_link", settings.kafka.partitions)
     wakeups = WakeupIndex()
 
     def send(topic: str, key: str | None, value: bytes) -> None:
@@ -186,7 +194,7 @@ def create_app(settings: Settings) -> faust.App:
         now = clock.now()
         for key, state in shipments.items():
             wakeups.schedule(key, next_wake(state, now, settings.rules))
-        log.info("wake-up index rebuilt", extra={"shipments": len(shipments), "scheduled": len(wakeups)})
+        log.info("wake-up index rebuilt: %d shipments, %d scheduled", len(shipments), len(wakeups))
 
     @app.timer(interval=config.tick_interval_s)
     async def tick() -> None:

@@ -57,3 +57,23 @@ async def produce(bootstrap: str, topic: str, key: str, value: dict | bytes) -> 
         await producer.send_and_wait(topic, payload, key=key.encode())
     finally:
         await producer.stop()
+
+
+async def read_all(bootstrap: str, topic: str, key: str) -> list[dict]:
+    """Every record with `key` now in `topic`, read up to the end of each partition."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        ends = await consumer.end_offsets(partitions)
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        found: list[dict] = []
+        async with asyncio.timeout(20):
+            while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
+                batches = await consumer.getmany(timeout_ms=500)
+                for records in batches.values():
+                    found.extend(orjson.loads(r.value) for r in records if r.key == key.encode())
+        return found
+    finally:
+        await consumer.stop()

@@ -1,0 +1,77 @@
+"""A deadline that passes while the stream worker is down still fires exactly once after it restarts."""
+
+import asyncio
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+from tests.integration.conftest import REPO
+from tests.integration.kafka_helpers import produce, read_all, read_records, wait_for_log_line
+from tests.integration.test_pipeline import registration
+from workers.embedded import TansuBroker
+from workers.kafka import ensure_topics
+from workers.settings import Settings, as_environment
+
+DAY_EVERY_S = 2.0  # the worker's clock runs one simulated day every two seconds
+
+
+async def start_worker(settings: Settings, log_path) -> subprocess.Popen:
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "workers", "stream"],
+            env=os.environ | as_environment(settings),
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    await wait_for_log_line(log_path, "[^Worker]: Ready", process, timeout_s=60)
+    return process
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    process.terminate()
+    assert process.wait(30) == 0
+
+
+async def test_deadline_passed_while_down_fires_once_after_restart(tmp_path):
+    origin = datetime.now(UTC)
+    with TansuBroker() as broker:
+        settings = Settings(
+            kafka={"bootstrap_servers": broker.bootstrap_servers, "partitions": 2},
+            stream={
+                "datadir": tmp_path / "data",
+                "clock_factor": 86_400 / DAY_EVERY_S,
+                "clock_origin": origin,
+                "session_timeout_s": 2,
+                "heartbeat_interval_s": 0.5,
+                "rebalance_timeout_s": 2,
+                "tick_interval_s": 0.2,
+            },
+        )
+        await ensure_topics(settings.kafka)
+        bootstrap = settings.kafka.bootstrap_servers
+        number, order_id = "LP000000017CN", "order-timer-1"
+        log_path = tmp_path / "worker.log"
+
+        worker = await start_worker(settings, log_path)
+        await produce(bootstrap, "orders.shipments.v1", number, registration(number, order_id, origin))
+        (linked,) = await read_records(bootstrap, "parcelwatch.order-commands.v1", order_id, timeout_s=20)
+        assert linked == {"kind": "link", "order_id": order_id, "tracking_number": number}
+        seller_check_due = origin + timedelta(days=10)  # R2, never scanned
+        assert datetime.now(UTC) + timedelta(seconds=2) < origin + timedelta(seconds=10 * DAY_EVERY_S)
+        stop_worker(worker)
+
+        past_deadline = origin + timedelta(seconds=10 * DAY_EVERY_S + 1)
+        await asyncio.sleep(max(0.0, (past_deadline - datetime.now(UTC)).total_seconds()))
+        worker = await start_worker(settings, log_path)
+        try:
+            (flag,) = await read_records(bootstrap, "tracking.flags.v1", order_id, timeout_s=30)
+            await asyncio.sleep(3)  # a second emission would have had time to land
+            flags = await read_all(bootstrap, "tracking.flags.v1", order_id)
+        finally:
+            stop_worker(worker)
+    assert flag["flag"] == "tracking_unreadable_seller_check"
+    assert flag["raised_at"] == seller_check_due.isoformat().replace("+00:00", "Z")
+    seller_checks = [f for f in flags if f["flag"] == "tracking_unreadable_seller_check"]
+    assert [f["event_id"] for f in seller_checks] == [flag["event_id"]]
