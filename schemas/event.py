@@ -52,18 +52,21 @@ def current_event(history: Iterable[TrackingEvent]) -> TrackingEvent | None:
 
     The latest event by carrier time, except that an `unknown` event never sets the status,
     an `info_received` notice never overrides a real scan, and a `delivered` parcel stays
-    delivered until a later physical scan (not a notice) contradicts it.
+    delivered until a later physical scan (not a notice) contradicts it. A delivery scan after
+    the parcel started back to its sender is the delivery to the sender: `returned_to_sender`
+    (postal operators such as USPS report it with their ordinary delivery code).
     """
     chosen: TrackingEvent | None = None
+    returning = False
     for event in history:
-        if chosen is None:
-            chosen = event
-        elif event.status is Status.UNKNOWN and chosen.status is not Status.UNKNOWN:
+        if event.status is Status.UNKNOWN and chosen is not None and chosen.status is not Status.UNKNOWN:
             continue
-        elif event.status is Status.INFO_RECEIVED and chosen.status in SCANNED:
+        if event.status is Status.INFO_RECEIVED and chosen is not None and chosen.status in SCANNED:
             continue
-        else:
-            chosen = event
+        if event.status is Status.DELIVERED and returning:
+            event = event.model_copy(update={"status": Status.RETURNED_TO_SENDER, "substatus": "delivered_to_sender"})
+        returning = returning or event.status is Status.RETURNING_TO_SENDER
+        chosen = event
     return chosen
 
 

@@ -25,6 +25,9 @@ def event(status: str, hours: float, code: str | None = None, location: str = "X
         ([("import", 9), ("export", 5)], Status.IMPORT),
         ([("delivered", 9), ("info_received", 10)], Status.DELIVERED),
         ([("delivered", 9), ("returning_to_sender", 10)], Status.RETURNING_TO_SENDER),
+        # a delivery after the parcel turned back is the delivery to the sender
+        ([("returning_to_sender", 10), ("in_transit", 11), ("delivered", 20)], Status.RETURNED_TO_SENDER),
+        ([("delivered", 9), ("returning_to_sender", 10), ("delivered", 20)], Status.RETURNED_TO_SENDER),
         # same carrier time: the stage further along the journey wins, whatever the arrival order
         ([("import", 5), ("export", 5)], Status.IMPORT),
     ],
