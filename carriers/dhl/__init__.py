@@ -1,0 +1,1 @@
+"""`dhl`: DHL Shipment Tracking - Unified API (JSON, API key), polled."""

@@ -1,0 +1,123 @@
+"""`dhl`: DHL Shipment Tracking - Unified API, `GET /track/shipments?trackingNumber=…` with the `DHL-API-Key`
+header (https://developer.dhl.com/api-reference/shipment-tracking). One number per call. The answer:
+
+    {"shipments": [{"id": "00340434…", "service": "parcel-de",
+                    "events": [{"timestamp": "2026-03-20T09:16:00+01:00", "statusCode": "transit",
+                                "status": "…", "description": "The shipment has been loaded onto the delivery vehicle",
+                                "location": {"address": {"countryCode": "DE", "addressLocality": "Berlin"}}}]}]}
+
+Each `shipments[]` entry is one shipment under its `id` (DHL may answer with a shipment of another service
+whose id differs from the number asked). `raw_code` is the `statusCode`; the text is `description`, else `status`.
+Event times are ISO-8601; one without an offset cannot be placed on a timeline and the answer is refused
+(`PayloadInvalid`) rather than read in a guessed time zone.
+
+DHL offers push notifications as a separate API with its own format; `dhl` is poll-only. The MyDHL API
+(DHL Express) is a different API and format, not handled here.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from carriers.base import ParsedShipment, PayloadInvalid, PollEndpoint, PollOnly
+from carriers.dhl.status import DHL_STATUS
+from schemas.event import TrackingEvent
+from schemas.status import Status
+from schemas.types import Timestamp, describe_validation_error
+
+
+class DhlAddress(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    countryCode: str | None = None
+    postalCode: str | None = None
+    addressLocality: str | None = None
+
+
+class DhlPlace(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    address: DhlAddress = DhlAddress()
+
+
+class DhlEvent(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    timestamp: Timestamp
+    statusCode: str | None = None
+    status: str | None = None
+    description: str | None = None
+    location: DhlPlace = DhlPlace()
+
+    def country(self) -> str | None:
+        code = self.location.address.countryCode
+        return code if code and len(code) == 2 and code.isalpha() and code.isupper() else None
+
+    def place(self) -> str | None:
+        address = self.location.address
+        return " ".join(part for part in (address.postalCode, address.addressLocality) if part) or None
+
+
+class DhlShipment(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(min_length=1, max_length=64)
+    events: list[DhlEvent] = []
+
+
+class DhlAnswer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    shipments: list[DhlShipment]
+
+
+class DhlCarrier(PollOnly):
+    slug = "dhl"
+    poll_batch_size = 1
+
+    def _validate(self, payload: Any) -> DhlAnswer:
+        try:
+            return DhlAnswer.model_validate(payload)
+        except ValidationError as error:
+            raise PayloadInvalid(describe_validation_error(error)) from None
+
+    def webhook_tracking_numbers(self, payload: Any) -> list[str]:
+        """The numbers an answer is about. DHL never pushes here: `verify_webhook` refuses every push before this."""
+        return [shipment.id for shipment in self._validate(payload).shipments]
+
+    def parse(self, payload: Any) -> list[ParsedShipment]:
+        return [
+            ParsedShipment(
+                shipment.id,
+                tuple(
+                    TrackingEvent(
+                        status=DHL_STATUS.status(event.statusCode) if event.statusCode else Status.UNKNOWN,
+                        occurred_at=event.timestamp,
+                        country=event.country(),
+                        location=event.place(),
+                        description=event.description or event.status,
+                        raw_code=event.statusCode,
+                        carrier=self.slug,
+                    )
+                    for event in shipment.events
+                ),
+            )
+            for shipment in self._validate(payload).shipments
+        ]
+
+    def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
+        if len(tracking_numbers) != 1:
+            raise ValueError(f"dhl answers one number per call, not {len(tracking_numbers)}")
+        if not endpoint.api_key:
+            raise ValueError("dhl needs its DHL-API-Key in PollEndpoint.api_key")
+        return httpx.Request(
+            "GET",
+            f"{endpoint.base_url.rstrip('/')}/track/shipments",
+            params={"trackingNumber": tracking_numbers[0]},
+            headers={"DHL-API-Key": endpoint.api_key, "Accept": "application/json"},
+        )
+
+
+CARRIER = DhlCarrier()

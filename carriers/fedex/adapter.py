@@ -1,0 +1,165 @@
+"""`fedex`: FedEx Track API, `POST /track/v1/trackingnumbers` with an OAuth2 bearer token, up to 30 numbers a
+call, detailed scans included (https://developer.fedex.com/api/en-us/catalog/track/v1/docs.html). The answer:
+
+    {"output": {"completeTrackResults": [{"trackingNumber": "7946…", "trackResults": [{
+        "shipperInformation": {"address": {"countryCode": "CN"}},
+        "recipientInformation": {"address": {"countryCode": "US"}},
+        "scanEvents": [{"date": "2026-03-04T09:12:00+08:00", "eventType": "PU", "eventDescription": "Picked up",
+                        "exceptionDescription": "", "scanLocation": {"city": "SHENZHEN", "countryCode": "CN"}}]}]}]}}
+
+Each requested number (`completeTrackResults[].trackingNumber`) is one shipment with the scans of all its
+`trackResults`. A number FedEx does not know comes back with an `error` (TRACKING.TRACKINGNUMBER.NOTFOUND) and no scans:
+no events, not an error.
+Scan times are ISO-8601 with the offset of the scan; a time without one is refused (`PayloadInvalid`).
+
+FedEx offers tracking webhooks only as a separate product (Advanced Integrated Visibility) with its own
+format; `fedex` is poll-only.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from carriers.base import ParsedShipment, PayloadInvalid, PollEndpoint, PollOnly
+from carriers.fedex.status import FEDEX_CUSTOMS_CODES, FEDEX_STATUS, FEDEX_SUBSTATUS
+from schemas.event import TrackingEvent
+from schemas.status import Status
+from schemas.types import Timestamp, describe_validation_error
+
+MAX_NUMBERS_PER_CALL = 30
+
+
+class FedexAddress(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    city: str | None = None
+    stateOrProvinceCode: str | None = None
+    postalCode: str | None = None
+    countryCode: str | None = None
+
+    def country(self) -> str | None:
+        code = self.countryCode
+        return code if code and len(code) == 2 and code.isalpha() and code.isupper() else None
+
+    def place(self) -> str | None:
+        region = " ".join(part for part in (self.stateOrProvinceCode, self.postalCode) if part)
+        return ", ".join(part for part in (self.city, region) if part) or None
+
+
+class FedexParty(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    address: FedexAddress = FedexAddress()
+
+
+class FedexScanEvent(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    date: Timestamp
+    eventType: str | None = None
+    derivedStatusCode: str | None = None
+    eventDescription: str | None = None
+    exceptionDescription: str | None = None
+    scanLocation: FedexAddress = FedexAddress()
+
+    def code(self) -> str | None:
+        return self.eventType or self.derivedStatusCode or None
+
+    def description(self) -> str | None:
+        parts = [text for text in (self.eventDescription, self.exceptionDescription) if text]
+        return ": ".join(parts) or None
+
+
+class FedexTrackResult(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    shipperInformation: FedexParty = FedexParty()
+    recipientInformation: FedexParty = FedexParty()
+    scanEvents: list[FedexScanEvent] = []
+
+    def customs_status(self, event: FedexScanEvent) -> Status:
+        """A customs scan is export in the shipper's country and import in the recipient's (when they differ)."""
+        origin, destination = self.shipperInformation.address.country(), self.recipientInformation.address.country()
+        where = event.scanLocation.country()
+        if where is None or origin == destination:
+            return Status.UNKNOWN
+        return {origin: Status.EXPORT, destination: Status.IMPORT}.get(where, Status.UNKNOWN)
+
+    def status(self, event: FedexScanEvent) -> Status:
+        code = event.code() or ""
+        return self.customs_status(event) if code in FEDEX_CUSTOMS_CODES else FEDEX_STATUS.status(code)
+
+
+class FedexCompleteTrackResult(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    trackingNumber: str = Field(min_length=1, max_length=64)
+    trackResults: list[FedexTrackResult] = []
+
+
+class FedexOutput(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    completeTrackResults: list[FedexCompleteTrackResult]
+
+
+class FedexAnswer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    output: FedexOutput
+
+
+class FedexCarrier(PollOnly):
+    slug = "fedex"
+    poll_batch_size = MAX_NUMBERS_PER_CALL
+
+    def _validate(self, payload: Any) -> FedexAnswer:
+        try:
+            return FedexAnswer.model_validate(payload)
+        except ValidationError as error:
+            raise PayloadInvalid(describe_validation_error(error)) from None
+
+    def webhook_tracking_numbers(self, payload: Any) -> list[str]:
+        """The numbers an answer is about. FedEx never pushes here: `verify_webhook` refuses every push before this."""
+        return [result.trackingNumber for result in self._validate(payload).output.completeTrackResults]
+
+    def parse(self, payload: Any) -> list[ParsedShipment]:
+        return [
+            ParsedShipment(
+                result.trackingNumber,
+                tuple(
+                    TrackingEvent(
+                        status=track.status(event),
+                        substatus=FEDEX_SUBSTATUS.get(event.code() or ""),
+                        occurred_at=event.date,
+                        country=event.scanLocation.country(),
+                        location=event.scanLocation.place(),
+                        description=event.description(),
+                        raw_code=event.code(),
+                        carrier=self.slug,
+                    )
+                    for track in result.trackResults
+                    for event in track.scanEvents
+                ),
+            )
+            for result in self._validate(payload).output.completeTrackResults
+        ]
+
+    def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
+        if not 1 <= len(tracking_numbers) <= MAX_NUMBERS_PER_CALL:
+            raise ValueError(f"fedex takes 1 to {MAX_NUMBERS_PER_CALL} numbers per call, not {len(tracking_numbers)}")
+        if not endpoint.access_token:
+            raise ValueError("fedex needs an OAuth2 bearer token in PollEndpoint.access_token")
+        body = {
+            "includeDetailedScans": True,
+            "trackingInfo": [{"trackingNumberInfo": {"trackingNumber": number}} for number in tracking_numbers],
+        }
+        headers = {"Authorization": f"Bearer {endpoint.access_token}", "X-locale": "en_US"}
+        return httpx.Request(
+            "POST", f"{endpoint.base_url.rstrip('/')}/track/v1/trackingnumbers", json=body, headers=headers
+        )
+
+
+CARRIER = FedexCarrier()

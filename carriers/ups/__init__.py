@@ -1,0 +1,1 @@
+"""`ups`: the UPS Track API (JSON, OAuth2), polled."""

@@ -1,0 +1,189 @@
+"""`ups`: UPS Track API, `GET /api/track/v1/details/{inquiryNumber}` with an OAuth2 bearer token and the required
+`transId` and `transactionSrc` headers (https://github.com/UPS-API/api-documentation/blob/main/Tracking.yaml).
+One number per call. The answer:
+
+    {"trackResponse": {"shipment": [{"inquiryNumber": "1Z…", "package": [{"trackingNumber": "1Z…",
+      "activity": [{"date": "20240423", "time": "095004", "gmtDate": "20240423", "gmtTime": "135004",
+                    "gmtOffset": "-04:00", "location": {"address": {"city": …, "countryCode": "US"}},
+                    "status": {"type": "D", "code": "FS", "description": "Delivered", "statusCode": "011"}}]}]}]}}
+
+An event's status comes from its `status.code` where UPS documents that code, else from its `status.type`
+(`carriers/ups/status.py`); `raw_code` is the `status.code` (the `type` when there is no code).
+
+Times: `date`+`time` are local, `gmtOffset` is their offset; without `gmtOffset`, `gmtDate`+`gmtTime` are UTC.
+An activity with neither has no place on a timeline: the answer is refused (`PayloadInvalid`).
+
+UPS pushes through the separate Track Alert API (per-number subscriptions, its own payload, a shared
+`credential` header rather than a signature); `ups` is poll-only.
+"""
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timezone
+from typing import Any
+from urllib.parse import quote
+from uuid import uuid4
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from carriers.base import ParsedShipment, PayloadInvalid, PollEndpoint, PollOnly
+from carriers.ups.status import UPS_ACTIVITY_CODES, UPS_STATUS_TYPES
+from schemas.event import TrackingEvent
+from schemas.status import Status
+from schemas.types import describe_validation_error
+
+DATE = r"^\d{8}$"
+TIME = r"^\d{5,6}$"
+OFFSET = r"^[+-]\d{2}:\d{2}$"
+
+
+class UpsAddress(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    city: str | None = None
+    stateProvince: str | None = None
+    postalCode: str | None = None
+    countryCode: str | None = None
+
+
+class UpsLocation(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    address: UpsAddress = UpsAddress()
+
+
+class UpsStatus(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    type: str | None = None
+    code: str | None = None
+    description: str | None = None
+
+
+class UpsActivity(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    date: str = Field(pattern=DATE)
+    time: str = Field(pattern=TIME)
+    gmtDate: str | None = Field(default=None, pattern=DATE)
+    gmtTime: str | None = Field(default=None, pattern=TIME)
+    gmtOffset: str | None = Field(default=None, pattern=OFFSET)
+    location: UpsLocation = UpsLocation()
+    status: UpsStatus = UpsStatus()
+
+    @model_validator(mode="after")
+    def _has_a_time_with_offset(self) -> "UpsActivity":
+        self.occurred_at()
+        return self
+
+    def occurred_at(self) -> datetime:
+        if self.gmtOffset:
+            local = datetime.strptime(self.date + self.time.zfill(6), "%Y%m%d%H%M%S")
+            return local.replace(tzinfo=timezone(datetime.strptime(self.gmtOffset, "%z").utcoffset()))
+        if self.gmtDate and self.gmtTime:
+            return datetime.strptime(self.gmtDate + self.gmtTime.zfill(6), "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+        raise ValueError("no time with an offset: needs gmtOffset, or gmtDate and gmtTime")
+
+    def canonical_status(self) -> Status:
+        if self.status.code in UPS_ACTIVITY_CODES:
+            return UPS_ACTIVITY_CODES.status(self.status.code)
+        return UPS_STATUS_TYPES.status(self.status.type or "")
+
+    def country(self) -> str | None:
+        code = self.location.address.countryCode
+        return code if code and len(code) == 2 and code.isalpha() and code.isupper() else None
+
+    def place(self) -> str | None:
+        address = self.location.address
+        region = " ".join(part for part in (address.stateProvince, address.postalCode) if part)
+        return ", ".join(part for part in (address.city, region) if part) or None
+
+
+class UpsPackage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    trackingNumber: str | None = None
+    activity: list[UpsActivity] = []
+
+
+class UpsShipment(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    inquiryNumber: str = Field(min_length=1, max_length=64)
+    package: list[UpsPackage] = []
+
+
+class UpsTrackResponse(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    shipment: list[UpsShipment]
+
+
+class UpsAnswer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    trackResponse: UpsTrackResponse
+
+
+class UpsCarrier(PollOnly):
+    slug = "ups"
+    poll_batch_size = 1
+
+    def _validate(self, payload: Any) -> UpsAnswer:
+        try:
+            return UpsAnswer.model_validate(payload)
+        except ValidationError as error:
+            raise PayloadInvalid(describe_validation_error(error)) from None
+
+    def _shipments(self, answer: UpsAnswer) -> list[tuple[str, list[UpsActivity]]]:
+        """Each package under its own number; a shipment UPS found no package for, under the number asked."""
+        found = []
+        for shipment in answer.trackResponse.shipment:
+            if not shipment.package:
+                found.append((shipment.inquiryNumber, []))
+            found.extend(
+                (package.trackingNumber or shipment.inquiryNumber, package.activity) for package in shipment.package
+            )
+        return found
+
+    def webhook_tracking_numbers(self, payload: Any) -> list[str]:
+        """The numbers an answer is about. UPS never pushes here: `verify_webhook` refuses every push before this."""
+        return [number for number, _ in self._shipments(self._validate(payload))]
+
+    def parse(self, payload: Any) -> list[ParsedShipment]:
+        return [
+            ParsedShipment(
+                number,
+                tuple(
+                    TrackingEvent(
+                        status=activity.canonical_status(),
+                        occurred_at=activity.occurred_at(),
+                        country=activity.country(),
+                        location=activity.place(),
+                        description=activity.status.description,
+                        raw_code=activity.status.code or activity.status.type,
+                        carrier=self.slug,
+                    )
+                    for activity in activities
+                ),
+            )
+            for number, activities in self._shipments(self._validate(payload))
+        ]
+
+    def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
+        """`transId` is unique per request (UPS: "An identifier unique to the request", at most 32 characters)."""
+        if len(tracking_numbers) != 1:
+            raise ValueError(f"ups answers one number per call, not {len(tracking_numbers)}")
+        if not endpoint.access_token:
+            raise ValueError("ups needs an OAuth2 bearer token in PollEndpoint.access_token")
+        url = f"{endpoint.base_url.rstrip('/')}/api/track/v1/details/{quote(tracking_numbers[0], safe='')}"
+        headers = {
+            "Authorization": f"Bearer {endpoint.access_token}",
+            "Accept": "application/json",
+            "transId": uuid4().hex,
+            "transactionSrc": "parcelwatch",
+        }
+        return httpx.Request("GET", url, headers=headers)
+
+
+CARRIER = UpsCarrier()

@@ -1,0 +1,1 @@
+"""`usps`: the USPS Tracking API v3 (JSON, OAuth2), polled."""
