@@ -1,0 +1,1 @@
+"""`aftership`: the AfterShip Tracking aggregator (signed webhooks and the Tracking API)."""

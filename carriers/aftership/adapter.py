@@ -1,0 +1,212 @@
+"""`aftership`: AfterShip Tracking, API version 2026-07 (https://www.aftership.com/docs/tracking/2026-07/changelog).
+
+Webhooks (https://www.aftership.com/docs/tracking/2025-01/webhook/webhook-specifications):
+
+    {"event": "tracking_update", "event_id": "<uuid v4>", "is_tracking_first_tag": false,
+     "msg": {<tracking object>}, "ts": 1774953000}
+
+signed with an `aftership-hmac-sha256` header, the base64 HMAC-SHA256 of the raw body keyed with the
+webhook secret (https://www.aftership.com/docs/tracking/webhook/webhook-signature). The delivery id
+is the body's `event_id`. `ts` is when the event occurred, not when this request was sent (a retry
+carries the same one), so there is no age check.
+
+Polls: `GET {base_url}/tracking/2026-07/trackings?tracking_numbers=…` (base_url
+`https://api.aftership.com`) with the key in an `as-api-key` header: since 2024-04 a single tracking is
+fetched by AfterShip's own id only, which parcelwatch does not know; the list filter takes the number.
+
+Answers read: `{"meta", "data": {"trackings": […]}}` (GET /trackings), `{"meta", "data": {tracking}}`
+(GET /trackings/:id) and `{"meta", "data": {"tracking": {…}}}` (API v4 and versions up to 2024-01).
+Field names of both generations are read: `country_region`/`country_iso3` (ISO alpha-3, made alpha-2).
+
+Checkpoint times use "the timezone of the checkpoint", as `YYYY-MM-DDTHH:mm:ss` or with an offset
+(the Checkpoint model of the docs). GET answers give the local offset and PUT answers `Z`: either
+fixes the instant and is kept as given. A time without an offset names no instant (its zone is not
+given), so such a payload is refused, naming the field, rather than read in a guessed zone.
+"""
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import httpx
+import orjson
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from carriers.aftership.countries import ALPHA3_TO_ALPHA2
+from carriers.aftership.status import AFTERSHIP_STATUS, AFTERSHIP_SUBSTATUS, CUSTOMS
+from carriers.base import ParsedShipment, PayloadInvalid, PollEndpoint, WebhookRejected
+from schemas.event import TrackingEvent
+from schemas.status import Status
+from schemas.types import Timestamp, describe_validation_error
+
+API_VERSION = "2026-07"
+
+
+def alpha2(value: Any) -> Any:
+    """An ISO alpha-3 country as alpha-2; None when absent or outside ISO 3166-1."""
+    return ALPHA3_TO_ALPHA2.get(value) if isinstance(value, str) else value
+
+
+class Format(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Checkpoint(Format):
+    checkpoint_time: Timestamp
+    tag: str | None = None
+    subtag: str | None = None
+    message: str | None = None
+    location: str | None = None
+    city: str | None = None
+    country: str | None = Field(None, validation_alias=AliasChoices("country_region", "country_iso3"))
+
+    _alpha2 = field_validator("country", mode="before")(alpha2)
+
+
+class Tracking(Format):
+    tracking_number: str = Field(min_length=1, max_length=64)
+    checkpoints: list[Checkpoint] = []
+    origin: str | None = Field(None, validation_alias=AliasChoices("origin_country_region", "origin_country_iso3"))
+    destination: str | None = Field(
+        None, validation_alias=AliasChoices("destination_country_region", "destination_country_iso3")
+    )
+
+    _alpha2 = field_validator("origin", "destination", mode="before")(alpha2)
+
+
+class Webhook(Format):
+    event: str
+    event_id: str = Field(min_length=1)
+    msg: Tracking
+
+
+class Meta(Format):
+    code: int
+
+    @field_validator("code")
+    @classmethod
+    def _success(cls, code: int) -> int:
+        if code != 200:
+            raise ValueError(f"AfterShip answered meta.code {code}, not tracking data")
+        return code
+
+
+class ByIdAnswer(Format):
+    meta: Meta
+    data: Tracking
+
+
+class TrackingList(Format):
+    trackings: list[Tracking]
+
+
+class ListAnswer(Format):
+    meta: Meta
+    data: TrackingList
+
+
+class Wrapped(Format):
+    tracking: Tracking
+
+
+class LegacyAnswer(Format):
+    meta: Meta
+    data: Wrapped
+
+
+def signature(body: bytes, secret: str) -> str:
+    """The `aftership-hmac-sha256` header AfterShip sends with a webhook signed by `secret`."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def delivery_id(body: bytes) -> str:
+    """The body's `event_id`; a signed body without one is refused (400) right after, known by its digest."""
+    try:
+        event_id = orjson.loads(body).get("event_id")
+    except (orjson.JSONDecodeError, AttributeError):
+        event_id = None
+    return event_id if isinstance(event_id, str) and event_id else hashlib.sha256(body).hexdigest()
+
+
+def checkpoint_status(checkpoint: Checkpoint, origin: str | None, destination: str | None) -> Status:
+    """The subtag's canonical status (a customs checkpoint is import or export when its country says
+    which), else the tag's when the tag alone decides."""
+    code, country = checkpoint.subtag, checkpoint.country
+    if code in CUSTOMS and country is not None:
+        if country == destination:
+            return Status.IMPORT
+        if country == origin:
+            return Status.EXPORT
+    if code is not None and code in AFTERSHIP_STATUS:
+        return AFTERSHIP_STATUS.status(code)
+    return AFTERSHIP_STATUS.status(checkpoint.tag) if checkpoint.tag else Status.UNKNOWN
+
+
+class AfterShipCarrier:
+    slug = "aftership"
+    poll_batch_size = 1
+
+    def verify_webhook(
+        self, headers: Mapping[str, str], body: bytes, secrets: list[str], now: datetime, tolerance_s: int
+    ) -> str:
+        offered = headers.get("aftership-hmac-sha256")
+        if not offered:
+            raise WebhookRejected("missing aftership-hmac-sha256 header")
+        if not secrets:
+            raise WebhookRejected("no webhook secret is configured for this carrier")
+        if not any(hmac.compare_digest(offered, signature(body, secret)) for secret in secrets):
+            raise WebhookRejected("aftership-hmac-sha256 does not match")
+        return delivery_id(body)
+
+    def _trackings(self, payload: Any) -> list[Tracking]:
+        data = payload.get("data") if isinstance(payload, dict) else None
+        try:
+            if isinstance(payload, dict) and "msg" in payload:
+                return [Webhook.model_validate(payload).msg]
+            if isinstance(data, dict) and "trackings" in data:
+                return ListAnswer.model_validate(payload).data.trackings
+            if isinstance(data, dict) and "tracking" in data:
+                return [LegacyAnswer.model_validate(payload).data.tracking]
+            return [ByIdAnswer.model_validate(payload).data]
+        except ValidationError as error:
+            raise PayloadInvalid(describe_validation_error(error)) from None
+
+    def webhook_tracking_numbers(self, payload: Any) -> list[str]:
+        return [tracking.tracking_number for tracking in self._trackings(payload)]
+
+    def parse(self, payload: Any) -> list[ParsedShipment]:
+        return [
+            ParsedShipment(tracking.tracking_number, tuple(self._event(c, tracking) for c in tracking.checkpoints))
+            for tracking in self._trackings(payload)
+        ]
+
+    def _event(self, checkpoint: Checkpoint, tracking: Tracking) -> TrackingEvent:
+        return TrackingEvent(
+            status=checkpoint_status(checkpoint, tracking.origin, tracking.destination),
+            substatus=AFTERSHIP_SUBSTATUS.get(checkpoint.subtag) if checkpoint.subtag else None,
+            occurred_at=checkpoint.checkpoint_time,
+            country=checkpoint.country,
+            location=checkpoint.location or checkpoint.city,
+            description=checkpoint.message,
+            raw_code=checkpoint.subtag or checkpoint.tag,
+            carrier=self.slug,
+        )
+
+    def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
+        """The tracking of one number, found with the `tracking_numbers` filter of GET /trackings."""
+        if len(tracking_numbers) != 1:
+            raise ValueError(f"AfterShip is polled one number a call, not {len(tracking_numbers)}")
+        if not endpoint.api_key:
+            raise ValueError("AfterShip needs the account's API key (the as-api-key header)")
+        return httpx.Request(
+            "GET",
+            f"{endpoint.base_url.rstrip('/')}/tracking/{API_VERSION}/trackings",
+            params={"tracking_numbers": tracking_numbers[0]},
+            headers={"as-api-key": endpoint.api_key},
+        )
+
+
+CARRIER = AfterShipCarrier()

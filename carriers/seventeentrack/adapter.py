@@ -1,0 +1,208 @@
+"""`17track`: the 17TRACK Tracking API v2.2 (https://api.17track.net/en/doc?version=v2.2).
+
+Pushes, to the webhook URL set in the 17TRACK dashboard:
+
+    {"event": "TRACKING_UPDATED", "data": {"number": "…", "carrier": 3011, "tag": …, "track_info": {…}}}
+    {"event": "TRACKING_STOPPED", "data": {"number": "…", "carrier": 3011, "tag": …}}
+
+are signed with a `sign` header: the hex SHA-256 of the raw body, "/" and the account's security key
+(the API key). The body names no delivery id, so a push is known by the SHA-256 of its body: a retry
+of the same push is the same delivery. Nothing in the body dates the sending, so there is no age check.
+
+Polls: `POST {base_url}/track/v2.2/gettrackinfo` (base_url `https://api.17track.net`) with the key in
+a `17token` header and a JSON array of up to 40 `{"number": …}`. The answer is `{"code": 0, "data":
+{"accepted": [{"number", "track_info"}], "rejected": […]}}`; a number 17TRACK is not tracking is in
+`rejected` (it must be registered first) and yields nothing here.
+
+Events are `track_info.tracking.providers[].events[]`: `sub_status` (status.py), `time_iso` (the
+local time with its offset, kept as it is) or else `time_utc`, `description`, `location` and
+`address.country`. An event with neither time has no known instant and the payload is refused.
+"""
+
+import hashlib
+import hmac
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from carriers.base import ParsedShipment, PayloadInvalid, PollEndpoint, WebhookRejected
+from carriers.seventeentrack.status import CUSTOMS, SEVENTEENTRACK_STATUS, SEVENTEENTRACK_SUBSTATUS
+from schemas.event import TrackingEvent
+from schemas.status import Status
+from schemas.types import CountryCode, Timestamp, describe_validation_error
+
+API_PATH = "/track/v2.2/gettrackinfo"
+
+
+class Format(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Address(Format):
+    country: CountryCode | None = None
+
+    @field_validator("country", mode="before")
+    @classmethod
+    def _empty_is_absent(cls, value: Any) -> Any:
+        return value or None
+
+
+class Event(Format):
+    time_iso: Timestamp | None = None
+    time_utc: Timestamp | None = None
+    description: str | None = None
+    location: str | None = None
+    sub_status: str | None = None
+    address: Address | None = None
+
+    @field_validator("description", "location", mode="before")
+    @classmethod
+    def _empty_is_absent(cls, value: Any) -> Any:
+        return value or None
+
+    @model_validator(mode="after")
+    def _has_an_instant(self) -> "Event":
+        if self.time_iso is None and self.time_utc is None:
+            raise ValueError("time_iso and time_utc are both empty: the event has no time with a UTC offset")
+        return self
+
+    @property
+    def occurred_at(self) -> datetime:
+        return self.time_iso or self.time_utc
+
+
+class Provider(Format):
+    events: list[Event] = []
+
+
+class Tracking(Format):
+    providers: list[Provider] = []
+
+
+class ShippingInfo(Format):
+    shipper_address: Address | None = None
+    recipient_address: Address | None = None
+
+
+class TrackInfo(Format):
+    shipping_info: ShippingInfo | None = None
+    tracking: Tracking | None = None
+
+
+class Shipment(Format):
+    number: str = Field(min_length=1, max_length=64)
+    track_info: TrackInfo | None = None
+
+
+class Push(Format):
+    event: Literal["TRACKING_UPDATED", "TRACKING_STOPPED"]
+    data: Shipment
+
+
+class AnswerData(Format):
+    accepted: list[Shipment] = []
+
+
+class Answer(Format):
+    code: int
+    data: AnswerData
+
+    @field_validator("code")
+    @classmethod
+    def _success(cls, code: int) -> int:
+        if code != 0:
+            raise ValueError(f"17TRACK answered error code {code}, not tracking data")
+        return code
+
+
+def signature(body: bytes, key: str) -> str:
+    """The `sign` header 17TRACK sends with a push signed by `key`."""
+    return hashlib.sha256(body + b"/" + key.encode()).hexdigest()
+
+
+def event_status(code: str | None, country: str | None, origin: str | None, destination: str | None) -> Status:
+    """A sub-status's canonical status; a customs event is import or export when its country says which."""
+    if code is None:
+        return Status.UNKNOWN
+    if code in CUSTOMS and country is not None:
+        if country == destination:
+            return Status.IMPORT
+        if country == origin:
+            return Status.EXPORT
+    return SEVENTEENTRACK_STATUS.status(code)
+
+
+class SeventeenTrackCarrier:
+    slug = "17track"
+    poll_batch_size = 40
+
+    def verify_webhook(
+        self, headers: Mapping[str, str], body: bytes, secrets: list[str], now: datetime, tolerance_s: int
+    ) -> str:
+        offered = headers.get("sign")
+        if not offered:
+            raise WebhookRejected("missing sign header")
+        if not secrets:
+            raise WebhookRejected("no webhook secret is configured for this carrier")
+        if not any(hmac.compare_digest(offered.lower(), signature(body, key)) for key in secrets):
+            raise WebhookRejected("sign does not match")
+        return hashlib.sha256(body).hexdigest()
+
+    def _shipments(self, payload: Any) -> list[Shipment]:
+        pushed = isinstance(payload, dict) and "event" in payload
+        try:
+            if pushed:
+                return [Push.model_validate(payload).data]
+            return Answer.model_validate(payload).data.accepted
+        except ValidationError as error:
+            raise PayloadInvalid(describe_validation_error(error)) from None
+
+    def webhook_tracking_numbers(self, payload: Any) -> list[str]:
+        return [shipment.number for shipment in self._shipments(payload)]
+
+    def parse(self, payload: Any) -> list[ParsedShipment]:
+        return [ParsedShipment(shipment.number, self._events(shipment)) for shipment in self._shipments(payload)]
+
+    def _events(self, shipment: Shipment) -> tuple[TrackingEvent, ...]:
+        info = shipment.track_info
+        if info is None or info.tracking is None:
+            return ()
+        places = info.shipping_info or ShippingInfo()
+        origin = places.shipper_address.country if places.shipper_address else None
+        destination = places.recipient_address.country if places.recipient_address else None
+        return tuple(
+            self._event(event, origin, destination) for provider in info.tracking.providers for event in provider.events
+        )
+
+    def _event(self, event: Event, origin: str | None, destination: str | None) -> TrackingEvent:
+        code = event.sub_status
+        country = event.address.country if event.address else None
+        return TrackingEvent(
+            status=event_status(code, country, origin, destination),
+            substatus=SEVENTEENTRACK_SUBSTATUS.get(code) if code else None,
+            occurred_at=event.occurred_at,
+            country=country,
+            location=event.location,
+            description=event.description,
+            raw_code=code,
+            carrier=self.slug,
+        )
+
+    def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
+        """`gettrackinfo` for up to 40 registered numbers, the carrier left to 17TRACK's detection."""
+        if not 1 <= len(tracking_numbers) <= self.poll_batch_size:
+            raise ValueError(f"17TRACK takes 1 to {self.poll_batch_size} numbers a call, not {len(tracking_numbers)}")
+        if not endpoint.api_key:
+            raise ValueError("17TRACK needs the account's API key (the 17token header)")
+        return httpx.Request(
+            "POST",
+            endpoint.base_url.rstrip("/") + API_PATH,
+            headers={"17token": endpoint.api_key},
+            json=[{"number": number} for number in tracking_numbers],
+        )
+
+
+CARRIER = SeventeenTrackCarrier()
