@@ -47,8 +47,9 @@ class Carrier(Protocol):
         """Check a pushed request's signature (and its age, where the scheme signs a time, against
         `tolerance_s`); return its delivery id. Raise `WebhookRejected`."""
 
-    def webhook_tracking_numbers(self, payload: Any) -> list[str]:
-        """The tracking numbers a pushed body is about. Raise `PayloadInvalid` naming the field."""
+    def tracking_numbers(self, payload: Any) -> list[str]:
+        """The tracking numbers a payload (a push or a poll answer) is about: the keys of its raw
+        records. Raise `PayloadInvalid` naming the field."""
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
         """Canonical events from a pushed body or a poll answer (JSON, or text for XML APIs).
@@ -78,8 +79,8 @@ class PollOnly:
     ) -> str:
         raise WebhookRejected(f"{self.slug} does not push webhooks")
 
-    def webhook_tracking_numbers(self, payload: Any) -> list[str]:
-        raise PayloadInvalid(f"{self.slug} does not push webhooks")
+    def tracking_numbers(self, payload: Any) -> list[str]:
+        return [shipment.tracking_number for shipment in self.parse(payload)]
 
 
 class StatusTable:

@@ -47,14 +47,30 @@ def merge_events(
     return tuple(sorted((*history, *added), key=TrackingEvent.order_key)), tuple(added)
 
 
+#: Movement scans that, after a return began, are part of the way back.
+RETURN_JOURNEY = frozenset(
+    {
+        Status.IN_TRANSIT,
+        Status.EXPORT,
+        Status.IMPORT,
+        Status.OUT_FOR_DELIVERY,
+        Status.DELIVERY_FAILED,
+        Status.AVAILABLE_FOR_PICKUP,
+    }
+)
+
+
 def current_event(history: Iterable[TrackingEvent]) -> TrackingEvent | None:
     """The event that gives a shipment its status.
 
     The latest event by carrier time, except that an `unknown` event never sets the status,
     an `info_received` notice never overrides a real scan, and a `delivered` parcel stays
-    delivered until a later physical scan (not a notice) contradicts it. A delivery scan after
-    the parcel started back to its sender is the delivery to the sender: `returned_to_sender`
-    (postal operators such as USPS report it with their ordinary delivery code).
+    delivered until a later physical scan (not a notice) contradicts it.
+
+    Once a parcel has started back to its sender, its later movement scans are the way back
+    (`returning_to_sender`, the scan's own status kept as substatus `return_<status>`), and a
+    delivery scan is the delivery to the sender (`returned_to_sender`: postal operators such as
+    USPS report it with their ordinary delivery code).
     """
     chosen: TrackingEvent | None = None
     returning = False
@@ -63,8 +79,12 @@ def current_event(history: Iterable[TrackingEvent]) -> TrackingEvent | None:
             continue
         if event.status is Status.INFO_RECEIVED and chosen is not None and chosen.status in SCANNED:
             continue
-        if event.status is Status.DELIVERED and returning:
+        if returning and event.status is Status.DELIVERED:
             event = event.model_copy(update={"status": Status.RETURNED_TO_SENDER, "substatus": "delivered_to_sender"})
+        elif returning and event.status in RETURN_JOURNEY:
+            event = event.model_copy(
+                update={"status": Status.RETURNING_TO_SENDER, "substatus": f"return_{event.status.value}"}
+            )
         returning = returning or event.status is Status.RETURNING_TO_SENDER
         chosen = event
     return chosen

@@ -111,7 +111,7 @@ def create_app(
             return _problem(401, str(rejected))
         try:
             payload = orjson.loads(body)
-            numbers = carrier.webhook_tracking_numbers(payload)
+            numbers = carrier.tracking_numbers(payload)
         except (orjson.JSONDecodeError, PayloadInvalid) as error:
             reason = f"body is not JSON: {error}" if isinstance(error, orjson.JSONDecodeError) else str(error)
             await dead_letter(slug, body, reason)

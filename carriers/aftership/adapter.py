@@ -174,7 +174,7 @@ class AfterShipCarrier:
         except ValidationError as error:
             raise PayloadInvalid(describe_validation_error(error)) from None
 
-    def webhook_tracking_numbers(self, payload: Any) -> list[str]:
+    def tracking_numbers(self, payload: Any) -> list[str]:
         return [tracking.tracking_number for tracking in self._trackings(payload)]
 
     def parse(self, payload: Any) -> list[ParsedShipment]:

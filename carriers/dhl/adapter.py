@@ -83,7 +83,7 @@ class DhlCarrier(PollOnly):
         except ValidationError as error:
             raise PayloadInvalid(describe_validation_error(error)) from None
 
-    def webhook_tracking_numbers(self, payload: Any) -> list[str]:
+    def tracking_numbers(self, payload: Any) -> list[str]:
         """The numbers an answer is about. DHL never pushes here: `verify_webhook` refuses every push before this."""
         return [shipment.id for shipment in self._validate(payload).shipments]
 

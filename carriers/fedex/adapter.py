@@ -121,7 +121,7 @@ class FedexCarrier(PollOnly):
         except ValidationError as error:
             raise PayloadInvalid(describe_validation_error(error)) from None
 
-    def webhook_tracking_numbers(self, payload: Any) -> list[str]:
+    def tracking_numbers(self, payload: Any) -> list[str]:
         """The numbers an answer is about. FedEx never pushes here: `verify_webhook` refuses every push before this."""
         return [result.trackingNumber for result in self._validate(payload).output.completeTrackResults]
 

@@ -51,7 +51,7 @@ class SandboxCarrier(SignedWithStandardWebhooks):
         except ValidationError as error:
             raise PayloadInvalid(describe_validation_error(error)) from None
 
-    def webhook_tracking_numbers(self, payload: Any) -> list[str]:
+    def tracking_numbers(self, payload: Any) -> list[str]:
         return [self._validate(payload).tracking_number]
 
     def parse(self, payload: Any) -> list[ParsedShipment]:

@@ -160,7 +160,7 @@ class SeventeenTrackCarrier:
         except ValidationError as error:
             raise PayloadInvalid(describe_validation_error(error)) from None
 
-    def webhook_tracking_numbers(self, payload: Any) -> list[str]:
+    def tracking_numbers(self, payload: Any) -> list[str]:
         return [shipment.number for shipment in self._shipments(payload)]
 
     def parse(self, payload: Any) -> list[ParsedShipment]:

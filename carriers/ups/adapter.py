@@ -146,7 +146,7 @@ class UpsCarrier(PollOnly):
             )
         return found
 
-    def webhook_tracking_numbers(self, payload: Any) -> list[str]:
+    def tracking_numbers(self, payload: Any) -> list[str]:
         """The numbers an answer is about. UPS never pushes here: `verify_webhook` refuses every push before this."""
         return [number for number, _ in self._shipments(self._validate(payload))]
 

@@ -85,7 +85,7 @@ class UspsCarrier(PollOnly):
         except ValidationError as error:
             raise PayloadInvalid(describe_validation_error(error)) from None
 
-    def webhook_tracking_numbers(self, payload: Any) -> list[str]:
+    def tracking_numbers(self, payload: Any) -> list[str]:
         """The number an answer is about. USPS never pushes: `verify_webhook` refuses every push before this."""
         return [self._validate(payload).trackingNumber]
 

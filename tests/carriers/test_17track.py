@@ -103,7 +103,7 @@ def test_signed_body_of_the_wrong_shape_names_the_field(body, field):
     raw = orjson.dumps(body)
     verify(sign(raw), raw)
     with pytest.raises(PayloadInvalid, match="^" + field):
-        CARRIER.webhook_tracking_numbers(body)
+        CARRIER.tracking_numbers(body)
 
 
 @pytest.mark.parametrize(
@@ -111,7 +111,7 @@ def test_signed_body_of_the_wrong_shape_names_the_field(body, field):
     [("delivered", ["RB123456785CN"]), ("lost", ["LX000111222CN"]), ("tracking_stopped", ["RR123456789CN"])],
 )
 def test_tracking_numbers_of_real_pushes(name, numbers):
-    assert CARRIER.webhook_tracking_numbers(json.loads(fixture(name))) == numbers
+    assert CARRIER.tracking_numbers(json.loads(fixture(name))) == numbers
 
 
 # The gettrackinfo request

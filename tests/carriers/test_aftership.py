@@ -114,14 +114,14 @@ def test_signed_body_of_the_wrong_shape_names_the_field(body, field):
     raw = orjson.dumps(body)
     verify(sign(raw), raw)
     with pytest.raises(PayloadInvalid, match="^" + field):
-        CARRIER.webhook_tracking_numbers(body)
+        CARRIER.tracking_numbers(body)
 
 
 @pytest.mark.parametrize(
     ("name", "numbers"), [("webhook_delivered", ["RB123456785CN"]), ("webhook_pending", ["LP999999995CN"])]
 )
 def test_tracking_numbers_of_real_webhooks(name, numbers):
-    assert CARRIER.webhook_tracking_numbers(json.loads(fixture(name))) == numbers
+    assert CARRIER.tracking_numbers(json.loads(fixture(name))) == numbers
 
 
 # The tracking request

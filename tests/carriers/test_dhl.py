@@ -93,7 +93,7 @@ def test_every_shipment_of_the_answer_under_its_own_id():
         "00340434161094042557",
         "JD014600006281230704",
     ]
-    assert DHL.webhook_tracking_numbers(payload) == ["00340434161094042557", "JD014600006281230704"]
+    assert DHL.tracking_numbers(payload) == ["00340434161094042557", "JD014600006281230704"]
 
 
 def test_poll_request_gets_one_number_with_the_api_key():

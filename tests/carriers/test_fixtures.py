@@ -43,7 +43,7 @@ def test_fixture_normalises_to_its_expected_output(path):
     expected = json.loads(path.with_suffix(".expected.json").read_text())
     payload = json.loads(path.read_text())
     assert canonical(slug, payload) == expected
-    assert get_carrier(slug).webhook_tracking_numbers(payload) == [s["tracking_number"] for s in expected]
+    assert get_carrier(slug).tracking_numbers(payload) == [s["tracking_number"] for s in expected]
 
 
 def test_every_carrier_has_fixtures_with_expectations():

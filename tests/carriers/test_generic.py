@@ -50,4 +50,4 @@ def test_invalid_payload_names_the_field(body, field):
     with pytest.raises(PayloadInvalid, match="^" + field.replace("(", r"\(").replace(")", r"\)")):
         GENERIC.parse(body)
     with pytest.raises(PayloadInvalid):
-        GENERIC.webhook_tracking_numbers(body)
+        GENERIC.tracking_numbers(body)

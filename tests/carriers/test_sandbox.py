@@ -264,7 +264,7 @@ def test_invalid_payload_names_the_field(payload, field_named):
     with pytest.raises(PayloadInvalid, match=re.escape(field_named)):
         CARRIER.parse(payload)
     with pytest.raises(PayloadInvalid, match=re.escape(field_named)):
-        CARRIER.webhook_tracking_numbers(payload)
+        CARRIER.tracking_numbers(payload)
 
 
 def test_registry_finds_the_sandbox_and_it_verifies_standard_webhooks():
@@ -415,7 +415,7 @@ async def test_pusher_sends_each_event_signed_as_it_happens():
     assert len(set(ids)) == len(ids)
     assert all(headers["Content-Type"] == "application/json" for headers, _ in receiver.requests)
     assert all(
-        CARRIER.webhook_tracking_numbers(json.loads(b)) == [PARCEL.tracking_number] for _, b in receiver.requests
+        CARRIER.tracking_numbers(json.loads(b)) == [PARCEL.tracking_number] for _, b in receiver.requests
     )
     assert server.outcomes == Counter(delivered=len(events))
 

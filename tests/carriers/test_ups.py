@@ -99,7 +99,7 @@ def test_each_package_is_a_shipment_and_an_empty_shipment_keeps_the_number_asked
     payload["trackResponse"]["shipment"].append({"inquiryNumber": "1ZNOTFOUND0000000", "warnings": []})
     numbers = ["1Z999AA10123456784", "1Z999AA10123456800", "1ZNOTFOUND0000000"]
     assert [parsed.tracking_number for parsed in UPS.parse(payload)] == numbers
-    assert UPS.webhook_tracking_numbers(payload) == numbers
+    assert UPS.tracking_numbers(payload) == numbers
 
 
 def test_poll_request_gets_one_number_with_bearer_and_transaction_headers():

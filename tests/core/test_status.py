@@ -28,6 +28,9 @@ def event(status: str, hours: float, code: str | None = None, location: str = "X
         # a delivery after the parcel turned back is the delivery to the sender
         ([("returning_to_sender", 10), ("in_transit", 11), ("delivered", 20)], Status.RETURNED_TO_SENDER),
         ([("delivered", 9), ("returning_to_sender", 10), ("delivered", 20)], Status.RETURNED_TO_SENDER),
+        # and the scans on the way back keep it returning
+        ([("returning_to_sender", 10), ("export", 12), ("in_transit", 14)], Status.RETURNING_TO_SENDER),
+        ([("returning_to_sender", 10), ("returned_to_sender", 20), ("in_transit", 21)], Status.RETURNING_TO_SENDER),
         # same carrier time: the stage further along the journey wins, whatever the arrival order
         ([("import", 5), ("export", 5)], Status.IMPORT),
     ],

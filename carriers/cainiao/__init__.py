@@ -1,0 +1,1 @@
+"""`cainiao`: Cainiao's global tracking answer (global.cainiao.com), polled in batches."""

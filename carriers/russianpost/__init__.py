@@ -1,0 +1,1 @@
+"""`russianpost`: Russian Post's operation history (SOAP `getOperationHistory`), polled one barcode at a time."""

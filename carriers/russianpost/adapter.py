@@ -1,0 +1,165 @@
+"""`russianpost`: the answer of Russian Post's `getOperationHistory` (tracking.pochta.ru/specification).
+
+The poll is a SOAP 1.2 POST to `{base_url}/rtm34` (https://tracking.russianpost.ru/rtm34) for one
+barcode, `MessageType` 0 (the item's operation history) in English, with the account's login and
+password in the request's `AuthorizationHeader`. `PollEndpoint.api_key` carries them as
+"login:password" (the login cannot hold a colon; the password may).
+
+The answer's `historyRecord` elements each hold `ItemParameters/Barcode`,
+`OperationParameters/OperType/Id`, `OperAttr/Id` and `OperDate` (ISO-8601 with the offset of the
+place), `AddressParameters/OperationAddress` and `CountryOper`. Elements are read by local name
+whatever their namespace, so the legacy endpoint's SOAP 1.1 answer parses the same way. An empty
+history (a barcode Russian Post does not know) names no barcode, so it gives no shipment; a SOAP
+Fault is an invalid payload. Russian Post does not push.
+"""
+
+import re
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape
+
+import httpx
+
+from carriers.base import ParsedShipment, PayloadInvalid, PollEndpoint, PollOnly
+from carriers.russianpost.status import RUSSIANPOST_STATUS, RUSSIANPOST_SUBSTATUS, operation_key
+from schemas.event import TrackingEvent
+
+LANGUAGE = "ENG"
+COUNTRY_ALPHA2 = re.compile(r"^[A-Z]{2}$")
+REQUEST = """<?xml version="1.0" encoding="UTF-8"?>
+<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"
+    xmlns:oper="http://russianpost.org/operationhistory"
+    xmlns:data="http://russianpost.org/operationhistory/data"
+    xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">
+  <soap:Header/>
+  <soap:Body>
+    <oper:getOperationHistory>
+      <data:OperationHistoryRequest>
+        <data:Barcode>{barcode}</data:Barcode>
+        <data:MessageType>0</data:MessageType>
+        <data:Language>{language}</data:Language>
+      </data:OperationHistoryRequest>
+      <data:AuthorizationHeader soapenv:mustUnderstand="1">
+        <data:login>{login}</data:login>
+        <data:password>{password}</data:password>
+      </data:AuthorizationHeader>
+    </oper:getOperationHistory>
+  </soap:Body>
+</soap:Envelope>
+"""
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _descendants(element: ElementTree.Element, name: str) -> Iterator[ElementTree.Element]:
+    return (found for found in element.iter() if _local(found.tag) == name)
+
+
+def _text(element: ElementTree.Element, *path: str) -> str | None:
+    """The stripped text at a path of local names below `element`, or None."""
+    for name in path:
+        element = next((child for child in element if _local(child.tag) == name), None)
+        if element is None:
+            return None
+    return (element.text or "").strip() or None
+
+
+class HistoryRecord:
+    """One `historyRecord`, read with errors that name the element."""
+
+    def __init__(self, element: ElementTree.Element, index: int) -> None:
+        self.element = element
+        self.where = f"historyRecord[{index}]"
+
+    def required(self, *path: str) -> str:
+        value = _text(self.element, *path)
+        if value is None:
+            raise PayloadInvalid(f"{self.where}/{'/'.join(path)}: missing or empty")
+        return value
+
+    def code(self, name: str, *, required: bool = False) -> str | None:
+        """The numeric `Id` of `OperationParameters/<name>`, or None where an optional one is absent."""
+        path = ("OperationParameters", name, "Id")
+        value = self.required(*path) if required else _text(self.element, *path)
+        if value is not None and not (value.isascii() and value.isdigit()):
+            raise PayloadInvalid(f"{self.where}/OperationParameters/{name}/Id: {value!r} is not a number")
+        return value
+
+    def occurred_at(self) -> datetime:
+        value = self.required("OperationParameters", "OperDate")
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            raise PayloadInvalid(f"{self.where}/OperationParameters/OperDate: {value!r} is not a time with an offset")
+        return moment
+
+
+class RussianPostCarrier(PollOnly):
+    slug = "russianpost"
+    poll_batch_size = 1
+
+    def parse(self, payload: Any) -> list[ParsedShipment]:
+        root = self._document(payload)
+        fault = next(_descendants(root, "Fault"), None)
+        if fault is not None:
+            reason = " ".join(text.strip() for text in fault.itertext() if text.strip())
+            raise PayloadInvalid(f"Fault: {reason or 'SOAP fault without a reason'}")
+        if next(_descendants(root, "OperationHistoryData"), None) is None:
+            raise PayloadInvalid("OperationHistoryData: missing; not a getOperationHistory answer")
+        shipments: dict[str, list[TrackingEvent]] = {}
+        for index, element in enumerate(_descendants(root, "historyRecord")):
+            record = HistoryRecord(element, index)
+            barcode = record.required("ItemParameters", "Barcode")
+            shipments.setdefault(barcode, []).append(self._event(record))
+        return [ParsedShipment(barcode, tuple(events)) for barcode, events in shipments.items()]
+
+    @staticmethod
+    def _document(payload: Any) -> ElementTree.Element:
+        if not isinstance(payload, str):
+            raise PayloadInvalid("(body): expected the XML text of a getOperationHistory answer")
+        try:
+            return ElementTree.fromstring(payload)
+        except ElementTree.ParseError as error:
+            raise PayloadInvalid(f"(body): not well-formed XML: {error}") from None
+
+    def _event(self, record: HistoryRecord) -> TrackingEvent:
+        oper_type, oper_attr = record.code("OperType", required=True), record.code("OperAttr")
+        key = operation_key(oper_type, oper_attr)
+        names = [_text(record.element, "OperationParameters", part, "Name") for part in ("OperType", "OperAttr")]
+        address = ("AddressParameters", "OperationAddress")
+        country = _text(record.element, "AddressParameters", "CountryOper", "Code2A")
+        return TrackingEvent(
+            status=RUSSIANPOST_STATUS.status(key),
+            substatus=RUSSIANPOST_SUBSTATUS.get(key),
+            occurred_at=record.occurred_at(),
+            country=country if country and COUNTRY_ALPHA2.match(country) else None,
+            location=_text(record.element, *address, "Description") or _text(record.element, *address, "Index"),
+            description=": ".join(dict.fromkeys(name for name in names if name)) or None,
+            raw_code=oper_type if oper_attr is None else f"{oper_type}.{oper_attr}",
+            carrier=self.slug,
+        )
+
+    def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
+        """The SOAP 1.2 `getOperationHistory` call for one barcode."""
+        (barcode,) = tracking_numbers
+        login, _, password = (endpoint.api_key or "").partition(":")
+        if not login or not password:
+            raise ValueError("russianpost needs PollEndpoint.api_key as 'login:password'")
+        body = REQUEST.format(
+            barcode=escape(barcode), language=LANGUAGE, login=escape(login), password=escape(password)
+        )
+        return httpx.Request(
+            "POST",
+            f"{endpoint.base_url.rstrip('/')}/rtm34",
+            content=body.encode(),
+            headers={"Content-Type": "application/soap+xml; charset=utf-8", "Accept": "application/soap+xml"},
+        )
+
+
+CARRIER = RussianPostCarrier()
