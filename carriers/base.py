@@ -10,6 +10,8 @@ from typing import Any, Protocol
 
 import httpx
 
+from carriers import metrics
+from carriers.textclass import TEXT_THRESHOLD, classify
 from schemas.event import TrackingEvent
 from schemas.status import Status
 
@@ -127,9 +129,42 @@ def registry() -> dict[str, Carrier]:
     return found
 
 
-def normalise(slug: str, payload: Any) -> list[ParsedShipment]:
-    """Canonical shipments from a carrier payload: the adapter's parse, then what every carrier shares."""
-    return get_carrier(slug).parse(payload)
+def normalise(slug: str, payload: Any, *, text_threshold: float = TEXT_THRESHOLD) -> list[ParsedShipment]:
+    """Canonical shipments from a carrier payload: the adapter's parse, then what every carrier shares.
+
+    An event the adapter left `unknown` (its code is in no table) gets the text fallback: when its
+    description states a status with a confidence of at least `text_threshold`, that status is
+    taken, with `status_source="text"` and the confidence (and the text's substatus if the event
+    has none). Otherwise the event stays exactly as the adapter made it (`unknown`,
+    `status_source="carrier"`, no confidence): `text` always means "the status came from the
+    text". Every event still unknown is counted by carrier and code, every text status by carrier
+    and status (`carriers.metrics`).
+    """
+    shipments = get_carrier(slug).parse(payload)
+    return [_with_text_fallback(slug, shipment, text_threshold) for shipment in shipments]
+
+
+def _with_text_fallback(slug: str, shipment: ParsedShipment, threshold: float) -> ParsedShipment:
+    if all(event.status is not Status.UNKNOWN for event in shipment.events):
+        return shipment
+    events: list[TrackingEvent] = []
+    for event in shipment.events:
+        if event.status is Status.UNKNOWN:
+            guess = classify(event.description, threshold)
+            if guess.status is Status.UNKNOWN:
+                metrics.count_unknown(slug, event.raw_code)
+            else:
+                metrics.count_text_classified(slug, guess.status.value)
+                event = event.model_copy(
+                    update={
+                        "status": guess.status,
+                        "status_source": "text",
+                        "confidence": guess.confidence,
+                        "substatus": event.substatus or guess.substatus,
+                    }
+                )
+        events.append(event)
+    return ParsedShipment(shipment.tracking_number, tuple(events))
 
 
 def get_carrier(slug: str) -> Carrier:

@@ -1,0 +1,258 @@
+"""The text fallback: a canonical status from an event's description, when its code is in no table.
+
+`classify(text)` finds the phrases of `phrases.py` (English, Chinese, Russian, Spanish, Portuguese,
+French, German) in the folded text, leftmost then longest, drops those negated in their clause,
+and combines their weights per status as independent evidence (noisy-or: 1 - Π(1 - w)). The
+confidence is the best status's score, discounted by the strongest contradicting one:
+
+    confidence = best × (1 - strongest other status that is not compatible with best)
+
+so "delivered" alone is 0.9, "out for delivery … delivered" is 0.09, and "in transit, departed
+from the origin country" stays export at 0.9 (in_transit is compatible with export). Equal
+contradicting scores are a tie: `unknown`. Below the threshold the answer is `unknown`, with the
+confidence kept; nothing is ever guessed as `in_transit` for lack of evidence.
+
+Pure and deterministic; the phrase tables are compiled once, and a description is scanned word by
+word through an index of first words (first characters for Chinese), so the cost grows with the
+text, not with the number of phrases (about 10–30 µs); the answers for the last 8,192 distinct
+descriptions are kept, since carriers repeat a small set of them.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from carriers.textclass.phrases import CJK_NEGATIONS, COMPATIBLE, LANGUAGES, NEGATIONS, Entry
+from schemas.status import Status
+
+#: Default confidence below which the text fallback answers `unknown`
+#: (`PARCELWATCH_CARRIERS__TEXT_THRESHOLD`).
+TEXT_THRESHOLD = 0.6
+
+#: Words a `~` in a phrase may skip.
+_GAP = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    status: Status
+    """The answer: `unknown` when no phrase matched, on a tie, or below the threshold."""
+    confidence: float
+    """The best status's confidence in [0, 1], also when it fell below the threshold."""
+    best: Status
+    """The best-scoring status before the threshold was applied (`unknown` without evidence)."""
+    substatus: str | None = None
+    evidence: tuple[str, ...] = ()
+    """The phrases that counted, as `language:phrase`."""
+
+
+UNKNOWN = Classification(Status.UNKNOWN, 0.0, Status.UNKNOWN)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    pattern: re.Pattern[str]
+    status: Status | None
+    weight: float
+    substatus: str | None
+    label: str
+
+
+# ---------------------------------------------------------------- text folding
+
+_TRANSLATE = str.maketrans({"№": " . ", "’": "'", "‘": "'", "`": "'", "´": "'", "ё": "е", "Ё": "Е"})
+_APOSTROPHES_AND_JOINERS = re.compile(r"['_\-]+")
+_PUNCTUATION = re.compile(r"[^\w\s]+")
+
+
+def fold(text: str) -> str:
+    """Lower case, accents dropped, `n't` as ` not` (`can't` as `cannot`), apostrophes and hyphens as spaces, other
+    punctuation as a ` . ` clause mark, single spaces. Phrases and descriptions go through it alike."""
+    if text.isascii():
+        text = text.lower()
+    else:
+        text = unicodedata.normalize("NFKD", text.translate(_TRANSLATE))
+        text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = text.replace("can't", "cannot").replace("won't", "will not").replace("n't", " not")
+    text = _APOSTROPHES_AND_JOINERS.sub(" ", text)
+    text = _PUNCTUATION.sub(" . ", text)
+    return " ".join(text.split())
+
+
+_CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _is_cjk(char: str) -> bool:
+    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
+
+
+# ---------------------------------------------------------------- compilation
+
+
+def _token_pattern(token: str) -> str:
+    alternatives = sorted((fold(a.replace("_", " ")) for a in token.split("|")), key=len, reverse=True)
+    escaped = [re.escape(a) for a in alternatives]
+    return escaped[0] if len(escaped) == 1 else "(?:" + "|".join(escaped) + ")"
+
+
+def _compile(phrase: str) -> tuple[re.Pattern[str], list[str]]:
+    """The anchored pattern of a phrase and the words (or the character) it can start with."""
+    if _is_cjk(phrase[0]):
+        return re.compile(re.escape(phrase)), [phrase[0]]
+    tokens = phrase.split()
+    if tokens[0] == "~" or tokens[-1] == "~":
+        raise ValueError(f"phrase {phrase!r} starts or ends with ~")
+    parts: list[str] = []
+    for token in tokens:
+        if token == "~":
+            parts.append(f"(?:[^ .]+ ){{0,{_GAP}}}")
+        else:
+            parts.append(_token_pattern(token) + " ")
+    pattern = "".join(parts)[:-1] + r"(?![^ ])"
+    firsts = [fold(a.replace("_", " ")).split()[0] for a in tokens[0].split("|")]
+    return re.compile(pattern), firsts
+
+
+@cache
+def _index() -> tuple[dict[str, tuple[_Rule, ...]], dict[str, tuple[_Rule, ...]]]:
+    """Rules by the word (or, for Chinese, the character) they start with."""
+    words: dict[str, list[_Rule]] = {}
+    chars: dict[str, list[_Rule]] = {}
+    seen: dict[str, Status | None] = {}
+    for language, table in LANGUAGES.items():
+        for status, entries in table.items():
+            for entry in entries:
+                phrase, weight, substatus = _unpack(entry)
+                if phrase in seen and seen[phrase] != status:
+                    raise ValueError(f"phrase {phrase!r} given for both {seen[phrase]} and {status}")
+                if phrase in seen:
+                    continue
+                seen[phrase] = status
+                pattern, firsts = _compile(phrase)
+                rule = _Rule(pattern, status, weight, substatus, f"{language}:{phrase}")
+                target = chars if _is_cjk(phrase[0]) else words
+                for first in firsts:
+                    target.setdefault(first, []).append(rule)
+    return {k: tuple(v) for k, v in words.items()}, {k: tuple(v) for k, v in chars.items()}
+
+
+def _unpack(entry: Entry) -> tuple[str, float, str | None]:
+    if len(entry) == 3:
+        return entry  # type: ignore[return-value]
+    phrase, weight = entry  # type: ignore[misc]
+    return phrase, weight, None
+
+
+# ---------------------------------------------------------------- matching
+
+
+def _longest(rules: tuple[_Rule, ...], text: str, at: int) -> tuple[_Rule, int] | None:
+    """The rule matching longest at `at` (ties: the heavier one, then the first listed)."""
+    chosen: tuple[_Rule, int] | None = None
+    for rule in rules:
+        match = rule.pattern.match(text, at)
+        if match is None:
+            continue
+        end = match.end()
+        if chosen is None or end > chosen[1] or (end == chosen[1] and rule.weight > chosen[0].weight):
+            chosen = (rule, end)
+    return chosen
+
+
+def _matches(text: str) -> list[_Rule]:
+    """The rules found in folded text, leftmost-longest, without overlaps, negated ones left out."""
+    words, chars = _index()
+    found: list[_Rule] = []
+    tokens = text.split(" ")
+    has_cjk = _CJK.search(text) is not None
+    consumed = start = 0
+    for position, word in enumerate(tokens):
+        if position:
+            start += len(tokens[position - 1]) + 1
+        if start < consumed:
+            continue
+        rules = words.get(word)
+        if rules:
+            hit = _longest(rules, text, start)
+            if hit:
+                rule, consumed = hit
+                if not _negated_word(tokens, position):
+                    found.append(rule)
+                continue
+        if has_cjk and _CJK.search(word):
+            consumed = max(consumed, _match_cjk(text, start, start + len(word), consumed, chars, found))
+    return found
+
+
+def _match_cjk(
+    text: str, start: int, end: int, consumed: int, chars: dict[str, tuple[_Rule, ...]], found: list[_Rule]
+) -> int:
+    for offset in range(start, end):
+        if offset < consumed:
+            continue
+        rules = chars.get(text[offset])
+        if not rules:
+            continue
+        hit = _longest(rules, text, offset)
+        if hit:
+            rule, consumed = hit
+            if not any(text.endswith(negation, start, offset) for negation in CJK_NEGATIONS):
+                found.append(rule)
+    return consumed
+
+
+def _negated_word(tokens: list[str], position: int) -> bool:
+    for word in reversed(tokens[max(0, position - 3) : position]):
+        if word == ".":
+            return False
+        if word in NEGATIONS:
+            return True
+    return False
+
+
+# ---------------------------------------------------------------- scoring
+
+
+def classify(text: str | None, threshold: float = TEXT_THRESHOLD) -> Classification:
+    """The canonical status a description states, with a confidence; `unknown` below `threshold`."""
+    if not text or not text.strip():
+        return UNKNOWN
+    return _classify(text, threshold)
+
+
+@lru_cache(maxsize=8192)
+def _classify(text: str, threshold: float) -> Classification:
+    """Carriers repeat a small set of descriptions: the answers are kept (the function is pure)."""
+    rules = [rule for rule in _matches(fold(text)) if rule.status is not None]
+    if not rules:
+        return UNKNOWN
+    miss: dict[Status, float] = {}
+    strongest: dict[Status, _Rule] = {}
+    for rule in rules:
+        status = rule.status
+        assert status is not None
+        miss[status] = miss.get(status, 1.0) * (1.0 - rule.weight)
+        if status not in strongest or rule.weight > strongest[status].weight:
+            strongest[status] = rule
+    scores = {status: 1.0 - m for status, m in miss.items()}
+    ranked = sorted(scores.items(), key=lambda item: -item[1])
+    best, score = ranked[0]
+    if len(ranked) > 1 and ranked[1][1] == score:
+        other = ranked[1][0]
+        if best in COMPATIBLE[other]:
+            best = other
+        elif other not in COMPATIBLE[best]:
+            best = Status.UNKNOWN
+    contradiction = max(
+        (s for status, s in scores.items() if status != best and status not in COMPATIBLE.get(best, ())),
+        default=0.0,
+    )
+    confidence = round(score * (1.0 - contradiction), 3)
+    evidence = tuple(rule.label for rule in rules)
+    if best is Status.UNKNOWN:
+        return Classification(Status.UNKNOWN, confidence, Status.UNKNOWN, None, evidence)
+    substatus = strongest[best].substatus
+    if confidence < threshold:
+        return Classification(Status.UNKNOWN, confidence, best, None, evidence)
+    return Classification(best, confidence, best, substatus, evidence)
