@@ -37,6 +37,9 @@ class OrderWatch(Frozen):
         description="when this tracking number became the order's: shipment, or the replacement (R2/R3 count from it)"
     )
     dispute: DisputeState | None = None
+    linked: bool = Field(
+        False, description="the order side has told this shipment the order's dispute, or that it has none"
+    )
     closed: bool = False
     shortened_for: Timestamp | None = Field(
         default=None, description="delivered_at of the delivery scan that cut protection short (R1)"

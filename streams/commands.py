@@ -41,9 +41,12 @@ class Tick(ShipmentCommandBase):
 
 
 class DisputeChanged(ShipmentCommandBase):
+    """The order's dispute as the order side knows it (None: no dispute), sent on every change
+    and in answer to every link, so a shipment knows when it knows."""
+
     kind: Literal["dispute_changed"] = "dispute_changed"
     order_id: str
-    dispute: DisputeState
+    dispute: DisputeState | None
 
 
 class ReleaseOrder(ShipmentCommandBase):

@@ -103,7 +103,7 @@ def decide(state: ShipmentState | None, update: Input, now: datetime, settings: 
                 current = current.model_copy(update={"orders": orders, "carrier": update.carrier or current.carrier})
             commands.append(LinkShipment(order_id=update.order.order_id, tracking_number=current.tracking_number))
         case DisputeChanged():
-            current = _update_order(current, update.order_id, dispute=update.dispute)
+            current = _update_order(current, update.order_id, dispute=update.dispute, linked=True)
         case Tick():
             pass
     current, fired, wake_at = _run_rules(current, now, settings)
@@ -209,17 +209,14 @@ def decide_order(
             current = current.model_copy(update={"dispute": dispute})
             targets = current.tracking_numbers
         case LinkShipment():
-            if update.tracking_number in current.tracking_numbers:
-                return current, []
-            current = current.model_copy(
-                update={"tracking_numbers": (*current.tracking_numbers, update.tracking_number)}
-            )
+            if update.tracking_number not in current.tracking_numbers:
+                current = current.model_copy(
+                    update={"tracking_numbers": (*current.tracking_numbers, update.tracking_number)}
+                )
             targets = (update.tracking_number,)
         case UnlinkShipment():
             remaining = tuple(n for n in current.tracking_numbers if n != update.tracking_number)
             return current.model_copy(update={"tracking_numbers": remaining}), []
-    if current.dispute is None:
-        return current, []
     return current, [
         DisputeChanged(tracking_number=number, order_id=order_id, dispute=current.dispute) for number in targets
     ]

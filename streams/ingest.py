@@ -10,6 +10,7 @@ import orjson
 from pydantic import ValidationError
 
 from carriers.base import PayloadInvalid, UnknownCarrier, normalise
+from carriers.textclass import TEXT_THRESHOLD
 from schemas.inputs import DISPUTES_TOPIC, ORDER_EVENT, RAW_TOPIC, SHIPMENTS_TOPIC, DisputeEvent, RawTracking
 from schemas.types import describe_validation_error
 from streams.commands import (
@@ -36,9 +37,9 @@ def load_json(value: bytes | str) -> Any:
         raise Rejected("decode", f"not JSON: {error}") from None
 
 
-def carrier_updates(raw: RawTracking) -> list[CarrierUpdate]:
+def carrier_updates(raw: RawTracking, text_threshold: float = TEXT_THRESHOLD) -> list[CarrierUpdate]:
     try:
-        shipments = normalise(raw.carrier, raw.payload)
+        shipments = normalise(raw.carrier, raw.payload, text_threshold=text_threshold)
     except UnknownCarrier:
         raise Rejected("parse", f"no adapter for carrier {raw.carrier!r}") from None
     except PayloadInvalid as error:
@@ -46,12 +47,14 @@ def carrier_updates(raw: RawTracking) -> list[CarrierUpdate]:
     return [CarrierUpdate(s.tracking_number, raw.carrier, s.events) for s in shipments]
 
 
-def to_inputs(topic: str, value: Any) -> list[Input | DisputeEvent | OrderCommand]:
+def to_inputs(
+    topic: str, value: Any, text_threshold: float = TEXT_THRESHOLD
+) -> list[Input | DisputeEvent | OrderCommand]:
     """Decision inputs carried by one record's value (already JSON-decoded): shipment inputs
     (with a `tracking_number`) or order inputs (a dispute event, an order command)."""
     try:
         if topic == RAW_TOPIC:
-            return list(carrier_updates(RawTracking.model_validate(value)))
+            return list(carrier_updates(RawTracking.model_validate(value), text_threshold))
         if topic == SHIPMENTS_TOPIC:
             return [OrderInput(ORDER_EVENT.validate_python(value))]
         if topic == DISPUTES_TOPIC:

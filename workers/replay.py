@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
+from carriers.textclass import TEXT_THRESHOLD
 from schemas.inputs import RAW_TOPIC
 from schemas.outputs import DeadLetter, Output
 from schemas.types import describe_validation_error
@@ -33,7 +34,11 @@ def output_line(output: Output) -> bytes:
 
 
 def replay(
-    lines: Iterable[str], settings: RuleSettings, source: str = "-", warn=lambda message: None
+    lines: Iterable[str],
+    settings: RuleSettings,
+    source: str = "-",
+    warn=lambda message: None,
+    text_threshold: float = TEXT_THRESHOLD,
 ) -> Iterator[Output]:
     """Yield every output in the order the stream would emit it.
 
@@ -64,7 +69,7 @@ def replay(
         if line.topic == RAW_TOPIC:
             value = {"received_at": line.at.isoformat(), "source": "replay", **value}
         try:
-            inputs = to_inputs(line.topic, value)
+            inputs = to_inputs(line.topic, value, text_threshold)
         except Rejected as error:
             warn(f"{where}: dead-lettered at {error.stage}: {error.reason}")
             yield DeadLetter.build(

@@ -79,14 +79,18 @@ def restore_protection_when_delivery_contradicted(order: OrderWatch, ctx: RuleCo
 
 @rule
 def notify_buyer_of_delivery(order: OrderWatch, ctx: RuleContext) -> Verdict:
-    """R9 (an open "not received" dispute) or R11 (no such dispute): the buyer has N days to act."""
+    """R9 (an open "not received" dispute) or R11 (no such dispute): the buyer has N days to act.
+
+    Which one depends on the dispute, so it waits until the order side has said whether there is one.
+    """
     delivered = ctx.facts.delivered
-    if delivered is None:
+    if delivered is None or not order.linked:
         return Verdict(order)
     key = moment_key("delivery_notice", delivered.occurred_at)
     if fired(order, key) or not may_raise(order, ctx.now):
         return Verdict(order)
-    deadline = delivered.occurred_at + days(ctx.settings.act_after_delivery_days)
+    # the buyer acts within N days of the delivery, and never after protection ends (R1 never lengthens it)
+    deadline = min(delivered.occurred_at + days(ctx.settings.act_after_delivery_days), order.protection_ends_at)
     facts = {"delivered_at": format_utc(delivered.occurred_at), "location": delivered.location}
     if order.dispute is not None and order.dispute.open_not_received:
         template = "delivered_open_dispute"
