@@ -1,0 +1,169 @@
+"""What puts numbers in the schedule and moves them: order events and status changes from Kafka.
+
+    orders.shipments.v1  registered                schedule the number under the order's carrier (or,
+                                                   when it is null, the most likely carrier that is
+                                                   polled, by `carriers.detect`), due at once
+                         tracking_number_replaced  unschedule the previous number, schedule the new one
+                         receipt_confirmed         unschedule the number (the order is closed)
+    shipments.status.v1  status_changed            the number's new status sets its cadence, wherever
+                                                   it is scheduled; a stopped number is resumed
+
+Both are read by the consumer group `parcelwatch-poller` (every poller process joins it; the
+schedule itself is in Redis). Offsets are committed after a batch is applied: at least once, and
+applying an event twice changes nothing (a registration only adds a number not yet scheduled; a
+status change only moves a number whose status differs). An unreadable record is logged, counted
+and skipped; while Redis is unavailable the batch is retried, never skipped.
+"""
+
+import asyncio
+import importlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaConsumer
+from pydantic import ValidationError
+from redis.exceptions import RedisError
+
+from schemas.inputs import (
+    ORDER_EVENT,
+    SHIPMENTS_TOPIC,
+    ReceiptConfirmed,
+    ShipmentRegistered,
+    TrackingNumberReplaced,
+)
+from schemas.outputs import STATUS_TOPIC, StatusChanged
+from workers.kafka import client_options
+from workers.poller import metrics
+from workers.poller.cadence import next_poll
+from workers.poller.schedule import Entry, Meta, Schedule
+from workers.settings import Settings
+
+log = logging.getLogger(__name__)
+TOPICS = (SHIPMENTS_TOPIC, STATUS_TOPIC)
+
+
+def detected_carriers(tracking_number: str) -> list[str]:
+    """The carriers `carriers.detect` finds for a number, most likely first ([] without that module)."""
+    try:
+        detect = importlib.import_module("carriers.detect").detect
+    except (ImportError, AttributeError):
+        return []
+    return [candidate.carrier for candidate in detect(tracking_number)]
+
+
+class Feed:
+    def __init__(
+        self, schedule: Schedule, settings: Settings, carriers: list[str], clock: Callable[[], datetime]
+    ) -> None:
+        self._schedule = schedule
+        self._settings = settings
+        self._carriers = carriers
+        self._clock = clock
+
+    def _carrier_for(self, number: str, carrier: str | None) -> str | None:
+        if carrier is not None:
+            return carrier if carrier in self._carriers else None
+        return next((slug for slug in detected_carriers(number) if slug in self._carriers), None)
+
+    async def apply(self, topic: str, value: bytes | None, at: datetime) -> str:
+        """Apply one record (`at`: its timestamp); answer what it did, as counted in `parcelwatch_poller_feed_total`."""
+        if value is None:
+            metrics.FEED.labels(event=topic, result="invalid").inc()
+            return "invalid"
+        try:
+            if topic == STATUS_TOPIC:
+                change = StatusChanged.model_validate_json(value)
+                result = await self._status_changed(change, at)
+                metrics.FEED.labels(event="status_changed", result=result).inc()
+                return result
+            event = ORDER_EVENT.validate_json(value)
+        except ValidationError as error:
+            log.warning("unreadable record skipped", extra={"topic": topic, "error": str(error)[:500]})
+            metrics.FEED.labels(event=topic, result="invalid").inc()
+            return "invalid"
+        if isinstance(event, ShipmentRegistered):
+            result = await self._register(event.tracking_number, event.carrier, event.shipped_at, at)
+        elif isinstance(event, TrackingNumberReplaced):
+            await self._forget(event.previous_tracking_number)
+            result = await self._register(event.tracking_number, event.carrier, at, at)
+        elif isinstance(event, ReceiptConfirmed):
+            result = await self._forget(event.tracking_number)
+        else:
+            result = "ignored"
+        metrics.FEED.labels(event=event.type, result=result).inc()
+        return result
+
+    async def _register(self, number: str, carrier: str | None, shipped_at: datetime, at: datetime) -> str:
+        slug = self._carrier_for(number, carrier)
+        if slug is None:
+            log.info("not polled: no configured carrier", extra={"tracking_number": number, "carrier": carrier})
+            return "skipped"
+        meta = Meta(None, shipped_at, at)
+        added = await self._schedule.add(slug, [Entry(number, meta, self._clock())])
+        return "scheduled" if added else "already_scheduled"
+
+    async def _forget(self, number: str) -> str:
+        removed = 0
+        for slug in self._carriers:
+            removed += await self._schedule.remove(slug, [number])
+        return "unscheduled" if removed else "not_scheduled"
+
+    async def _status_changed(self, change: StatusChanged, at: datetime) -> str:
+        number, now = change.tracking_number, self._clock()
+        cadence = self._settings.poller.cadence
+        scheduled = moved = 0
+        for slug in self._carriers:
+            (meta,) = await self._schedule.meta(slug, [number])
+            if meta is None:
+                continue
+            scheduled += 1
+            if meta.status is change.status:
+                continue
+            updated = Meta(change.status, meta.shipped_at, max(meta.last_change, at), meta.events_hash)
+            await self._schedule.put(slug, [Entry(number, updated, next_poll(number, updated.stage, now, cadence))])
+            moved += 1
+        if scheduled:
+            return "moved" if moved else "unchanged"
+        if change.carrier not in self._carriers:
+            return "skipped"
+        resumed = Meta(change.status, at, at)
+        due = next_poll(number, resumed.stage, now, cadence)
+        if due is None:
+            return "skipped"
+        await self._schedule.put(change.carrier, [Entry(number, resumed, due)])
+        return "resumed"
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume both topics as `parcelwatch-poller` until `stop` is set."""
+        settings = self._settings
+        consumer = AIOKafkaConsumer(
+            *TOPICS,
+            **client_options(settings.kafka),
+            group_id=settings.poller.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=int(settings.poller.session_timeout_s * 1000),
+            heartbeat_interval_ms=int(settings.poller.heartbeat_interval_s * 1000),
+        )
+        await consumer.start()
+        try:
+            while not stop.is_set():
+                batches = await consumer.getmany(timeout_ms=500, max_records=500)
+                records = [record for batch in batches.values() for record in batch]
+                for record in records:
+                    at = datetime.fromtimestamp(record.timestamp / 1000, UTC)
+                    await self._apply_until_done(record.topic, record.value, at, stop)
+                if records and not stop.is_set():
+                    await consumer.commit()
+        finally:
+            await consumer.stop()
+
+    async def _apply_until_done(self, topic: str, value: bytes, at: datetime, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.apply(topic, value, at)
+                return
+            except (RedisError, OSError) as error:
+                log.warning("redis unavailable; retrying the record", extra={"error": repr(error)})
+                await asyncio.sleep(1.0)
