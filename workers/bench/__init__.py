@@ -1,0 +1,74 @@
+"""`parcelwatch bench`: throughput figures on this machine, each next to a bare baseline run alongside.
+
+These print figures; nothing here asserts a speed. Every server they start listens on 127.0.0.1
+and is stopped before the command returns.
+"""
+
+import asyncio
+from pathlib import Path
+
+import click
+
+
+@click.group()
+def bench() -> None:
+    """Benchmarks: figures on this machine, each next to a baseline measured in the same run."""
+
+
+@bench.command("stream")
+@click.option("--records", default=20_000, show_default=True, help="input records to preload and process")
+@click.option("--partitions", default=6, show_default=True, help="partitions of every topic")
+@click.option("--seed", default=7, show_default=True, help="seed of the simulated parcels")
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="keep the broker's and the worker's logs here (default: a temporary directory, removed)",
+)
+def stream_command(records: int, partitions: int, seed: int, workdir: Path | None) -> None:
+    """Processed events/s of the stream worker next to an aiokafka consume→produce passthrough.
+
+    Starts a Tansu broker, preloads RECORDS order registrations and raw carrier records, times
+    the passthrough over them, then the real `parcelwatch stream` worker (start-up and group
+    join excluded). Prints a table, then one JSON line of the figures.
+    """
+    from workers.bench.stream import report, run
+
+    click.echo(report(asyncio.run(run(records, partitions, seed, workdir))))
+
+
+@bench.command("webhook")
+@click.option("--requests", "requests_", default=5_000, show_default=True, help="timed requests per server")
+@click.option("--concurrency", default=32, show_default=True, help="requests in flight at once")
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="keep the servers' logs here (default: a temporary directory, removed)",
+)
+def webhook_command(requests_: int, concurrency: int, workdir: Path | None) -> None:
+    """Requests/s and latency of the webhook receiver next to a bare aiohttp handler.
+
+    Starts Tansu and redis-server, then the real receiver (`parcelwatch webhook`) and a handler
+    that only reads the body and answers 202, each in its own process, and sends each the same
+    count of unique signed generic-carrier webhooks from this process. Prints a table, then one
+    JSON line of the figures.
+    """
+    from workers.bench.webhook import report, run
+
+    click.echo(report(asyncio.run(run(requests_, concurrency, workdir))))
+
+
+@bench.command("normalize")
+@click.option("--events", default=50_000, show_default=True, help="canonical events per carrier (fixtures repeated)")
+@click.option("--carrier", "carriers", multiple=True, help="only this carrier slug (repeatable; default: all)")
+def normalize_command(events: int, carriers: tuple[str, ...]) -> None:
+    """Canonical events/s per carrier on one core, next to decoding the same bytes only.
+
+    Repeats each carrier's fixtures to about EVENTS events and times `normalise` (parse, text
+    fallback, counters) in this process. Prints a table, then one JSON line of the figures.
+    """
+    from workers.bench.normalize import report, run
+
+    click.echo(report(run(events, carriers)))
+
+
+from workers.bench import poller as _poller  # noqa: E402, F401  (registers `bench poller`)

@@ -1,0 +1,141 @@
+"""The carrier tools of the CLI: `parcelwatch detect` and `parcelwatch normalize`.
+
+`normalize` reads a carrier payload as the stream would, and prints one canonical event per line.
+
+Input is one payload (a JSON document, or the text of an XML answer) or JSON lines of payloads.
+With `--carrier auto` the format is recognised from the payload's shape (`carriers/shapes.py`),
+and a `tracking.raw.v1` value (`{"carrier", "payload"}`) is read as its carrier says.
+
+Output, per shipment: its history (ordered by carrier time, duplicates once) as one JSON line per
+event, then `{"tracking_number", "carrier", "status", "events": N}`. Anything that cannot be read
+raises `NormalizeError` with the file (and line) in its message.
+"""
+
+import sys
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+import orjson
+
+from carriers.base import PayloadInvalid, normalise, registry
+from carriers.detect import clean, detect
+from carriers.shapes import looks_like, recognise
+from schemas.event import derive_status, merge_events
+
+
+class NormalizeError(Exception):
+    """Bad input: the message names the file (and the line, where there is one)."""
+
+
+def read_payloads(data: bytes, source: str) -> list[tuple[int | None, Any]]:
+    """The payloads in a file's bytes, each with its line number when the file is JSON lines."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise NormalizeError(f"{source}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    body = text.strip()
+    if not body:
+        raise NormalizeError(f"{source}: empty, expected a JSON or XML payload")
+    if body.startswith("<"):
+        return [(None, body)]
+    try:
+        return [(None, orjson.loads(body))]
+    except orjson.JSONDecodeError as error:
+        document_error = error
+    lines = [(number, line) for number, line in enumerate(text.splitlines(), 1) if line.strip()]
+    try:
+        orjson.loads(lines[0][1])
+    except orjson.JSONDecodeError:
+        raise NormalizeError(
+            f"{source}:{document_error.lineno}: not JSON or XML: {document_error.msg} (column {document_error.colno})"
+        ) from None
+    payloads: list[tuple[int | None, Any]] = []
+    for number, line in lines:
+        try:
+            payloads.append((number, orjson.loads(line)))
+        except orjson.JSONDecodeError as error:
+            raise NormalizeError(f"{source}:{number}: not JSON: {error.msg} (column {error.colno})") from None
+    return payloads
+
+
+def _carrier_of(payload: Any, carrier: str, where: str) -> tuple[str, Any]:
+    if carrier != "auto":
+        return carrier, payload
+    if isinstance(payload, dict) and set(payload) >= {"carrier", "payload"} and payload["carrier"] in registry():
+        return payload["carrier"], payload["payload"]
+    slug = recognise(payload)
+    if slug is None:
+        shapes = looks_like(payload)
+        hint = f" (it looks like {', '.join(shapes)}, which has no adapter here)" if shapes else ""
+        raise NormalizeError(f"{where}: not a payload format parcelwatch recognises{hint}; name it with --carrier")
+    return slug, payload
+
+
+def normalize_lines(
+    payloads: list[tuple[int | None, Any]], carrier: str, text_threshold: float, source: str
+) -> Iterator[bytes]:
+    """JSON lines: each shipment's canonical events, then its summary."""
+    for line, payload in payloads:
+        where = f"{source}:{line}" if line else source
+        slug, body = _carrier_of(payload, carrier, where)
+        try:
+            shipments = normalise(slug, body, text_threshold=text_threshold)
+        except PayloadInvalid as error:
+            raise NormalizeError(f"{where}: not a valid {slug} payload: {error}") from None
+        for shipment in shipments:
+            history, _ = merge_events((), shipment.events)
+            for event in history:
+                yield orjson.dumps({"tracking_number": shipment.tracking_number, **event.model_dump(mode="json")})
+            status = derive_status(history)
+            yield orjson.dumps(
+                {
+                    "tracking_number": shipment.tracking_number,
+                    "carrier": slug,
+                    "status": status.value if status else None,
+                    "events": len(history),
+                }
+            )
+
+
+def run_normalize(source: str, carrier: str, text_threshold: float) -> int:
+    """`parcelwatch normalize`: print the lines, or the reason on stderr; the exit code."""
+    if carrier != "auto" and carrier not in registry():
+        known = ", ".join(sorted(registry()))
+        click.echo(f"parcelwatch normalize: no adapter for carrier {carrier!r} (known: {known}, or auto)", err=True)
+        return 2
+    try:
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except OSError as error:
+        click.echo(f"parcelwatch normalize: {source}: cannot read: {error.strerror or error}", err=True)
+        return 2
+    name = "<stdin>" if source == "-" else source
+    out = sys.stdout.buffer
+    try:
+        for line in normalize_lines(read_payloads(data, name), carrier, text_threshold, name):
+            out.write(line + b"\n")
+    except NormalizeError as error:
+        out.flush()
+        click.echo(f"parcelwatch normalize: {error}", err=True)
+        return 2
+    out.flush()
+    return 0
+
+
+def print_candidates(number: str, as_json: bool) -> int:
+    """`parcelwatch detect`: the candidates as a table or one JSON object; 1 when there are none."""
+    candidates = detect(number)
+    if as_json:
+        click.echo(orjson.dumps({"number": clean(number), "candidates": [asdict(c) for c in candidates]}))
+    elif candidates:
+        rows = [("carrier", "confidence", "check digit", "format", "reason")]
+        check = {True: "ok", False: "WRONG", None: "-"}
+        rows += [(c.carrier, f"{c.confidence:.2f}", check[c.valid_check_digit], c.format, c.reason) for c in candidates]
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        for row in rows:
+            click.echo("  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[4]]))
+    else:
+        click.echo(f"parcelwatch detect: {clean(number) or number!r} matches no known tracking-number format", err=True)
+    return 0 if candidates else 1
