@@ -15,10 +15,10 @@ before offsets are committed: at least once, with deterministic event ids.
 """
 
 import logging
+import time
 from datetime import UTC, datetime
 
 import faust
-import orjson
 from faust.serializers import codecs
 
 from schemas.inputs import DISPUTES_TOPIC, RAW_TOPIC, SHIPMENTS_TOPIC
@@ -27,8 +27,11 @@ from schemas.state import OrderLink, ShipmentState
 from streams.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC, Tick
 from streams.core import next_wake
 from streams.engine import Step, step
+from streams.http import serve
 from streams.ingest import Rejected, load_json, to_inputs
+from streams.metrics import EVENTS, RECORD_AGE, count_output
 from streams.rules.settings import RuleSettings
+from streams.tansu import correct_recovery_end_offsets
 from streams.wakeups import WakeupIndex
 from workers.settings import Settings, StreamSettings
 
@@ -101,10 +104,11 @@ def handle_record(
     value: bytes,
     now: datetime,
     rules: RuleSettings,
+    text_threshold: float,
 ) -> list[Step]:
     """Decide on one input record against the tables; a record that cannot be used becomes a dead letter."""
     try:
-        inputs = to_inputs(topic, load_json(value))
+        inputs = to_inputs(topic, load_json(value), text_threshold)
     except Rejected as rejected:
         letter = DeadLetter.build(
             source_topic=topic,
@@ -123,6 +127,8 @@ def handle_record(
 def create_app(settings: Settings) -> faust.App:
     config = settings.stream
     clock = StreamClock(config)
+    if config.tansu_compat:
+        correct_recovery_end_offsets(settings.kafka)
     app = faust.App(
         config.app_id,
         broker=[f"kafka://{server}" for server in settings.kafka.bootstrap_servers.split(",")],
@@ -156,7 +162,8 @@ def create_app(settings: Settings) -> faust.App:
     def produce(results: list[Step]) -> None:
         for result in results:
             for output in result.outputs:
-                send(output.topic, output.key, orjson.dumps(output.model_dump(mode="json")))
+                send(output.topic, output.key, output.model_dump_json().encode())
+                count_output(output)
             for command in result.commands:
                 send(command.topic, command.key, command.model_dump_json().encode())
             if result.wake is not None:
@@ -167,6 +174,7 @@ def create_app(settings: Settings) -> faust.App:
             for event in batch:
                 records._set_current_event(event)  # table writes go to this record's partition
                 message = event.message
+                EVENTS.labels(message.topic).inc()
                 produce(
                     handle_record(
                         shipments,
@@ -178,8 +186,10 @@ def create_app(settings: Settings) -> faust.App:
                         message.value,
                         now_of(message),
                         settings.rules,
+                        settings.carriers.text_threshold,
                     )
                 )
+                RECORD_AGE.labels(message.topic).observe(max(0.0, time.time() - message.timestamp))
 
     @app.agent(shipment_inputs, name="parcelwatch.decide")
     async def decide_agent(records):
@@ -195,6 +205,9 @@ def create_app(settings: Settings) -> faust.App:
         for key, state in shipments.items():
             wakeups.schedule(key, next_wake(state, now, settings.rules))
         log.info("wake-up index rebuilt: %d shipments, %d scheduled", len(shipments), len(wakeups))
+
+    if config.http_port is not None:
+        serve(app, config.http_host, config.http_port)
 
     @app.timer(interval=config.tick_interval_s)
     async def tick() -> None:

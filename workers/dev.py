@@ -99,6 +99,8 @@ def dev_settings(base: Settings, broker: TansuBroker, redis: RedisServer, workdi
                     "session_timeout_s": 2.0,
                     "heartbeat_interval_s": 0.5,
                     "rebalance_timeout_s": 2.0,
+                    "tansu_compat": True,
+                    "http_port": free_port(),
                 }
             ),
         }
@@ -190,8 +192,25 @@ async def dev_stack(base: Settings, options: DevOptions) -> AsyncIterator[DevSta
                 stop_process(worker)
 
 
+class WorkerDied(RuntimeError):
+    """The stream worker exited while the stack was running."""
+
+
+async def watch_worker(stack: DevStack, until: asyncio.Event) -> None:
+    while not until.is_set():
+        if stack.worker.poll() is not None:
+            until.set()
+            raise WorkerDied(
+                f"the stream worker exited with code {stack.worker.returncode}; see {stack.workdir / 'stream.log'}"
+            )
+        await asyncio.sleep(0.5)
+
+
 async def run(base: Settings, options: DevOptions, view: View) -> None:
-    """Run the stack until SIGINT, SIGTERM or `options.seconds`, showing it with `view`."""
+    """Run the stack until SIGINT, SIGTERM or `options.seconds`, showing it with `view`.
+
+    Raises `WorkerDied` when the stream worker exits on its own.
+    """
     loop = asyncio.get_running_loop()
     until = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -200,12 +219,14 @@ async def run(base: Settings, options: DevOptions, view: View) -> None:
         loop.call_later(options.seconds, until.set)
     async with dev_stack(base, options) as stack:
         reader = asyncio.create_task(read_outputs(stack.settings.kafka.bootstrap_servers, view))
+        watchdog = asyncio.create_task(watch_worker(stack, until))
         try:
             await view.show(stack, until)
         finally:
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reader
+        await watchdog
 
 
 class JsonLinesView:

@@ -4,7 +4,7 @@ import asyncio
 import logging
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.helpers import create_ssl_context
@@ -89,3 +89,30 @@ async def wait_for_broker(settings: KafkaSettings, timeout_s: float = 30.0) -> N
             await asyncio.sleep(0.2)
         finally:
             await admin.close()
+
+
+async def log_end_offsets(consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
+    """The end offset of each partition, as a fetch response's high watermark states it.
+
+    ListOffsets is not enough: Tansu 0.6 answers it with the start of the last batch + 1, too low
+    whenever that batch holds several records. The high watermark of a fetch is right on Kafka
+    and Tansu alike. `consumer` (without a group) is assigned `partitions` for the probe.
+    """
+    listed = await consumer.end_offsets(partitions)
+    pending = [tp for tp in partitions if listed[tp] > 0]
+    if not pending:
+        return dict(listed)
+    consumer.assign(pending)
+    for tp in pending:
+        consumer.seek(tp, listed[tp] - 1)
+    ends = dict(listed)
+    deadline = asyncio.get_running_loop().time() + 10
+    while pending and asyncio.get_running_loop().time() < deadline:
+        await consumer.getmany(*pending, timeout_ms=200, max_records=1)
+        for tp in list(pending):
+            if (high := consumer.highwater(tp)) is not None:
+                ends[tp] = max(high, listed[tp])
+                pending.remove(tp)
+    if pending:
+        raise TimeoutError(f"no high watermark for {pending}")
+    return ends

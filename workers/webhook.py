@@ -3,7 +3,8 @@
 A request is answered 202 only after the broker acknowledged its record (acks=all). Every
 refusal says why: 401 signature, 400 body (the failing field is named; the body is
 dead-lettered), 404 carrier, 413 size, 409 the same delivery is being produced right now, 503
-(with Retry-After) when Kafka or Redis cannot make it durable.
+(with Retry-After) when Kafka or Redis cannot make it durable. `GET /metrics` serves the
+Prometheus metrics; `/healthz` says the process is up, `/readyz` that Redis and Kafka answer.
 """
 
 import asyncio
@@ -20,8 +21,10 @@ from redis.exceptions import RedisError
 from carriers.base import PayloadInvalid, UnknownCarrier, WebhookRejected, get_carrier
 from schemas.inputs import RAW_TOPIC, RawTracking
 from schemas.outputs import DeadLetter
+from streams.metrics import DEADLETTERS
 from workers.dedupe import Claim, DeliveryLedger
 from workers.kafka import make_producer
+from workers.metrics import count_webhooks, metrics_handler
 from workers.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,7 +51,7 @@ def create_app(
 ) -> web.Application:
     """The receiver's aiohttp app. Without `producer`/`redis` it opens its own from `settings`."""
     config = settings.webhook
-    app = web.Application(client_max_size=config.max_body_bytes)
+    app = web.Application(client_max_size=config.max_body_bytes, middlewares=[count_webhooks])
     secrets = {slug: [s.get_secret_value() for s in values] for slug, values in config.secrets.items()}
 
     async def connections(app: web.Application) -> AsyncIterator[None]:
@@ -88,6 +91,7 @@ def create_app(
                 app[PRODUCER].send_and_wait(letter.topic, value=letter.model_dump_json().encode()),
                 timeout=settings.kafka.produce_timeout_s,
             )
+            DEADLETTERS.labels(letter.stage).inc()
         except Exception:
             log.warning("could not dead-letter a rejected webhook", exc_info=True)
 
@@ -166,6 +170,7 @@ def create_app(
     app.router.add_post("/webhooks/{carrier}", receive)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_handler)
     return app
 
 

@@ -414,9 +414,7 @@ async def test_pusher_sends_each_event_signed_as_it_happens():
     ids = [standard_webhooks.verify(headers, body, [SECRET], clock.now) for headers, body in receiver.requests]
     assert len(set(ids)) == len(ids)
     assert all(headers["Content-Type"] == "application/json" for headers, _ in receiver.requests)
-    assert all(
-        CARRIER.tracking_numbers(json.loads(b)) == [PARCEL.tracking_number] for _, b in receiver.requests
-    )
+    assert all(CARRIER.tracking_numbers(json.loads(b)) == [PARCEL.tracking_number] for _, b in receiver.requests)
     assert server.outcomes == Counter(delivered=len(events))
 
 

@@ -9,13 +9,14 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from tests.integration.kafka_helpers import wait_for_log_line
-from workers.embedded import RedisServer, TansuBroker
+from workers.embedded import RedisServer, TansuBroker, free_port
 from workers.kafka import ensure_topics
 from workers.settings import Settings
 from workers.webhook import create_app
 
 SECRET = "whsec_" + "aW50ZWdyYXRpb24tc2VjcmV0"
 REPO = Path(__file__).resolve().parents[2]
+STREAM_HTTP_PORT = free_port()
 
 
 def pytest_collection_modifyitems(items):
@@ -63,7 +64,15 @@ async def stream_worker(settings, topics, tmp_path_factory):
     """One `parcelwatch stream` process for the session, ready when Faust says so."""
     workdir = tmp_path_factory.mktemp("stream")
     log_path = workdir / "worker.log"
-    env = os.environ | settings_env(settings) | {"PARCELWATCH_STREAM__DATADIR": str(workdir / "data")}
+    env = (
+        os.environ
+        | settings_env(settings)
+        | {
+            "PARCELWATCH_STREAM__DATADIR": str(workdir / "data"),
+            "PARCELWATCH_STREAM__TANSU_COMPAT": "true",
+            "PARCELWATCH_STREAM__HTTP_PORT": str(STREAM_HTTP_PORT),
+        }
+    )
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "workers", "stream"], env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT

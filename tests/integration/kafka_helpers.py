@@ -5,6 +5,8 @@ from pathlib import Path
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from workers.kafka import log_end_offsets
+
 
 async def wait_for_log_line(path: Path, needle: str, process: subprocess.Popen, timeout_s: float) -> None:
     deadline = asyncio.get_running_loop().time() + timeout_s
@@ -23,7 +25,7 @@ async def end_offsets(bootstrap: str, topic: str) -> int:
     await consumer.start()
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
-        ends = await consumer.end_offsets([TopicPartition(topic, p) for p in partitions])
+        ends = await log_end_offsets(consumer, [TopicPartition(topic, p) for p in partitions])
         return sum(ends.values())
     finally:
         await consumer.stop()
@@ -65,7 +67,7 @@ async def read_all(bootstrap: str, topic: str, key: str) -> list[dict]:
     await consumer.start()
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        ends = await consumer.end_offsets(partitions)
+        ends = await log_end_offsets(consumer, partitions)
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         found: list[dict] = []

@@ -181,3 +181,28 @@ async def test_delivery_being_produced_is_answered_409(settings, receiver, redis
         assert await redis.ttl(f"pw:delivery:generic:msg_{number}") > 259_000
     finally:
         await redis.aclose()
+
+
+async def test_stream_worker_serves_health_readiness_and_metrics(stream_worker):
+    import aiohttp
+
+    from tests.integration.conftest import STREAM_HTTP_PORT
+
+    base = f"http://127.0.0.1:{STREAM_HTTP_PORT}"
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{base}/healthz") as health:
+            assert health.status == 200
+        async with session.get(f"{base}/readyz") as ready:
+            assert (ready.status, (await ready.json())["status"]) == (200, "ready")
+        async with session.get(f"{base}/metrics") as metrics:
+            text = await metrics.text()
+    assert "parcelwatch_stream_events_total" in text
+
+
+async def test_receiver_counts_requests_by_carrier_and_code(receiver):
+    body = push_body(tracking_number(), ("in_transit", datetime.now(UTC)))
+    await receiver.post("/webhooks/generic", data=body, headers=signed(body) | {"webhook-signature": "v1,AAAA"})
+    await receiver.post("/webhooks/pigeon", data=body, headers=signed(body))
+    metrics = await (await receiver.get("/metrics")).text()
+    assert 'parcelwatch_webhook_requests_total{carrier="generic",code="401"}' in metrics
+    assert 'parcelwatch_webhook_requests_total{carrier="unknown",code="404"}' in metrics

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from tests.integration.conftest import REPO
 from tests.integration.kafka_helpers import produce, read_all, read_records, wait_for_log_line
 from tests.integration.test_pipeline import registration
-from workers.embedded import TansuBroker
+from workers.embedded import TansuBroker, free_port
 from workers.kafka import ensure_topics
 from workers.settings import Settings, as_environment
 
@@ -47,6 +47,8 @@ async def test_deadline_passed_while_down_fires_once_after_restart(tmp_path):
                 "heartbeat_interval_s": 0.5,
                 "rebalance_timeout_s": 2,
                 "tick_interval_s": 0.2,
+                "tansu_compat": True,
+                "http_port": free_port(),
             },
         )
         await ensure_topics(settings.kafka)

@@ -1,0 +1,45 @@
+"""The stream worker's own HTTP endpoints (Faust's web server stays off):
+
+GET /healthz   the process is up
+GET /readyz    200 once every assigned partition's tables are recovered, 503 while it
+               rebalances or recovers (Faust's `rebalancing`, then `on_rebalance_complete`)
+GET /metrics   Prometheus metrics
+"""
+
+import asyncio
+
+import faust
+from aiohttp import web
+
+from workers.metrics import metrics_handler
+
+
+def serve(app: faust.App, host: str, port: int) -> None:
+    recovered = asyncio.Event()
+
+    @app.on_rebalance_complete.connect
+    async def tables_recovered(sender, **_) -> None:
+        recovered.set()
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def readyz(_: web.Request) -> web.Response:
+        if recovered.is_set() and not app.rebalancing:
+            return web.json_response({"status": "ready"})
+        return web.json_response({"status": "recovering"}, status=503)
+
+    http = web.Application()
+    http.router.add_get("/healthz", healthz)
+    http.router.add_get("/readyz", readyz)
+    http.router.add_get("/metrics", metrics_handler)
+
+    @app.task
+    async def serve_http() -> None:
+        runner = web.AppRunner(http, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, host, port).start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()

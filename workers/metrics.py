@@ -1,0 +1,43 @@
+"""Prometheus plumbing shared by the processes: the /metrics handler and the webhook's own metrics."""
+
+import time
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+
+from carriers.base import registry
+
+WEBHOOK_REQUESTS = Counter(
+    "parcelwatch_webhook_requests_total", "Webhook requests by carrier and answer", ["carrier", "code"]
+)
+WEBHOOK_SECONDS = Histogram(
+    "parcelwatch_webhook_request_seconds",
+    "Webhook request latency, durable write included",
+    ["carrier"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+
+async def metrics_handler(_: web.Request) -> web.Response:
+    return web.Response(body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+@web.middleware
+async def count_webhooks(request: web.Request, handler):
+    """Count `POST /webhooks/{carrier}` by carrier (an unknown slug counts as `unknown`) and status."""
+    if "carrier" not in request.match_info:
+        return await handler(request)
+    carrier = request.match_info["carrier"]
+    carrier = carrier if carrier in registry() else "unknown"
+    started = time.perf_counter()
+    code = 500
+    try:
+        response = await handler(request)
+        code = response.status
+        return response
+    except web.HTTPException as error:
+        code = error.status
+        raise
+    finally:
+        WEBHOOK_REQUESTS.labels(carrier, str(code)).inc()
+        WEBHOOK_SECONDS.labels(carrier).observe(time.perf_counter() - started)
