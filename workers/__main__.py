@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from workers.bench import bench
+from workers.lag.cli import lag
 from workers.settings import Settings
 
 
@@ -33,7 +35,14 @@ def replay(history: str) -> None:
     out = sys.stdout.buffer
     with click.open_file(history, encoding="utf-8") as lines:
         try:
-            for output in run_replay(lines, settings.rules, source=history, warn=lambda m: click.echo(m, err=True)):
+            outputs = run_replay(
+                lines,
+                settings.rules,
+                source=history,
+                warn=lambda m: click.echo(m, err=True),
+                text_threshold=settings.carriers.text_threshold,
+            )
+            for output in outputs:
                 out.write(output_line(output) + b"\n")
         except ReplayError as error:
             out.flush()
@@ -44,7 +53,7 @@ def replay(history: str) -> None:
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("faust_args", nargs=-1, type=click.UNPROCESSED)
 def stream(faust_args: tuple[str, ...]) -> None:
-    """Run a stream worker (Faust). Extra arguments go to `faust worker` (e.g. `--without-web`).
+    """Run a stream worker (Faust). Extra arguments go to `faust worker` (e.g. `--logfile PATH`).
 
     Creates missing topics first, then hands off to Faust's own worker, which owns the process
     until SIGINT/SIGTERM.
@@ -55,7 +64,8 @@ def stream(faust_args: tuple[str, ...]) -> None:
     config = Settings()
     asyncio.run(ensure_topics(config.kafka))
     app = create_app(config)
-    sys.argv = ["parcelwatch stream", "worker", "--loglevel", config.log_level.lower(), *faust_args]
+    level = {"DEBUG": "debug", "INFO": "info", "WARNING": "warn", "ERROR": "error"}[config.log_level]
+    sys.argv = ["parcelwatch stream", "worker", "--without-web", "--loglevel", level, *faust_args]
     app.main()
 
 
@@ -114,7 +124,11 @@ def dev(parcels: int, time_factor: float, seconds: float | None, seed: int, no_u
         from workers.dashboard import LiveView
 
         view = LiveView()
-    asyncio.run(devstack.run(config, options, view))
+    try:
+        asyncio.run(devstack.run(config, options, view))
+    except devstack.WorkerDied as died:
+        click.echo(f"parcelwatch dev: {died}", err=True)
+        sys.exit(1)
 
 
 @cli.command()
@@ -128,6 +142,62 @@ def settings(markdown: bool) -> None:
         return
     for variable, value, meaning in describe(Settings()):
         click.echo(f"{variable}={value}" + (f"  # {meaning}" if meaning else ""))
+
+
+@cli.command()
+@click.argument("number")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object instead of a table")
+def detect(number: str, as_json: bool) -> None:
+    """Which carriers NUMBER may belong to, from its format and check digit, most likely first.
+
+    Exit code 1 when no known format matches. A UPU S10 or UPS number whose check digit fails is
+    still listed, marked as such (R14 flags it `invalid_tracking_number`).
+    """
+    from workers.carrier_cli import print_candidates
+
+    sys.exit(print_candidates(number, as_json))
+
+
+@cli.command()
+@click.argument("payload", default="-", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--carrier", default="auto", show_default=True, help="carrier slug, or auto to recognise the format")
+def normalize(payload: str, carrier: str) -> None:
+    """Print the canonical events a carrier PAYLOAD file (`-`: stdin) gives, one JSON line each.
+
+    PAYLOAD is a JSON document, an XML answer, or JSON lines of payloads. After each shipment's
+    events comes {"tracking_number", "carrier", "status", "events": N}. Unmapped codes go through the
+    text fallback with PARCELWATCH_CARRIERS__TEXT_THRESHOLD. Unreadable or invalid input stops with
+    a message naming the file (and line), exit code 2.
+    """
+    from workers.carrier_cli import run_normalize
+
+    sys.exit(run_normalize(payload, carrier, Settings().carriers.text_threshold))
+
+
+@cli.command()
+@click.option("--metrics-port", type=int, help="serve Prometheus metrics on this port (default: not served)")
+@click.option("--no-feed", is_flag=True, help="only poll: do not read registrations and status changes from Kafka")
+def poller(metrics_port: int | None, no_feed: bool) -> None:
+    """Poll the carriers in PARCELWATCH_POLLER__ENDPOINTS at each parcel's pace; produce what changed.
+
+    Reads registrations, replacements, receipts and status changes (group parcelwatch-poller),
+    keeps the schedule, leases and limits in Redis (any number of processes share them) and
+    produces changed answers to tracking.raw.v1. SIGINT/SIGTERM stop it.
+    """
+    from workers import logs
+    from workers.poller import run
+
+    config = Settings()
+    logs.configure(config.log_level)
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port)
+    asyncio.run(run(config, feed=not no_feed))
+
+
+cli.add_command(bench)
+cli.add_command(lag)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ import orjson
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from carriers.textclass import TEXT_THRESHOLD
 from streams.rules.settings import RuleSettings
 
 
@@ -65,12 +66,123 @@ class StreamSettings(BaseModel):
     )
     heartbeat_interval_s: float = Field(1.0, gt=0, description="consumer-group heartbeat interval")
     tick_interval_s: float = Field(1.0, gt=0, description="how often due deadlines are looked for")
+    http_host: str = Field("127.0.0.1", description="address of the worker's /healthz, /readyz and /metrics")
+    http_port: int | None = Field(9100, description="port of /healthz, /readyz and /metrics (unset: not served)")
+    tansu_compat: bool = Field(
+        False, description="take recovery end offsets from fetches: needed on Tansu (dev, tests), not on Kafka"
+    )
     clock_factor: float = Field(
         1.0, gt=0, description="simulated seconds per real second (1: real time; `parcelwatch dev` speeds it up)"
     )
     clock_origin: datetime | None = Field(
         None, description="where a simulated clock starts (with clock_factor ≠ 1); times before it are real"
     )
+
+
+class CarrierSettings(BaseModel):
+    text_threshold: float = Field(
+        TEXT_THRESHOLD,
+        gt=0,
+        le=1,
+        description="an unmapped event's description sets its status from this confidence up (below: it stays unknown)",
+    )
+
+
+class CadenceSettings(BaseModel):
+    """How often the poller asks about a number, by stage (`workers/poller/cadence.py`)."""
+
+    unscanned_every_h: float = Field(6, gt=0, description="no scan yet: poll this often until R3's deadline")
+    unscanned_fast_days: float = Field(
+        15, gt=0, description="no scan yet: the frequent polls last this long after shipment (R3's deadline)"
+    )
+    unscanned_slow_every_h: float = Field(24, gt=0, description="no scan yet after R3's deadline: poll this often")
+    in_transit_every_h: float = Field(
+        12, gt=0, description="in transit, returning to sender or exception: poll this often"
+    )
+    export_every_h: float = Field(24, gt=0, description="in export: poll this often")
+    last_mile_every_h: float = Field(
+        1, gt=0, description="import, out for delivery, awaiting pickup or failed delivery: poll this often"
+    )
+    final_every_h: float = Field(12, gt=0, description="delivered or returned: poll this often during the grace")
+    final_grace_days: float = Field(2, ge=0, description="delivered or returned: stop polling this long after")
+    stop_unchanged_days: float = Field(
+        30, gt=0, description="no new event for this long: stop polling (17TRACK's rule); a new event resumes"
+    )
+    export_stop_unchanged_days: float = Field(
+        90, gt=0, description="the same, in export (R5: 2–3 months between export and import happen)"
+    )
+    jitter: float = Field(
+        0.1, ge=0, lt=1, description="each interval is shortened by up to this fraction, spread by tracking number"
+    )
+
+
+class PollEndpointSettings(BaseModel):
+    """Where and as whom one carrier is polled, and its share of that carrier's rate limit."""
+
+    base_url: str | None = Field(None, description="the API's base URL (unset: the carrier's production URL)")
+    api_key: SecretStr | None = Field(
+        None, description="API key (17TRACK, DHL, AfterShip; login:password for russianpost)"
+    )
+    client_id: str | None = Field(None, description="OAuth2 client id (UPS, FedEx, USPS)")
+    client_secret: SecretStr | None = Field(None, description="OAuth2 client secret")
+    token_url: str | None = Field(None, description="OAuth2 token endpoint (unset: the carrier's documented one)")
+    rate_per_s: float = Field(5.0, gt=0, description="requests per second to this carrier, all pollers together")
+    burst: int = Field(5, ge=1, description="requests allowed at once after a quiet spell")
+    concurrency: int = Field(4, ge=1, description="requests in flight to this carrier per poller process")
+
+
+class PollerSettings(BaseModel):
+    endpoints: dict[str, PollEndpointSettings] = Field(
+        default_factory=dict,
+        description='the carriers to poll, by slug, e.g. {"17track": {"api_key": "…", "rate_per_s": 3}}',
+    )
+    group_id: str = Field("parcelwatch-poller", description="consumer group reading registrations and status changes")
+    session_timeout_s: float = Field(10.0, gt=0, description="that consumer group's session timeout")
+    heartbeat_interval_s: float = Field(1.0, gt=0, description="that consumer group's heartbeat interval")
+    schedule_buckets: int = Field(
+        16_384,
+        ge=1,
+        description="Redis buckets per carrier: up to about 60 × this numbers a carrier stay compactly encoded",
+    )
+    lease_ttl_s: float = Field(
+        60.0, gt=0, description="a leased number is polled again this long after a poller took it"
+    )
+    reap_interval_s: float = Field(5.0, gt=0, description="how often expired leases go back to the schedule")
+    idle_s: float = Field(1.0, gt=0, description="how long a carrier's loop sleeps when nothing is due")
+    request_timeout_s: float = Field(10.0, gt=0, description="timeout of one carrier request")
+    max_attempts: int = Field(4, ge=1, description="attempts of one poll (transport errors, 5xx, 429, refused token)")
+    retry_backoff_s: float = Field(0.5, gt=0, description="first backoff between attempts, doubled each time")
+    retry_after_max_s: float = Field(600.0, gt=0, description="a carrier's Retry-After is honoured up to this")
+    failed_retry_s: float = Field(600.0, gt=0, description="a number whose poll failed is due again after this")
+    circuit_failures: int = Field(5, ge=1, description="consecutive failed requests that open a carrier's circuit")
+    circuit_cooldown_s: float = Field(60.0, gt=0, description="an open circuit lets one probe through after this")
+    token_margin_s: float = Field(120.0, ge=0, description="an OAuth2 token is refreshed this long before it expires")
+    token_wait_s: float = Field(15.0, gt=0, description="longest wait for another process's token refresh")
+    gauges_interval_s: float = Field(
+        10.0, gt=0, description="how often schedule depth, overdue age and circuits are read"
+    )
+    cadence: CadenceSettings = CadenceSettings()
+
+
+class LagSettings(BaseModel):
+    interval_s: float = Field(5.0, gt=0, description="how often `parcelwatch lag` reads committed and end offsets")
+    window: int = Field(
+        10,
+        ge=2,
+        description="samples a partition's status is judged over (Burrow's window); (window − 1) × interval must "
+        "exceed the consumers' commit interval",
+    )
+    table_size: int = Field(
+        120,
+        ge=2,
+        description="(end offset, time) points kept per partition for the time lag; older offsets extrapolate",
+    )
+    allowed_lag_offsets: int = Field(0, ge=0, description="a lag of at most this many records counts as caught up")
+    groups: list[str] = Field(
+        default_factory=list, description="consumer groups to watch (empty: the stream's app id and the poller's group)"
+    )
+    host: str = Field("127.0.0.1", description="address `parcelwatch lag --serve` binds for /metrics")
+    port: int = Field(9309, description="port `parcelwatch lag --serve` binds for /metrics")
 
 
 class Settings(BaseSettings):
@@ -81,7 +193,10 @@ class Settings(BaseSettings):
     redis: RedisSettings = RedisSettings()
     webhook: WebhookSettings = WebhookSettings()
     stream: StreamSettings = StreamSettings()
+    carriers: CarrierSettings = CarrierSettings()
     rules: RuleSettings = RuleSettings()
+    lag: LagSettings = LagSettings()
+    poller: PollerSettings = PollerSettings()
 
 
 def _walk(model: BaseModel, prefix: str, reveal: bool) -> list[tuple[str, str, str]]:
@@ -98,6 +213,8 @@ def _walk(model: BaseModel, prefix: str, reveal: bool) -> list[tuple[str, str, s
             shown = value.get_secret_value() if reveal else "**********"
         elif isinstance(value, dict) and any(isinstance(v, list) for v in value.values()):
             shown = "{" + ", ".join(f'"{k}": [{len(v)} secret(s)]' for k, v in value.items()) + "}"
+        elif isinstance(value, dict) and any(isinstance(v, BaseModel) for v in value.values()):
+            shown = "{" + ", ".join(f'"{k}": {{…}}' for k in value) + "}"
         else:
             shown = str(value.value if hasattr(value, "value") else value)
         rows.append((variable, shown, field.description or ""))
@@ -129,6 +246,8 @@ def as_environment(settings: Settings) -> dict[str, str]:
             return {k: plain(v) for k, v in value.items()}
         if isinstance(value, list):
             return [plain(v) for v in value]
+        if isinstance(value, BaseModel):
+            return {k: plain(v) for k, v in value if v is not None}
         return value
 
     env: dict[str, str] = {}
