@@ -90,6 +90,8 @@ def bench_settings(bootstrap: str, partitions: int, workdir: Path) -> Settings:
                     "session_timeout_s": 2.0,
                     "heartbeat_interval_s": 0.5,
                     "rebalance_timeout_s": 2.0,
+                    "tansu_compat": True,
+                    "http_port": None,
                 }
             ),
         }
@@ -210,10 +212,10 @@ class Progress:
 
 
 def start_worker(settings: Settings, workdir: Path) -> subprocess.Popen:
-    """The real stream worker, as `workers.dev` starts it; without Faust's web server (port 6066)."""
+    """The real stream worker, as `workers.dev` starts it."""
     with open(workdir / "stream.log", "ab") as log_file:
         return subprocess.Popen(
-            [sys.executable, "-m", "workers", "stream", "--without-web"],
+            [sys.executable, "-m", "workers", "stream"],
             env=os.environ | as_environment(settings),
             cwd=workdir,
             stdout=log_file,
