@@ -13,6 +13,7 @@ then.
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from carriers.detect import detect
 from schemas.event import TrackingEvent, current_event, merge_events
 from schemas.inputs import (
     DisputeEvent,
@@ -150,9 +151,14 @@ def _register(state: ShipmentState, registered: ShipmentRegistered) -> ShipmentS
         destination_country=registered.destination_country,
         tracking_since=registered.shipped_at,
     )
-    return state.model_copy(
-        update={"orders": {**state.orders, watch.order_id: watch}, "carrier": state.carrier or registered.carrier}
-    )
+    carrier = state.carrier or registered.carrier or _likely_carrier(state.tracking_number)
+    return state.model_copy(update={"orders": {**state.orders, watch.order_id: watch}, "carrier": carrier})
+
+
+def _likely_carrier(tracking_number: str) -> str | None:
+    """An order without a carrier hint: the most likely carrier by the number's format."""
+    candidates = [c for c in detect(tracking_number) if c.valid_check_digit is not False]
+    return candidates[0].carrier if candidates else None
 
 
 def _release(state: ShipmentState, release: ReleaseOrder, now: datetime) -> tuple[ShipmentState, list[Command]]:
@@ -238,3 +244,41 @@ def next_wake(state: ShipmentState, now: datetime, settings: RuleSettings) -> da
     index from a table after a restart or a rebalance."""
     _, outputs, wake_at = _run_rules(state, now, settings)
     return now if outputs else wake_at
+
+
+@dataclass(frozen=True, slots=True)
+class PendingTimer:
+    """A time rule waiting on an order's deadline: `due` when the deadline has already passed
+    (the next `Tick` fires it)."""
+
+    order_id: str
+    rule: str
+    label: str | None
+    wake_at: datetime
+    due: bool = False
+
+
+def pending_timers(state: ShipmentState, now: datetime, settings: RuleSettings) -> list[PendingTimer]:
+    """Per open order, each rule that waits on a deadline (or is due at `now`), soonest first.
+
+    The rules run as `decide` runs them, so what one rule records is seen by the next. `label` is
+    the rule's number from its docstring (`R2`), when it has one.
+    """
+    timers: list[PendingTimer] = []
+    ctx = RuleContext(facts=Facts(state), now=now, settings=settings)
+    for order_id, order in state.orders.items():
+        if order.closed:
+            continue
+        for check in RULES:
+            verdict = check(order, ctx)
+            order = verdict.order
+            if verdict.outputs:
+                timers.append(PendingTimer(order_id, check.__name__, _rule_label(check), now, due=True))
+            elif verdict.wake_at is not None:
+                timers.append(PendingTimer(order_id, check.__name__, _rule_label(check), verdict.wake_at))
+    return sorted(timers, key=lambda timer: (timer.wake_at, timer.order_id, timer.rule))
+
+
+def _rule_label(check) -> str | None:
+    head = (check.__doc__ or "").strip().split(":", 1)[0].split(" ", 1)[0]
+    return head if head[:1] == "R" and head[1:].isdigit() else None

@@ -1,6 +1,8 @@
-"""Rules about where a parcel is: R5 (stuck in export), R7 (tracked only in the origin country),
-R15 (waiting at a pickup point) and R14 (a number scanned before the order shipped)."""
+"""Rules about where a parcel is and what its number says: R5 (stuck in export), R7 (tracked only in
+the origin country), R15 (waiting at a pickup point) and R14 (a number scanned before the order
+shipped, or whose check digit is wrong)."""
 
+from carriers.detect import s10_check_fails
 from schemas.state import OrderWatch
 from schemas.status import Status
 from schemas.types import format_utc
@@ -94,4 +96,14 @@ def flag_number_scanned_before_shipment(order: OrderWatch, ctx: RuleContext) -> 
         first_scan_at=format_utc(first.occurred_at),
         shipped_at=format_utc(order.shipped_at),
     )
+    return Verdict(remember(order, key), [output])
+
+
+@rule
+def flag_invalid_tracking_number(order: OrderWatch, ctx: RuleContext) -> Verdict:
+    """R14: a UPU S10 number whose check digit is wrong cannot be a real item: flagged at once."""
+    key = f"R14:invalid:{ctx.tracking_number}"
+    if fired(order, key) or not s10_check_fails(ctx.tracking_number) or not may_raise(order, ctx.now):
+        return Verdict(order)
+    output = flag(order, ctx, "invalid_tracking_number", order.tracking_since, format="UPU S10", check_digit="wrong")
     return Verdict(remember(order, key), [output])

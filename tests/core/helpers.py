@@ -21,7 +21,7 @@ from streams.rules.settings import RuleSettings
 from workers.replay import replay
 
 T0 = datetime.fromisoformat("2026-03-01T00:00:00+00:00")
-TN = "LP000000001CN"
+TN = "LP000000014CN"
 
 
 def day(n: float) -> datetime:

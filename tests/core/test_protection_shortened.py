@@ -9,7 +9,7 @@ from streams.rules.settings import RuleSettings
 from tests.core.helpers import day, lines, registered, scans
 from workers.replay import replay
 
-TN = "LP000000001CN"
+TN = "LP000000014CN"
 
 
 def adjustments(history, settings=RuleSettings()):

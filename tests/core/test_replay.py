@@ -4,7 +4,7 @@ from streams.rules.settings import RuleSettings
 from tests.core.helpers import day, lines, registered, scans
 from workers.replay import ReplayError, replay
 
-TN = "LP000000001CN"
+TN = "LP000000014CN"
 
 
 def run(texts):
@@ -63,3 +63,13 @@ def test_unknown_order_event_type_is_dead_lettered():
     (letter,) = run(lines(record))
     assert letter.stage == "validate"
     assert "teleported" in letter.reason
+
+
+def test_an_order_without_carrier_hint_gets_the_likely_carrier_from_its_number():
+    from streams.engine import Engine
+    from streams.ingest import to_inputs
+
+    engine = Engine(RuleSettings())
+    record = registered("1Z999AA10123456784", carrier=None)
+    list(engine.apply(to_inputs(record["topic"], record["value"]), day(0)))
+    assert engine.shipments["1Z999AA10123456784"].carrier == "ups"

@@ -24,7 +24,7 @@ from tests.core.helpers import (
     scans,
 )
 
-N2 = "LP000000002CN"
+N2 = "LP000000028CN"
 RULE_OUTPUTS = ("delivered_open_dispute", "delivered_check_receipt", "dispute_conflicts_with_delivery")
 
 IN_TRANSIT = scans(TN, ("export", day(3)), ("import", day(15)))

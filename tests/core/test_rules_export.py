@@ -21,7 +21,7 @@ from tests.core.helpers import (
     scans,
 )
 
-N2 = "LP000000002CN"
+N2 = "LP000000028CN"
 RULE_OUTPUTS = ("stuck_in_export", "origin_only_tracking")
 
 R7 = flagged("origin_only_tracking", day(23))

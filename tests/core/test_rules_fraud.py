@@ -22,7 +22,7 @@ from tests.core.helpers import (
     scans,
 )
 
-N2 = "LP000000002CN"
+N2 = "LP000000028CN"
 SHIPPED = day(5)
 
 
@@ -175,6 +175,37 @@ def test_destination_mismatch_table(history, expected, settings):
     assert raised(history, settings, only=("destination_mismatch",)) == expected
 
 
-@pytest.mark.parametrize(("history", "expected", "settings"), PREDATES_CASES + DESTINATION_CASES)
+BAD_S10 = "LP000000017CN"  # the check digit of 00000001 is 4
+INVALID_CASES = [
+    case(
+        "an S10 number with a wrong check digit is flagged at registration",
+        [registered(BAD_S10, shipped_at=day(0), at=day(1))],
+        [flagged("invalid_tracking_number", day(0), tracking_number=BAD_S10)],
+    ),
+    case(
+        "flagged once, whatever scans follow",
+        [
+            registered(BAD_S10, at=day(0)),
+            scans(BAD_S10, ("in_transit", day(2))),
+            scans(BAD_S10, ("delivered", day(9))),
+        ],
+        [flagged("invalid_tracking_number", day(0), tracking_number=BAD_S10)],
+    ),
+    case("a valid S10 number is not flagged", [registered(TN, at=day(0))], []),
+    case("a number of another format is not an S10 number", [registered("1Z999AA10123456784", at=day(0))], []),
+    case(
+        "a replacement with a wrong check digit is flagged from the replacement",
+        [registered(TN, at=day(0)), replaced(BAD_S10, TN, at=day(3))],
+        [flagged("invalid_tracking_number", day(3), tracking_number=BAD_S10)],
+    ),
+]
+
+
+@pytest.mark.parametrize(("history", "expected", "settings"), INVALID_CASES)
+def test_invalid_tracking_number_table(history, expected, settings):
+    assert raised(history, settings, only=("invalid_tracking_number",)) == expected
+
+
+@pytest.mark.parametrize(("history", "expected", "settings"), PREDATES_CASES + DESTINATION_CASES + INVALID_CASES)
 def test_fraud_tables_are_idempotent(history, expected, settings):
     assert_idempotent(history, settings)

@@ -26,8 +26,8 @@ from tests.core.helpers import (
     scans,
 )
 
-N2 = "LP000000002CN"
-N3 = "LP000000003CN"
+N2 = "LP000000028CN"
+N3 = "LP000000031CN"
 
 IN_TRANSIT = scans(TN, ("export", day(3)), ("import", day(8)))
 R8 = notified("protection_ending_soon", day(60))

@@ -23,7 +23,7 @@ from tests.core.helpers import (
     scans,
 )
 
-N2 = "LP000000002CN"
+N2 = "LP000000028CN"
 
 AT_PICKUP = scans(TN, ("export", day(3)), ("import", day(10)), ("available_for_pickup", day(12)))
 REMINDER = notified("awaiting_pickup", day(42))

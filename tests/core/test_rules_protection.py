@@ -24,7 +24,7 @@ from tests.core.helpers import (
     scans,
 )
 
-N2 = "LP000000002CN"
+N2 = "LP000000028CN"
 
 R8 = notified("protection_ending_soon", day(60))
 IN_TRANSIT = scans(TN, ("export", day(3)), ("import", day(20)))

@@ -24,7 +24,7 @@ from tests.core.helpers import (
     scans,
 )
 
-N2 = "LP000000002CN"
+N2 = "LP000000028CN"
 RULE_OUTPUTS = ("returning_to_sender", "returned_to_sender", "parcel_returning")
 
 IN_TRANSIT = scans(TN, ("export", day(3)), ("import", day(15)))

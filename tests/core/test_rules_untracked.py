@@ -22,7 +22,7 @@ from tests.core.helpers import (
     scans,
 )
 
-N2 = "LP000000002CN"
+N2 = "LP000000028CN"
 RULE_OUTPUTS = (
     "tracking_unreadable_seller_check",
     "tracking_unreadable",
