@@ -53,7 +53,7 @@ async def test_deadline_passed_while_down_fires_once_after_restart(tmp_path):
         )
         await ensure_topics(settings.kafka)
         bootstrap = settings.kafka.bootstrap_servers
-        number, order_id = "LP000000017CN", "order-timer-1"
+        number, order_id = "LP000000014CN", "order-timer-1"
         log_path = tmp_path / "worker.log"
 
         worker = await start_worker(settings, log_path)
