@@ -31,7 +31,7 @@ from carriers.sandbox.server import SandboxCarrierServer
 from schemas.inputs import SHIPMENTS_TOPIC, ShipmentRegistered
 from schemas.outputs import OUTPUT_MODELS
 from schemas.types import Money
-from workers.embedded import RedisServer, TansuBroker, die_with_parent, free_port
+from workers.embedded import RedisServer, TansuBroker, free_port, start_child, stop_child
 from workers.kafka import ensure_topics, make_producer
 from workers.settings import Settings, as_environment
 from workers.webhook import create_app
@@ -108,26 +108,9 @@ def dev_settings(base: Settings, broker: TansuBroker, redis: RedisServer, workdi
 
 
 def start_stream_worker(settings: Settings, workdir: Path) -> subprocess.Popen:
-    with open(workdir / "stream.log", "ab") as log_file:
-        return subprocess.Popen(
-            [sys.executable, "-m", "workers", "stream"],
-            env=os.environ | as_environment(settings),
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            preexec_fn=die_with_parent,
-            start_new_session=True,
-        )
-
-
-def stop_process(process: subprocess.Popen, timeout_s: float = 20.0) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout_s)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    return start_child(
+        [sys.executable, "-m", "workers", "stream"], workdir / "stream.log", env=os.environ | as_environment(settings)
+    )
 
 
 async def register_orders(settings: Settings, parcels: list[Parcel]) -> None:
@@ -189,7 +172,7 @@ async def dev_stack(base: Settings, options: DevOptions) -> AsyncIterator[DevSta
         finally:
             await runner.cleanup()
             if worker is not None:
-                stop_process(worker)
+                stop_child(worker)
 
 
 class WorkerDied(RuntimeError):

@@ -31,6 +31,33 @@ def die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+def start_child(command: list[str], log_path: Path, env: dict[str, str] | None = None, cwd: Path | None = None):
+    """A child process in its own session (Ctrl-C reaches only this process, which stops its
+    children in order) that dies with this process; its output goes to `log_path`."""
+    with open(log_path, "ab") as output:
+        return subprocess.Popen(
+            command,
+            env=env,
+            cwd=cwd,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent,
+            start_new_session=True,
+        )
+
+
+def stop_child(process: subprocess.Popen, timeout_s: float = 20.0) -> None:
+    """SIGTERM, then SIGKILL after `timeout_s`."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def _wait_for_port(port: int, process: subprocess.Popen, name: str, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -55,28 +82,14 @@ class EmbeddedServer:
 
     def start(self, timeout_s: float = 20.0) -> "EmbeddedServer":
         log_path = self.workdir / f"{self.name}.log"
-        with open(log_path, "ab") as output:
-            self.process = subprocess.Popen(
-                self.command(),
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                cwd=self.workdir,
-                preexec_fn=die_with_parent,
-                start_new_session=True,  # Ctrl-C reaches the parent, which stops children in order
-            )
+        self.process = start_child(self.command(), log_path, cwd=self.workdir)
         _wait_for_port(self.port, self.process, self.name, timeout_s)
         log.info("started", extra={"server": self.name, "port": self.port, "log": str(log_path)})
         return self
 
     def stop(self, timeout_s: float = 5.0) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process is not None:
+            stop_child(self.process, timeout_s)
 
     def __enter__(self) -> "EmbeddedServer":
         return self.start()

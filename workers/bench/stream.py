@@ -34,7 +34,7 @@ from schemas.inputs import RAW_TOPIC, SHIPMENTS_TOPIC
 from schemas.outputs import OUTPUT_MODELS
 from workers.bench.records import BenchRecord, stream_records
 from workers.bench.report import cpu_seconds, json_line, ratio, table
-from workers.embedded import TansuBroker, die_with_parent
+from workers.embedded import TansuBroker, start_child, stop_child
 from workers.kafka import client_options, ensure_topics, make_producer
 from workers.settings import Settings, as_environment
 
@@ -213,27 +213,12 @@ class Progress:
 
 def start_worker(settings: Settings, workdir: Path) -> subprocess.Popen:
     """The real stream worker, as `workers.dev` starts it."""
-    with open(workdir / "stream.log", "ab") as log_file:
-        return subprocess.Popen(
-            [sys.executable, "-m", "workers", "stream"],
-            env=os.environ | as_environment(settings),
-            cwd=workdir,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            preexec_fn=die_with_parent,
-            start_new_session=True,
-        )
-
-
-def stop_worker(process: subprocess.Popen, timeout_s: float = 20.0) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout_s)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    return start_child(
+        [sys.executable, "-m", "workers", "stream"],
+        workdir / "stream.log",
+        env=os.environ | as_environment(settings),
+        cwd=workdir,
+    )
 
 
 def _log_tail(workdir: Path) -> str:
@@ -279,7 +264,7 @@ async def measure_stream(
                     return timed, first_at - spawned, written
                 await asyncio.sleep(POLL_S)
     finally:
-        stop_worker(process)
+        stop_child(process)
 
 
 async def run(records: int, partitions: int, seed: int = 7, workdir: Path | None = None) -> StreamFigures:

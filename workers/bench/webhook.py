@@ -30,7 +30,7 @@ from pydantic import SecretStr
 from carriers.standard_webhooks import sign
 from schemas.inputs import RAW_TOPIC
 from workers.bench.report import cpu_seconds, json_line, percentile, ratio, table
-from workers.embedded import RedisServer, TansuBroker, die_with_parent, free_port
+from workers.embedded import RedisServer, TansuBroker, free_port, start_child, stop_child
 from workers.kafka import client_options, ensure_topics
 from workers.settings import Settings, as_environment
 
@@ -121,30 +121,6 @@ async def send_all(url: str, deliveries: list[tuple[bytes, dict[str, str]]], con
     return LoadResult(len(deliveries), seconds, latencies, dict(statuses))
 
 
-def start_server(command: list[str], env: dict[str, str], workdir: Path, name: str) -> subprocess.Popen:
-    with open(workdir / f"{name}.log", "ab") as log_file:
-        return subprocess.Popen(
-            command,
-            env=env,
-            cwd=workdir,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            preexec_fn=die_with_parent,
-            start_new_session=True,
-        )
-
-
-def stop_server(process: subprocess.Popen, timeout_s: float = 10.0) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout_s)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 async def wait_ready(url: str, process: subprocess.Popen, log_path: Path) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_S
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
@@ -215,8 +191,8 @@ async def run(requests: int, concurrency: int, workdir: Path | None = None) -> W
         }
         servers: dict[str, subprocess.Popen] = {}
         for name, command in commands.items():
-            servers[name] = start_server(command, env, workdir, name)
-            stack.callback(stop_server, servers[name])
+            servers[name] = start_child(command, workdir / f"{name}.log", env=env, cwd=workdir)
+            stack.callback(stop_child, servers[name], 10.0)
         urls = {"bare": f"http://127.0.0.1:{bare_port}", "receiver": f"http://127.0.0.1:{settings.webhook.port}"}
         for name, url in urls.items():
             await wait_ready(f"{url}/readyz", servers[name], workdir / f"{name}.log")
