@@ -18,7 +18,7 @@ UPS pushes through the separate Track Alert API (per-number subscriptions, its o
 """
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 from uuid import uuid4
@@ -27,6 +27,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from carriers.base import ParsedShipment, PayloadInvalid, PollEndpoint, PollOnly
+from carriers.times import compact_datetime, offset_zone
 from carriers.ups.status import UPS_ACTIVITY_CODES, UPS_STATUS_TYPES
 from schemas.event import TrackingEvent
 from schemas.status import Status
@@ -78,10 +79,9 @@ class UpsActivity(BaseModel):
 
     def occurred_at(self) -> datetime:
         if self.gmtOffset:
-            local = datetime.strptime(self.date + self.time.zfill(6), "%Y%m%d%H%M%S")
-            return local.replace(tzinfo=timezone(datetime.strptime(self.gmtOffset, "%z").utcoffset()))
+            return compact_datetime(self.date + self.time.zfill(6)).replace(tzinfo=offset_zone(self.gmtOffset))
         if self.gmtDate and self.gmtTime:
-            return datetime.strptime(self.gmtDate + self.gmtTime.zfill(6), "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+            return compact_datetime(self.gmtDate + self.gmtTime.zfill(6)).replace(tzinfo=UTC)
         raise ValueError("no time with an offset: needs gmtOffset, or gmtDate and gmtTime")
 
     def canonical_status(self) -> Status:

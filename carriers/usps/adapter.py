@@ -14,7 +14,7 @@ takes pushes in, so `usps` is poll-only.
 """
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -22,6 +22,7 @@ import httpx
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from carriers.base import ParsedShipment, PayloadInvalid, PollEndpoint, PollOnly
+from carriers.times import offset_zone
 from carriers.usps.status import USPS_STATUS, USPS_SUBSTATUS
 from schemas.event import TrackingEvent
 from schemas.status import Status
@@ -49,7 +50,7 @@ class UspsEvent(BaseModel):
         return self
 
     def occurred_at(self) -> datetime:
-        local = timezone(datetime.strptime(self.GMTOffset, "%z").utcoffset()) if self.GMTOffset else None
+        local = offset_zone(self.GMTOffset) if self.GMTOffset else None
         if self.GMTTimestamp is not None:
             return self.GMTTimestamp.astimezone(local) if local else self.GMTTimestamp
         if self.eventTimestamp is not None and self.eventTimestamp.tzinfo:

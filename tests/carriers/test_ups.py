@@ -69,6 +69,13 @@ def test_documented_code_first_then_the_activity_type(status, expected):
         ({"gmtOffset": None}, "2026-03-05T19:32:12+00:00"),
         ({"gmtOffset": None, "gmtTime": "74700", "gmtDate": "20260305"}, "2026-03-05T07:47:00+00:00"),
         ({"time": "93000"}, "2026-03-05T09:30:00-05:00"),
+        ({"time": "000000"}, "2026-03-05T00:00:00-05:00"),
+        ({"date": "20240229", "time": "235959"}, "2024-02-29T23:59:59-05:00"),
+        ({"gmtOffset": "+05:30"}, "2026-03-05T14:32:12+05:30"),
+        ({"gmtOffset": "-00:00"}, "2026-03-05T14:32:12+00:00"),
+        ({"gmtOffset": "+13:45"}, "2026-03-05T14:32:12+13:45"),
+        ({"gmtOffset": None, "gmtDate": "20241231", "gmtTime": "235959"}, "2024-12-31T23:59:59+00:00"),
+        ({"date": "\u0662\u0660\u0662\u06660305"}, "2026-03-05T14:32:12-05:00"),  # strptime's %Y takes any digits
     ],
 )
 def test_local_time_with_its_offset_else_the_gmt_time(fields, expected):
@@ -80,6 +87,16 @@ def test_local_time_with_its_offset_else_the_gmt_time(fields, expected):
     [
         (with_first_activity(gmtOffset=None, gmtTime=None), "activity.0: Value error, no time with an offset"),
         (with_first_activity(gmtOffset="EST"), "activity.0.gmtOffset:"),
+        (
+            with_first_activity(gmtOffset="+24:00"),
+            "activity.0: Value error, offset must be a timedelta strictly between",
+        ),
+        (with_first_activity(gmtOffset="+05:60"), "activity.0: Value error, time data '+05:60' does not match"),
+        (with_first_activity(date="20260230"), "activity.0: Value error, day is out of range for month"),
+        (with_first_activity(date="20261305"), "activity.0: Value error, unconverted data remains"),
+        (with_first_activity(time="240000"), "activity.0: Value error, unconverted data remains"),
+        (with_first_activity(time="143260"), "activity.0: Value error, second must be in 0..59"),
+        (with_first_activity(gmtOffset=None, gmtDate="20260230"), "activity.0: Value error, day is out of range"),
         (with_first_activity(date="2026-03-05"), "activity.0.date:"),
         (with_first_activity(time=None), "activity.0.time: Field required"),
         ({"trackResponse": {"shipment": [{"package": []}]}}, "trackResponse.shipment.0.inquiryNumber: Field required"),

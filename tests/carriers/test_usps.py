@@ -62,6 +62,9 @@ def test_instant_from_gmt_timestamp_shown_at_the_local_offset():
             {"GMTTimestamp": None, "GMTOffset": None, "eventTimestamp": "2026-02-12T14:21:00-08:00"},
             "2026-02-12T14:21:00-08:00",
         ),
+        ({"GMTOffset": "+05:30"}, "2026-02-13T03:51:37+05:30"),
+        ({"GMTOffset": "-00:00"}, "2026-02-12T22:21:37+00:00"),
+        ({"GMTOffset": "+13:45", "GMTTimestamp": None}, "2026-02-12T14:21:00+13:45"),
     ],
 )
 def test_time_falls_back_to_what_the_event_carries(fields, expected):
@@ -74,6 +77,8 @@ def test_time_falls_back_to_what_the_event_carries(fields, expected):
         (with_first_event(GMTTimestamp=None, GMTOffset=None), "trackingEvents.0: Value error, no time with an offset"),
         (with_first_event(GMTTimestamp="2026-02-12T22:21:37"), "trackingEvents.0.GMTTimestamp:"),
         (with_first_event(GMTOffset="PST"), "trackingEvents.0.GMTOffset:"),
+        (with_first_event(GMTOffset="+24:00"), "trackingEvents.0: Value error, offset must be a timedelta strictly"),
+        (with_first_event(GMTOffset="-05:60"), "trackingEvents.0: Value error, time data '-05:60' does not match"),
         ({"trackingEvents": []}, "trackingNumber: Field required"),
         ({"trackingNumber": "", "trackingEvents": []}, "trackingNumber: String should have at least 1 character"),
         ([], "(body):"),
