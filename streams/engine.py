@@ -52,12 +52,15 @@ class Engine:
         self.shipments: dict[str, ShipmentState] = {}
         self.orders: dict[str, OrderLink] = {}
         self.wakeups = WakeupIndex()
+        self.decisions = 0  # steps decided so far: inputs, the commands they led to and ticks
+        self.ticks = 0
 
     def apply(self, inputs: list[AnyInput], now: datetime) -> Iterator[Output]:
         """Decide on `inputs` and on every command they lead to, in order; yield the outputs."""
         queue = deque(inputs)
         while queue:
             result = step(self.shipments, self.orders, queue.popleft(), now, self.settings)
+            self.decisions += 1
             if result.wake is not None:
                 self.wakeups.schedule(*result.wake)
             queue.extend(result.commands)
@@ -67,4 +70,5 @@ class Engine:
         """Fire every deadline due by `now`, each at its own time, earliest first."""
         while (due := self.wakeups.next_due()) is not None and due <= now:
             for moment, key in self.wakeups.pop_due(due):
+                self.ticks += 1
                 yield from self.apply([Tick(tracking_number=key)], moment)

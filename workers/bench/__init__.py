@@ -71,4 +71,21 @@ def normalize_command(events: int, carriers: tuple[str, ...]) -> None:
     click.echo(report(run(events, carriers)))
 
 
+@bench.command("rules")
+@click.option("--shipments", default=5_000, show_default=True, help="simulated orders (one parcel each) in flight")
+@click.option("--seed", default=7, show_default=True, help="seed of the simulated parcels and of what buyers do")
+def rules_command(shipments: int, seed: int) -> None:
+    """Decisions/s of the decision core on one core, and the bytes per shipment state.
+
+    Builds the history of SHIPMENTS orders in flight (registrations, carrier pushes and polls with
+    duplicates and out-of-order pushes, disputes, protection extensions, replaced numbers, receipt
+    confirmations), decides on it with the stream's `Engine` in this process, the clock moving
+    with the records so that timers fire, and measures the states it leaves. Prints tables, then
+    one JSON line of the figures.
+    """
+    from workers.bench.rules import report, run
+
+    click.echo(report(run(shipments, seed)))
+
+
 from workers.bench import poller as _poller  # noqa: E402, F401  (registers `bench poller`)
