@@ -1,6 +1,8 @@
 """Per-shipment state the stream keeps, keyed by tracking number."""
 
-from pydantic import Field
+from typing import Annotated
+
+from pydantic import Field, PlainSerializer
 
 from schemas.event import TrackingEvent
 from schemas.status import Status
@@ -45,11 +47,12 @@ class OrderWatch(Frozen):
         default=None, description="delivered_at of the delivery scan that cut protection short (R1)"
     )
     ends_before_shortening: Timestamp | None = None
-    fired: frozenset[str] = frozenset()
+    fired: Annotated[frozenset[str], PlainSerializer(sorted, return_type=list[str])] = frozenset()
 
 
 class ShipmentState(Frozen):
     tracking_number: str
+    updated_at: Timestamp | None = Field(None, description="when the last input (not a tick) reached this shipment")
     carrier: str | None = None
     events: tuple[TrackingEvent, ...] = ()
     status: Status | None = None

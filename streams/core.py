@@ -11,7 +11,7 @@ then.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from carriers.detect import detect
 from schemas.event import TrackingEvent, current_event, merge_events
@@ -66,6 +66,7 @@ class Decision:
     outputs: list[Output] = field(default_factory=list)
     commands: list[Command] = field(default_factory=list)
     wake_at: datetime | None = None
+    forget: bool = False
 
 
 def decide(state: ShipmentState | None, update: Input, now: datetime, settings: RuleSettings) -> Decision:
@@ -107,9 +108,22 @@ def decide(state: ShipmentState | None, update: Input, now: datetime, settings: 
             current = _update_order(current, update.order_id, dispute=update.dispute, linked=True)
         case Tick():
             pass
+    if not isinstance(update, Tick):
+        current = current.model_copy(update={"updated_at": now})
     current, fired, wake_at = _run_rules(current, now, settings)
     outputs.extend(fired)
-    return Decision(current, outputs, commands, wake_at)
+    forget_at = _forget_at(current, settings)
+    if now >= forget_at and not fired and not commands:
+        return Decision(current, forget=True)
+    return Decision(current, outputs, commands, min(filter(None, (wake_at, forget_at))))
+
+
+def _forget_at(state: ShipmentState, settings: RuleSettings) -> datetime:
+    """A shipment no order needs any more (closed, or its protection over) is dropped from the
+    table `retention_days` after its last input or the end of the protection it carried."""
+    watched = [order.protection_ends_at for order in state.orders.values() if not order.closed]
+    last = max([*watched, *filter(None, [state.updated_at])], default=datetime.min.replace(tzinfo=UTC))
+    return last + timedelta(days=settings.retention_days)
 
 
 def _apply_events(state: ShipmentState, update: CarrierUpdate) -> tuple[ShipmentState, list[Output]]:
@@ -243,7 +257,7 @@ def next_wake(state: ShipmentState, now: datetime, settings: RuleSettings) -> da
     """When `state` next needs a `Tick` (`now` if a rule is already due): rebuilds the wake-up
     index from a table after a restart or a rebalance."""
     _, outputs, wake_at = _run_rules(state, now, settings)
-    return now if outputs else wake_at
+    return now if outputs else min(filter(None, (wake_at, _forget_at(state, settings))))
 
 
 @dataclass(frozen=True, slots=True)

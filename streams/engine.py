@@ -42,6 +42,10 @@ def step(
         return Step(commands=list(commands))
     key = update.tracking_number
     decision = decide(shipments.get(key), update, now, settings)
+    if decision.forget:
+        if key in shipments:
+            del shipments[key]
+        return Step(wake=(key, None))
     shipments[key] = decision.state
     return Step(decision.outputs, decision.commands, (key, decision.wake_at))
 

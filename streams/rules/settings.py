@@ -26,3 +26,6 @@ class RuleSettings(BaseModel):
     )
     pickup_reminder_days: float = Field(25, gt=0, description="R15: waiting at a pickup point this long: remind")
     pickup_return_days: float = Field(30, gt=0, description="R15: parcels left at pickup points return after this")
+    retention_days: float = Field(
+        30, gt=0, description="a shipment no order needs (closed, or protection over) is forgotten this long after"
+    )

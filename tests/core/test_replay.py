@@ -1,10 +1,10 @@
+from datetime import datetime
+
 import pytest
 
 from streams.rules.settings import RuleSettings
-from tests.core.helpers import day, lines, registered, scans
+from tests.core.helpers import TN, day, lines, registered, scans
 from workers.replay import ReplayError, replay
-
-TN = "LP000000014CN"
 
 
 def run(texts):
@@ -73,3 +73,38 @@ def test_an_order_without_carrier_hint_gets_the_likely_carrier_from_its_number()
     record = registered("1Z999AA10123456784", carrier=None)
     list(engine.apply(to_inputs(record["topic"], record["value"]), day(0)))
     assert engine.shipments["1Z999AA10123456784"].carrier == "ups"
+
+
+def test_a_shipment_nobody_needs_is_forgotten_after_the_retention():
+    from streams.engine import Engine
+    from streams.ingest import to_inputs
+
+    settings = RuleSettings(retention_days=30)
+    engine = Engine(settings)
+
+    def feed(record):
+        at = datetime.fromisoformat(record["at"])
+        value = {"received_at": record["at"], **record["value"]}
+        list(engine.advance(at))
+        list(engine.apply(to_inputs(record["topic"], value), at))
+
+    feed(registered(TN, protection_days=60))
+    feed(scans(TN, ("in_transit", day(1)), ("delivered", day(20))))
+    list(engine.advance(day(20 + 5 + 29)))
+    assert TN in engine.shipments, "kept while the shortened protection plus the retention runs"
+    list(engine.advance(day(20 + 5 + 31)))
+    assert TN not in engine.shipments
+    assert engine.wakeups.next_due() is None
+
+
+def test_an_unregistered_number_is_forgotten_after_its_last_push():
+    from streams.engine import Engine
+    from streams.ingest import to_inputs
+
+    engine = Engine(RuleSettings(retention_days=10))
+    record = scans(TN, ("in_transit", day(1)))
+    list(engine.apply(to_inputs(record["topic"], {"received_at": record["at"], **record["value"]}), day(1)))
+    list(engine.advance(day(10.9)))
+    assert TN in engine.shipments
+    list(engine.advance(day(11.1)))
+    assert TN not in engine.shipments
