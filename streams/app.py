@@ -141,6 +141,7 @@ def create_app(settings: Settings) -> faust.App:
         broker_session_timeout=config.session_timeout_s,
         broker_heartbeat_interval=config.heartbeat_interval_s,
         consumer_auto_offset_reset="earliest",
+        table_standby_replicas=config.standby_replicas,
         web_enabled=False,
         key_serializer="raw",
         value_serializer="raw",

@@ -66,6 +66,11 @@ class StreamSettings(BaseModel):
     )
     heartbeat_interval_s: float = Field(1.0, gt=0, description="consumer-group heartbeat interval")
     tick_interval_s: float = Field(1.0, gt=0, description="how often due deadlines are looked for")
+    standby_replicas: int = Field(
+        1,
+        ge=0,
+        description="standby copies of each table partition kept by other workers (faster failover, more memory)",
+    )
     http_host: str = Field("127.0.0.1", description="address of the worker's /healthz, /readyz and /metrics")
     http_port: int | None = Field(9100, description="port of /healthz, /readyz and /metrics (unset: not served)")
     tansu_compat: bool = Field(
