@@ -45,6 +45,7 @@ from schemas.outputs import (
     ProtectionAdjusted,
     StatusChanged,
 )
+from schemas.redrive import REDRIVEN_TOPIC, Redriven, RedrivenRecord
 from schemas.status import Status
 from schemas.types import Money, format_utc
 from streams.commands import (
@@ -81,6 +82,9 @@ class Topic:
     title: str
     description: str
     examples: tuple[BaseModel, ...] = ()
+    #: For internal topics: which processes write and read it (AsyncAPI operation summaries).
+    writers: str = "webhook receiver, poller"
+    readers: str = "stream"
 
     @property
     def filename(self) -> str:
@@ -293,6 +297,26 @@ TOPICS: tuple[Topic, ...] = (
         description="What parcelwatch sends its own order-keyed agent: which tracking numbers carry an order.",
         examples=(LinkShipment(order_id=_ORDER, tracking_number=_TRACKING),),
     ),
+    Topic(
+        name=REDRIVEN_TOPIC,
+        direction="internal",
+        key="the redriven dead letter's `event_id`",
+        value=Redriven,
+        title="Redriven",
+        description="Compacted: the dead letters `parcelwatch dlq redrive` re-produced, and what it produced for"
+        " each; a letter named here is not redriven again.",
+        examples=(
+            Redriven(
+                event_id=_DEADLETTER_EXAMPLES[0].event_id,
+                redriven_at=_DELIVERED + timedelta(hours=3),
+                source_topic=SHIPMENTS_TOPIC,
+                stage="validate",
+                records=(RedrivenRecord(topic=SHIPMENTS_TOPIC, partition=3, offset=1187, key=_TRACKING),),
+            ),
+        ),
+        writers="parcelwatch dlq redrive",
+        readers="parcelwatch dlq",
+    ),
     *(
         Topic(
             name=model.topic,
@@ -434,8 +458,8 @@ def _operations(topic: Topic) -> dict[str, dict[str, Any]]:
         "receive": f"parcelwatch reads {topic.name}",
     }
     if topic.direction == "internal":
-        summaries["send"] += " (webhook receiver, poller)"
-        summaries["receive"] += " (stream)"
+        summaries["send"] += f" ({topic.writers})"
+        summaries["receive"] += f" ({topic.readers})"
     channel = f"#/channels/{topic.channel_id}"
     return {
         action + topic.channel_id[:1].upper() + topic.channel_id[1:]: {

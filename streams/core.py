@@ -262,10 +262,11 @@ def next_wake(state: ShipmentState, now: datetime, settings: RuleSettings) -> da
 
 @dataclass(frozen=True, slots=True)
 class PendingTimer:
-    """A time rule waiting on an order's deadline: `due` when the deadline has already passed
-    (the next `Tick` fires it)."""
+    """A deadline the shipment waits on: a time rule of an order, or (`order_id` None, rule
+    `forget`) the moment the stream drops the shipment's state. `due` when it has already passed
+    (the next `Tick` acts on it)."""
 
-    order_id: str
+    order_id: str | None
     rule: str
     label: str | None
     wake_at: datetime
@@ -273,7 +274,8 @@ class PendingTimer:
 
 
 def pending_timers(state: ShipmentState, now: datetime, settings: RuleSettings) -> list[PendingTimer]:
-    """Per open order, each rule that waits on a deadline (or is due at `now`), soonest first.
+    """Per open order, each rule that waits on a deadline (or is due at `now`), and when the
+    state is forgotten (`retention_days` after its last input or protection end); soonest first.
 
     The rules run as `decide` runs them, so what one rule records is seen by the next. `label` is
     the rule's number from its docstring (`R2`), when it has one.
@@ -290,7 +292,9 @@ def pending_timers(state: ShipmentState, now: datetime, settings: RuleSettings) 
                 timers.append(PendingTimer(order_id, check.__name__, _rule_label(check), now, due=True))
             elif verdict.wake_at is not None:
                 timers.append(PendingTimer(order_id, check.__name__, _rule_label(check), verdict.wake_at))
-    return sorted(timers, key=lambda timer: (timer.wake_at, timer.order_id, timer.rule))
+    forget_at = _forget_at(state, settings)
+    timers.append(PendingTimer(None, "forget", None, forget_at, due=forget_at <= now))
+    return sorted(timers, key=lambda timer: (timer.wake_at, timer.order_id or "", timer.rule))
 
 
 def _rule_label(check) -> str | None:

@@ -8,6 +8,7 @@ import click
 
 from workers.bench import bench
 from workers.lag.cli import lag
+from workers.ops_cli import dlq, inspect
 from workers.settings import Settings
 
 
@@ -198,6 +199,8 @@ def poller(metrics_port: int | None, no_feed: bool) -> None:
 
 cli.add_command(bench)
 cli.add_command(lag)
+cli.add_command(dlq)
+cli.add_command(inspect)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from aiokafka.helpers import create_ssl_context
 
 from schemas.inputs import DISPUTES_TOPIC, RAW_TOPIC, SHIPMENTS_TOPIC
 from schemas.outputs import OUTPUT_MODELS
+from schemas.redrive import REDRIVEN_TOPIC
 from streams.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC
 from workers.settings import KafkaSettings
 
@@ -23,7 +24,11 @@ ALL_TOPICS: tuple[str, ...] = (
     SHIPMENT_COMMANDS_TOPIC,
     ORDER_COMMANDS_TOPIC,
     *(m.topic for m in OUTPUT_MODELS),
+    REDRIVEN_TOPIC,
 )
+
+#: Topic configs other than the broker's defaults, applied when parcelwatch creates the topic.
+TOPIC_CONFIGS: dict[str, dict[str, str]] = {REDRIVEN_TOPIC: {"cleanup.policy": "compact"}}
 
 
 def client_options(settings: KafkaSettings) -> dict[str, Any]:
@@ -60,7 +65,12 @@ async def ensure_topics(settings: KafkaSettings, topics: tuple[str, ...] = ALL_T
     try:
         existing = set(await admin.list_topics())
         missing = [
-            NewTopic(name, num_partitions=settings.partitions, replication_factor=settings.replication_factor)
+            NewTopic(
+                name,
+                num_partitions=settings.partitions,
+                replication_factor=settings.replication_factor,
+                topic_configs=TOPIC_CONFIGS.get(name, {}),
+            )
             for name in topics
             if name not in existing
         ]

@@ -69,11 +69,12 @@ def test_size_stats(sizes, expected):
 
 def test_the_tables_are_kept_as_their_changelogs_hold_them():
     decided = decide_history(40, seed=7)
-    assert len(decided.orders) == 40 and len(decided.shipments) >= 40
+    # numbers whose every order is closed or over are forgotten after the retention: most remain
+    assert len(decided.orders) == 40 and 30 <= len(decided.shipments) <= 45
     for key, blob in decided.shipments.items():
         state = ShipmentState.model_validate_json(blob)
         assert state.tracking_number == key
-        assert len(state.model_dump_json().encode()) == len(blob)  # `fired` is a set: its order may change
+        assert state.model_dump_json().encode() == blob
     for key, blob in decided.orders.items():
         assert OrderLink.model_validate_json(blob).order_id == key
 
@@ -84,7 +85,7 @@ def test_a_small_run_decides_fires_timers_and_reports_one_json_line():
     assert figures.decisions > figures.records, "commands and ticks are decisions too"
     assert figures.ticks > 0, "the clock moves with the records, so timers fire"
     assert figures.outputs["shipments.status.v1"] > 0
-    assert figures.shipment_bytes.count >= 60 and figures.order_bytes.count == 60
+    assert 45 <= figures.shipment_bytes.count <= 70 and figures.order_bytes.count == 60
     assert figures.shipment_bytes.mean > figures.order_bytes.mean > 0
     assert figures.heap_bytes_per_shipment > 0
     *_, last = report(figures).splitlines()

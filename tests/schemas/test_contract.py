@@ -32,6 +32,7 @@ from schemas.outputs import (
     ProtectionAdjusted,
     StatusChanged,
 )
+from schemas.redrive import REDRIVEN_TOPIC
 from schemas.status import Status
 from schemas.types import Money
 from streams.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC
@@ -69,6 +70,7 @@ def test_table_lists_every_topic_once():
         SHIPMENT_COMMANDS_TOPIC,
         ORDER_COMMANDS_TOPIC,
         *(model.topic for model in OUTPUT_MODELS),
+        REDRIVEN_TOPIC,
     }
 
 
@@ -84,6 +86,7 @@ def test_directions():
     assert directions[DISPUTES_TOPIC] == "consumed"
     assert directions[RAW_TOPIC] == "internal"
     assert directions[SHIPMENT_COMMANDS_TOPIC] == directions[ORDER_COMMANDS_TOPIC] == "internal"
+    assert directions[REDRIVEN_TOPIC] == "internal"
     assert all(directions[model.topic] == "produced" for model in OUTPUT_MODELS)
 
 
