@@ -6,14 +6,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from carriers import metrics
 from carriers.textclass import TEXT_THRESHOLD, classify
 from schemas.event import TrackingEvent
 from schemas.status import Status
+from schemas.types import describe_validation_error
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class WebhookRejected(Exception):
@@ -83,6 +87,26 @@ class PollOnly:
 
     def tracking_numbers(self, payload: Any) -> list[str]:
         return [shipment.tracking_number for shipment in self.parse(payload)]
+
+
+def validate(model: type[M], payload: Any) -> M:
+    """`payload` read as the carrier format `model`, or `PayloadInvalid` naming each failing field."""
+    try:
+        return model.model_validate(payload)
+    except ValidationError as error:
+        raise PayloadInvalid(describe_validation_error(error)) from None
+
+
+def customs_direction(country: str | None, origin: str | None, destination: str | None) -> Status | None:
+    """A customs event whose code does not say which way: import in the destination country,
+    export in the origin country, None where the country says neither."""
+    if country is None:
+        return None
+    if country == destination:
+        return Status.IMPORT
+    if country == origin:
+        return Status.EXPORT
+    return None
 
 
 class StatusTable:

@@ -37,7 +37,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from carriers.aftership.countries import ALPHA3_TO_ALPHA2
 from carriers.aftership.status import AFTERSHIP_STATUS, AFTERSHIP_SUBSTATUS, CUSTOMS
-from carriers.base import ParsedShipment, PayloadInvalid, PollEndpoint, WebhookRejected
+from carriers.base import ParsedShipment, PayloadInvalid, PollEndpoint, WebhookRejected, customs_direction
 from schemas.event import TrackingEvent
 from schemas.status import Status
 from schemas.types import Timestamp, describe_validation_error
@@ -135,11 +135,8 @@ def checkpoint_status(checkpoint: Checkpoint, origin: str | None, destination: s
     """The subtag's canonical status (a customs checkpoint is import or export when its country says
     which), else the tag's when the tag alone decides."""
     code, country = checkpoint.subtag, checkpoint.country
-    if code in CUSTOMS and country is not None:
-        if country == destination:
-            return Status.IMPORT
-        if country == origin:
-            return Status.EXPORT
+    if code in CUSTOMS and (direction := customs_direction(country, origin, destination)):
+        return direction
     if code is not None and code in AFTERSHIP_STATUS:
         return AFTERSHIP_STATUS.status(code)
     return AFTERSHIP_STATUS.status(checkpoint.tag) if checkpoint.tag else Status.UNKNOWN

@@ -26,12 +26,11 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from carriers.base import ParsedShipment, PayloadInvalid, PollEndpoint, PollOnly
+from carriers.base import ParsedShipment, PollEndpoint, PollOnly, validate
 from carriers.cainiao.status import CAINIAO_STATUS, CAINIAO_SUBSTATUS
 from schemas.event import TrackingEvent
-from schemas.types import describe_validation_error
 
 CAINIAO_TIME = timezone(timedelta(hours=8))
 LANGUAGE = "en-US"
@@ -67,10 +66,7 @@ class CainiaoCarrier(PollOnly):
     poll_batch_size = 10
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
-        try:
-            answer = CainiaoAnswer.model_validate(payload)
-        except ValidationError as error:
-            raise PayloadInvalid(describe_validation_error(error)) from None
+        answer = validate(CainiaoAnswer, payload)
         return [ParsedShipment(parcel.mailNo, self._events(parcel)) for parcel in answer.module]
 
     def _events(self, parcel: CainiaoParcel) -> tuple[TrackingEvent, ...]:

@@ -19,13 +19,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from carriers.base import ParsedShipment, PayloadInvalid, PollEndpoint, PollOnly
+from carriers.base import ParsedShipment, PollEndpoint, PollOnly, validate
 from carriers.dhl.status import DHL_STATUS
 from schemas.event import TrackingEvent
 from schemas.status import Status
-from schemas.types import Timestamp, describe_validation_error
+from schemas.types import Timestamp
 
 
 class DhlAddress(BaseModel):
@@ -78,10 +78,7 @@ class DhlCarrier(PollOnly):
     poll_batch_size = 1
 
     def _validate(self, payload: Any) -> DhlAnswer:
-        try:
-            return DhlAnswer.model_validate(payload)
-        except ValidationError as error:
-            raise PayloadInvalid(describe_validation_error(error)) from None
+        return validate(DhlAnswer, payload)
 
     def tracking_numbers(self, payload: Any) -> list[str]:
         """The numbers an answer is about. DHL never pushes here: `verify_webhook` refuses every push before this."""

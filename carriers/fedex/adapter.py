@@ -20,13 +20,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from carriers.base import ParsedShipment, PayloadInvalid, PollEndpoint, PollOnly
+from carriers.base import ParsedShipment, PollEndpoint, PollOnly, customs_direction, validate
 from carriers.fedex.status import FEDEX_CUSTOMS_CODES, FEDEX_STATUS, FEDEX_SUBSTATUS
 from schemas.event import TrackingEvent
 from schemas.status import Status
-from schemas.types import Timestamp, describe_validation_error
+from schemas.types import Timestamp
 
 MAX_NUMBERS_PER_CALL = 30
 
@@ -82,10 +82,9 @@ class FedexTrackResult(BaseModel):
     def customs_status(self, event: FedexScanEvent) -> Status:
         """A customs scan is export in the shipper's country and import in the recipient's (when they differ)."""
         origin, destination = self.shipperInformation.address.country(), self.recipientInformation.address.country()
-        where = event.scanLocation.country()
-        if where is None or origin == destination:
+        if origin == destination:
             return Status.UNKNOWN
-        return {origin: Status.EXPORT, destination: Status.IMPORT}.get(where, Status.UNKNOWN)
+        return customs_direction(event.scanLocation.country(), origin, destination) or Status.UNKNOWN
 
     def status(self, event: FedexScanEvent) -> Status:
         code = event.code() or ""
@@ -116,10 +115,7 @@ class FedexCarrier(PollOnly):
     poll_batch_size = MAX_NUMBERS_PER_CALL
 
     def _validate(self, payload: Any) -> FedexAnswer:
-        try:
-            return FedexAnswer.model_validate(payload)
-        except ValidationError as error:
-            raise PayloadInvalid(describe_validation_error(error)) from None
+        return validate(FedexAnswer, payload)
 
     def tracking_numbers(self, payload: Any) -> list[str]:
         """The numbers an answer is about. FedEx never pushes here: `verify_webhook` refuses every push before this."""

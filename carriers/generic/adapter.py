@@ -8,13 +8,13 @@
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from carriers.base import ParsedShipment, PayloadInvalid, PushOnly
+from carriers.base import ParsedShipment, PushOnly, validate
 from carriers.standard_webhooks import SignedWithStandardWebhooks
 from schemas.event import TrackingEvent
 from schemas.status import Status
-from schemas.types import Timestamp, describe_validation_error
+from schemas.types import Timestamp
 
 
 class GenericEvent(BaseModel):
@@ -40,10 +40,7 @@ class GenericCarrier(SignedWithStandardWebhooks, PushOnly):
     slug = "generic"
 
     def _validate(self, payload: Any) -> GenericPayload:
-        try:
-            return GenericPayload.model_validate(payload)
-        except ValidationError as error:
-            raise PayloadInvalid(describe_validation_error(error)) from None
+        return validate(GenericPayload, payload)
 
     def tracking_numbers(self, payload: Any) -> list[str]:
         return [self._validate(payload).tracking_number]

@@ -15,13 +15,13 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from carriers.base import ParsedShipment, PayloadInvalid, PollEndpoint
+from carriers.base import ParsedShipment, PollEndpoint, validate
 from carriers.sandbox.status import SANDBOX_STATUS, SANDBOX_SUBSTATUS
 from carriers.standard_webhooks import SignedWithStandardWebhooks
 from schemas.event import TrackingEvent
-from schemas.types import CountryCode, Timestamp, describe_validation_error
+from schemas.types import CountryCode, Timestamp
 
 
 class SandboxEvent(BaseModel):
@@ -46,10 +46,7 @@ class SandboxCarrier(SignedWithStandardWebhooks):
     poll_batch_size = 1
 
     def _validate(self, payload: Any) -> SandboxShipment:
-        try:
-            return SandboxShipment.model_validate(payload)
-        except ValidationError as error:
-            raise PayloadInvalid(describe_validation_error(error)) from None
+        return validate(SandboxShipment, payload)
 
     def tracking_numbers(self, payload: Any) -> list[str]:
         return [self._validate(payload).tracking_number]

@@ -28,7 +28,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from carriers.base import ParsedShipment, PayloadInvalid, PollEndpoint, WebhookRejected
+from carriers.base import ParsedShipment, PayloadInvalid, PollEndpoint, WebhookRejected, customs_direction
 from carriers.seventeentrack.status import CUSTOMS, SEVENTEENTRACK_STATUS, SEVENTEENTRACK_SUBSTATUS
 from schemas.event import TrackingEvent
 from schemas.status import Status
@@ -127,11 +127,8 @@ def event_status(code: str | None, country: str | None, origin: str | None, dest
     """A sub-status's canonical status; a customs event is import or export when its country says which."""
     if code is None:
         return Status.UNKNOWN
-    if code in CUSTOMS and country is not None:
-        if country == destination:
-            return Status.IMPORT
-        if country == origin:
-            return Status.EXPORT
+    if code in CUSTOMS and (direction := customs_direction(country, origin, destination)):
+        return direction
     return SEVENTEENTRACK_STATUS.status(code)
 
 

@@ -24,14 +24,13 @@ from urllib.parse import quote
 from uuid import uuid4
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from carriers.base import ParsedShipment, PayloadInvalid, PollEndpoint, PollOnly
+from carriers.base import ParsedShipment, PollEndpoint, PollOnly, validate
 from carriers.times import compact_datetime, offset_zone
 from carriers.ups.status import UPS_ACTIVITY_CODES, UPS_STATUS_TYPES
 from schemas.event import TrackingEvent
 from schemas.status import Status
-from schemas.types import describe_validation_error
 
 DATE = r"^\d{8}$"
 TIME = r"^\d{5,6}$"
@@ -130,10 +129,7 @@ class UpsCarrier(PollOnly):
     poll_batch_size = 1
 
     def _validate(self, payload: Any) -> UpsAnswer:
-        try:
-            return UpsAnswer.model_validate(payload)
-        except ValidationError as error:
-            raise PayloadInvalid(describe_validation_error(error)) from None
+        return validate(UpsAnswer, payload)
 
     def _shipments(self, answer: UpsAnswer) -> list[tuple[str, list[UpsActivity]]]:
         """Each package under its own number; a shipment UPS found no package for, under the number asked."""

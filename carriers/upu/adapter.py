@@ -19,13 +19,13 @@ Standard Webhooks; UPU has nothing parcelwatch could poll, so the adapter only r
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from carriers.base import ParsedShipment, PayloadInvalid, PushOnly
+from carriers.base import ParsedShipment, PushOnly, validate
 from carriers.standard_webhooks import SignedWithStandardWebhooks
 from carriers.upu.status import UPU_STATUS, UPU_SUBSTATUS
 from schemas.event import TrackingEvent
-from schemas.types import CountryCode, Timestamp, describe_validation_error
+from schemas.types import CountryCode, Timestamp
 
 
 class UpuItemEvent(BaseModel):
@@ -50,10 +50,7 @@ class UpuCarrier(SignedWithStandardWebhooks, PushOnly):
     slug = "upu"
 
     def _validate(self, payload: Any) -> UpuMessage:
-        try:
-            return UpuMessage.model_validate(payload)
-        except ValidationError as error:
-            raise PayloadInvalid(describe_validation_error(error)) from None
+        return validate(UpuMessage, payload)
 
     def tracking_numbers(self, payload: Any) -> list[str]:
         return list(dict.fromkeys(record.mail_item_id for record in self._validate(payload).events))

@@ -19,14 +19,13 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from carriers.base import ParsedShipment, PayloadInvalid, PollEndpoint, PollOnly
+from carriers.base import ParsedShipment, PollEndpoint, PollOnly, validate
 from carriers.times import offset_zone
 from carriers.usps.status import USPS_STATUS, USPS_SUBSTATUS
 from schemas.event import TrackingEvent
 from schemas.status import Status
-from schemas.types import describe_validation_error
 
 OFFSET = r"^[+-]\d{2}:\d{2}$"
 
@@ -81,10 +80,7 @@ class UspsCarrier(PollOnly):
     poll_batch_size = 1
 
     def _validate(self, payload: Any) -> UspsTracking:
-        try:
-            return UspsTracking.model_validate(payload)
-        except ValidationError as error:
-            raise PayloadInvalid(describe_validation_error(error)) from None
+        return validate(UspsTracking, payload)
 
     def tracking_numbers(self, payload: Any) -> list[str]:
         """The number an answer is about. USPS never pushes: `verify_webhook` refuses every push before this."""
