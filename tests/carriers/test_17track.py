@@ -8,16 +8,14 @@ from pathlib import Path
 
 import orjson
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from carriers.base import PayloadInvalid, PollEndpoint, WebhookRejected, get_carrier
 from carriers.seventeentrack.adapter import event_status, signature
 from schemas.event import derive_status, merge_events
 from schemas.status import Status
 from tests.carriers.corpus import corpus_cases, corpus_payload
-from tests.workers.test_webhook_rejections import RecordingProducer
-from workers.settings import Settings
-from workers.webhook import create_app
+from tests.receiver import offline_receiver
 
 CARRIER = get_carrier("17track")
 FIXTURES = Path(__file__).parents[2] / "carriers" / "seventeentrack" / "fixtures"
@@ -280,11 +278,7 @@ def test_corpus_case_gets_the_status_the_docs_imply(case):
 
 @pytest.fixture
 async def receiver():
-    settings = Settings(
-        webhook={"secrets": {"17track": [KEY]}}, redis={"url": "redis://127.0.0.1:1/0", "timeout_s": 0.5}
-    )
-    app = create_app(settings, producer=RecordingProducer(), clock=lambda: NOW)
-    async with TestClient(TestServer(app)) as client:
+    async with offline_receiver({"17track": [KEY]}, clock=lambda: NOW) as client:
         yield client
 
 

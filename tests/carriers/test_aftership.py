@@ -10,16 +10,14 @@ from pathlib import Path
 
 import orjson
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from carriers.aftership.adapter import Checkpoint, checkpoint_status, signature
 from carriers.base import PayloadInvalid, PollEndpoint, WebhookRejected, get_carrier
 from schemas.event import derive_status, merge_events
 from schemas.status import Status
 from tests.carriers.corpus import corpus_cases, corpus_payload
-from tests.workers.test_webhook_rejections import RecordingProducer
-from workers.settings import Settings
-from workers.webhook import create_app
+from tests.receiver import offline_receiver
 
 CARRIER = get_carrier("aftership")
 FIXTURES = Path(__file__).parents[2] / "carriers" / "aftership" / "fixtures"
@@ -270,11 +268,7 @@ def test_corpus_case_gets_the_status_the_docs_imply(case):
 
 @pytest.fixture
 async def receiver():
-    settings = Settings(
-        webhook={"secrets": {"aftership": [SECRET]}}, redis={"url": "redis://127.0.0.1:1/0", "timeout_s": 0.5}
-    )
-    app = create_app(settings, producer=RecordingProducer(), clock=lambda: NOW)
-    async with TestClient(TestServer(app)) as client:
+    async with offline_receiver({"aftership": [SECRET]}, clock=lambda: NOW) as client:
         yield client
 
 

@@ -1,14 +1,13 @@
 """Every rejection branch of the receiver, before anything reaches Kafka or Redis."""
 
 import time
-from datetime import UTC, datetime
 
 import orjson
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from carriers import standard_webhooks
-from workers.settings import Settings
+from tests.receiver import RecordingProducer, offline_receiver
 from workers.webhook import create_app
 
 SECRET = "whsec_" + "c2VjcmV0LWtleS1mb3ItdGVzdHM="
@@ -21,16 +20,6 @@ BODY = orjson.dumps(
         ],
     }
 )
-
-
-class RecordingProducer:
-    """Stands in for the producer in these unit tests; integration tests use the real broker."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, bytes | None, bytes]] = []
-
-    async def send_and_wait(self, topic, value=None, key=None):
-        self.sent.append((topic, key, value))
 
 
 def sign(
@@ -48,14 +37,7 @@ def sign(
 
 @pytest.fixture
 async def receiver():
-    settings = Settings(
-        webhook={"secrets": {"generic": [OLD_SECRET, SECRET]}, "max_body_bytes": 4096},
-        redis={"url": "redis://127.0.0.1:1/0", "timeout_s": 0.5},  # nothing listens: Redis is down
-    )
-    producer = RecordingProducer()
-    app = create_app(settings, producer=producer, clock=lambda: datetime.now(UTC))
-    async with TestClient(TestServer(app)) as client:
-        client.producer = producer
+    async with offline_receiver({"generic": [OLD_SECRET, SECRET]}, max_body_bytes=4096) as client:
         yield client
 
 
