@@ -39,8 +39,11 @@ def test_corpus_doc_example_is_refused_naming_its_fields(case):
 
 
 @pytest.mark.parametrize("case", corpus_cases("mydhl"), ids=lambda case: case["id"] if case else "absent")
-def test_mydhl_cases_are_another_api(case):
-    pytest.skip("MyDHL API (DHL Express) answers in its own format; `dhl` reads the Shipment Tracking - Unified API")
+def test_mydhl_answers_are_refused_by_name_not_misread(case):
+    """MyDHL API (DHL Express) answers in its own format (no shipment `id`, local times without an
+    offset); `dhl` reads the Shipment Tracking - Unified API and says which fields are missing."""
+    with pytest.raises(PayloadInvalid, match=r"^shipments\.0\.id: Field required; shipments\.0\.events\.0\.timestamp"):
+        DHL.parse(corpus_payload(case))
 
 
 @pytest.mark.parametrize(
