@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from carriers.base import ParsedShipment
+from schemas.event import derive_status, merge_events
+from schemas.status import Status
+
 CASES_FILE = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "dev" / "cases.jsonl"
 
 
@@ -20,3 +24,9 @@ def corpus_cases(carrier: str) -> list[dict]:
 def corpus_payload(case: dict):
     """The payload as the adapter receives it: parsed JSON, or the text of an XML answer."""
     return json.loads(case["payload"]) if case["format"] == "json" else case["payload"]
+
+
+def shipment_status(shipment: ParsedShipment) -> Status | None:
+    """The shipment-level status of a parsed shipment: its events ordered and deduplicated as the
+    stream holds them, then the same status function."""
+    return derive_status(merge_events((), shipment.events)[0])

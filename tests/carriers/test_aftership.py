@@ -14,9 +14,8 @@ from aiohttp.test_utils import TestClient
 
 from carriers.aftership.adapter import Checkpoint, checkpoint_status, signature
 from carriers.base import PayloadInvalid, PollEndpoint, WebhookRejected, get_carrier
-from schemas.event import derive_status, merge_events
 from schemas.status import Status
-from tests.carriers.corpus import corpus_cases, corpus_payload
+from tests.carriers.corpus import corpus_cases, corpus_payload, shipment_status
 from tests.receiver import offline_receiver
 
 CARRIER = get_carrier("aftership")
@@ -259,8 +258,7 @@ CORPUS_STATUS = {
 @pytest.mark.parametrize("case", corpus_cases("aftership"), ids=lambda case: case["id"] if case else "absent")
 def test_corpus_case_gets_the_status_the_docs_imply(case):
     (shipment,) = CARRIER.parse(corpus_payload(case))
-    history, _ = merge_events((), shipment.events)
-    assert derive_status(history) == CORPUS_STATUS[case["id"]]
+    assert shipment_status(shipment) == CORPUS_STATUS[case["id"]]
 
 
 # The receiver serves aftership: verification and parsing pass, then Redis (down here) answers 503.

@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 from carriers.base import PayloadInvalid, PollEndpoint, WebhookRejected, get_carrier
-from schemas.event import derive_status, merge_events
 from schemas.status import Status
-from tests.carriers.corpus import corpus_cases, corpus_payload
+from tests.carriers.corpus import corpus_cases, corpus_payload, shipment_status
 
 FEDEX = get_carrier("fedex")
 FIXTURES = Path(__file__).parents[2] / "carriers/fedex/fixtures"
@@ -38,7 +37,7 @@ CORPUS_EXPECTED = {"fedex-e4849c76": {"123456789012": Status.IN_TRANSIT, "399368
 @pytest.mark.parametrize("case", corpus_cases("fedex"), ids=lambda case: case["id"] if case else "absent")
 def test_corpus_case_gets_the_status_its_codes_are_documented_with(case):
     shipments = FEDEX.parse(corpus_payload(case))
-    statuses = {shipment.tracking_number: derive_status(merge_events((), shipment.events)[0]) for shipment in shipments}
+    statuses = {shipment.tracking_number: shipment_status(shipment) for shipment in shipments}
     assert statuses == CORPUS_EXPECTED[case["id"]]
 
 

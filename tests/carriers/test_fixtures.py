@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from carriers.base import get_carrier, registry
-from schemas.event import derive_status, merge_events
+from tests.carriers.corpus import shipment_status
 
 CARRIERS = Path(__file__).resolve().parents[2] / "carriers"
 FIXTURES = sorted(path for path in CARRIERS.glob("*/fixtures/*.json") if not path.name.endswith(".expected.json"))
@@ -25,8 +25,7 @@ def slug_of(folder: str) -> str:
 def canonical(slug: str, payload) -> list[dict]:
     shipments = []
     for shipment in get_carrier(slug).parse(payload):
-        history, _ = merge_events((), shipment.events)
-        status = derive_status(history)
+        status = shipment_status(shipment)
         shipments.append(
             {
                 "tracking_number": shipment.tracking_number,

@@ -7,9 +7,8 @@ import pytest
 from carriers.base import PayloadInvalid, PollEndpoint, WebhookRejected, get_carrier
 from carriers.russianpost.adapter import CARRIER
 from carriers.russianpost.status import RUSSIANPOST_STATUS, RUSSIANPOST_SUBSTATUS, operation_key
-from schemas.event import derive_status, merge_events
 from schemas.status import Status
-from tests.carriers.corpus import corpus_cases, corpus_payload
+from tests.carriers.corpus import corpus_cases, corpus_payload, shipment_status
 
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 DATA = "http://russianpost.org/operationhistory/data"
@@ -55,7 +54,7 @@ def record(
 @pytest.mark.parametrize("case", corpus_cases("russianpost"), ids=lambda case: case["id"] if case else "corpus")
 def test_corpus_case_has_the_status_the_operation_table_implies(case):
     shipments = CARRIER.parse(corpus_payload(case))
-    statuses = [derive_status(merge_events((), shipment.events)[0]) for shipment in shipments]
+    statuses = [shipment_status(shipment) for shipment in shipments]
     assert statuses == [CORPUS_STATUS[case["id"]]]
 
 

@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 from carriers.base import PayloadInvalid, PollEndpoint, WebhookRejected, get_carrier
-from schemas.event import derive_status, merge_events
 from schemas.status import Status
-from tests.carriers.corpus import corpus_cases, corpus_payload
+from tests.carriers.corpus import corpus_cases, corpus_payload, shipment_status
 
 USPS = get_carrier("usps")
 DELIVERED = json.loads((Path(__file__).parents[2] / "carriers/usps/fixtures/delivered.json").read_text())
@@ -43,7 +42,7 @@ def test_corpus_case_gets_the_status_its_codes_are_documented_with(case):
     (shipment,) = USPS.parse(corpus_payload(case))
     assert [event.raw_code for event in shipment.events] == codes
     assert [event.status.value for event in shipment.events] == statuses
-    assert derive_status(merge_events((), shipment.events)[0]) is status
+    assert shipment_status(shipment) is status
     assert all(event.description for event in shipment.events)
 
 
