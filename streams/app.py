@@ -132,7 +132,8 @@ def create_app(settings: Settings) -> faust.App:
     app = faust.App(
         config.app_id,
         broker=[f"kafka://{server}" for server in settings.kafka.bootstrap_servers.split(",")],
-        store="memory://",
+        store=config.store,
+        producer_linger=config.producer_linger_s,
         datadir=str(config.datadir),
         topic_partitions=settings.kafka.partitions,
         topic_replication_factor=settings.kafka.replication_factor,

@@ -58,8 +58,15 @@ class StreamSettings(BaseModel):
     processing_guarantee: Literal["at_least_once", "exactly_once"] = Field(
         "at_least_once", description="exactly_once needs Kafka transactions (Apache Kafka, not Tansu)"
     )
+    store: Literal["rocksdb://", "memory://"] = Field(
+        "rocksdb://",
+        description="where tables live: RocksDB in datadir (a restart reads only the changelog's tail) or memory",
+    )
     batch_size: int = Field(500, ge=1, description="records the agent takes per batch")
     batch_within_s: float = Field(0.05, gt=0, description="longest wait to fill a batch")
+    producer_linger_s: float = Field(
+        0.01, ge=0, description="how long the producer waits to fill a request (fewer, larger produce requests)"
+    )
     rebalance_timeout_s: float = Field(3.0, gt=0, description="consumer-group rebalance timeout")
     session_timeout_s: float = Field(
         10.0, gt=0, description="consumer-group session timeout (Tansu completes a join after about half of it)"
