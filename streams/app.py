@@ -21,9 +21,9 @@ from datetime import UTC, datetime
 import faust
 from faust.serializers import codecs
 
+from schemas.codec import dump_link, dump_state, load_link, load_state
 from schemas.inputs import DISPUTES_TOPIC, RAW_TOPIC, SHIPMENTS_TOPIC
 from schemas.outputs import OUTPUT_MODELS, DeadLetter
-from schemas.state import OrderLink, ShipmentState
 from streams.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC, Tick
 from streams.core import next_wake
 from streams.engine import Step, step
@@ -38,18 +38,18 @@ from workers.settings import Settings, StreamSettings
 log = logging.getLogger(__name__)
 
 
-class ModelCodec(codecs.Codec):
-    """Table values are models in memory and JSON on the changelog."""
+class TableCodec(codecs.Codec):
+    """Table values are models in memory and `schemas.codec`'s encoding on the changelog and in the store."""
 
-    def __init__(self, model: type, **kwargs) -> None:
-        super().__init__(model=model, **kwargs)
-        self.model = model
+    def __init__(self, dump, load, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._dump, self._load = dump, load
 
     def _dumps(self, value) -> bytes:
-        return value.model_dump_json().encode()
+        return self._dump(value)
 
     def _loads(self, data: bytes):
-        return self.model.model_validate_json(data)
+        return self._load(data)
 
 
 class Utf8Codec(codecs.Codec):
@@ -62,8 +62,8 @@ class Utf8Codec(codecs.Codec):
         return data.decode()
 
 
-codecs.register("shipment_state", ModelCodec(ShipmentState))
-codecs.register("order_link", ModelCodec(OrderLink))
+codecs.register("shipment_state", TableCodec(dump_state, load_state))
+codecs.register("order_link", TableCodec(dump_link, load_link))
 codecs.register("utf8", Utf8Codec())
 
 

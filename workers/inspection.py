@@ -1,7 +1,7 @@
 """`parcelwatch inspect TRACKING_NUMBER`: a shipment as the stream holds it, and what it caused.
 
 The state is the latest value of the number's key on the stream's shipments changelog
-(`<app_id>-shipments-changelog`, JSON of `ShipmentState`). Faust writes a table entry to the
+(`<app_id>-shipments-changelog`, encoded by `schemas.codec`). Faust writes a table entry to the
 changelog partition of the input record that changed it, and inputs are keyed by tracking number
 with Kafka's default partitioner, so the number's partition (murmur2) is read first; only when the
 number is not there are the other partitions read.
@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
+from schemas.codec import load_state
 from schemas.outputs import OUTPUT_MODELS
 from schemas.state import ShipmentState
 from schemas.types import format_utc
@@ -249,7 +250,7 @@ def _decode_state(value: bytes | None) -> ShipmentState | None:
     if value is None:
         return None
     try:
-        return ShipmentState.model_validate_json(value)
+        return load_state(value)
     except ValidationError:
         return None
 
