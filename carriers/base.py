@@ -4,7 +4,7 @@ import importlib
 import pkgutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any, Protocol, TypeVar
 
@@ -15,9 +15,14 @@ from carriers import metrics
 from carriers.textclass import TEXT_THRESHOLD, classify
 from schemas.event import TrackingEvent
 from schemas.status import Status
-from schemas.types import describe_validation_error
+from schemas.types import describe_validation_error, format_utc
 
 M = TypeVar("M", bound=BaseModel)
+
+#: An event dated before this is not a scan: it is a carrier's null or default time (BRIEF §5).
+EARLIEST_EVENT_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+#: An event dated more than this after its record was received is not a scan (BRIEF §5).
+FUTURE_TOLERANCE = timedelta(days=1)
 
 
 class WebhookRejected(Exception):
@@ -29,9 +34,20 @@ class PayloadInvalid(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class RefusedEvent:
+    """An event the carrier sent whose time is outside the plausible window, and why."""
+
+    event: TrackingEvent
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedShipment:
+    """A shipment's events as a carrier reported them; `refused` holds those whose time cannot be a scan's."""
+
     tracking_number: str
     events: tuple[TrackingEvent, ...]
+    refused: tuple[RefusedEvent, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +169,15 @@ def registry() -> dict[str, Carrier]:
     return found
 
 
-def normalise(slug: str, payload: Any, *, text_threshold: float = TEXT_THRESHOLD) -> list[ParsedShipment]:
+def normalise(
+    slug: str, payload: Any, *, text_threshold: float = TEXT_THRESHOLD, received_at: datetime | None = None
+) -> list[ParsedShipment]:
     """Canonical shipments from a carrier payload: the adapter's parse, then what every carrier shares.
+
+    An event dated before `EARLIEST_EVENT_TIME`, or (when `received_at` is given) more than
+    `FUTURE_TOLERANCE` after the record was received, is not a scan: it leaves the shipment's
+    `events` for its `refused`, with the reason. The caller decides what to do with refusals
+    (the stream counts and dead-letters them); the rest of the payload is used.
 
     An event the adapter left `unknown` (its code is in no table) gets the text fallback: when its
     description states a status with a confidence of at least `text_threshold`, that status is
@@ -165,7 +188,47 @@ def normalise(slug: str, payload: Any, *, text_threshold: float = TEXT_THRESHOLD
     and status (`carriers.metrics`).
     """
     shipments = get_carrier(slug).parse(payload)
-    return [_with_text_fallback(slug, shipment, text_threshold) for shipment in shipments]
+    return [_with_text_fallback(slug, _plausible(shipment, received_at), text_threshold) for shipment in shipments]
+
+
+def _refusal(occurred_at: datetime, received_at: datetime | None) -> str | None:
+    """Why an event time cannot be a scan's, or None when it can.
+
+    The future bound is checked as `occurred_at - FUTURE_TOLERANCE > received_at`: nothing is added
+    to a carrier's time, so a time at the edge of the calendar (9999-12-31) cannot overflow.
+    """
+    if occurred_at < EARLIEST_EVENT_TIME:
+        return f"event time {_written(occurred_at)} is before {EARLIEST_EVENT_TIME:%Y-%m-%d}"
+    if received_at is not None and occurred_at - FUTURE_TOLERANCE > received_at:
+        return (
+            f"event time {_written(occurred_at)} is more than {_days(FUTURE_TOLERANCE)} after the record was"
+            f" received ({format_utc(received_at)})"
+        )
+    return None
+
+
+def _written(moment: datetime) -> str:
+    """A carrier's time as it came (converting 9999-12-31T23:59:59-05:00 to UTC would overflow)."""
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _days(span: timedelta) -> str:
+    days = span / timedelta(days=1)
+    return f"{days:g} day" if days == 1 else f"{days:g} days"
+
+
+def _plausible(shipment: ParsedShipment, received_at: datetime | None) -> ParsedShipment:
+    kept: list[TrackingEvent] = []
+    refused: list[RefusedEvent] = []
+    for event in shipment.events:
+        reason = _refusal(event.occurred_at, received_at)
+        if reason is None:
+            kept.append(event)
+        else:
+            refused.append(RefusedEvent(event, reason))
+    if not refused:
+        return shipment
+    return ParsedShipment(shipment.tracking_number, tuple(kept), tuple(refused))
 
 
 def _with_text_fallback(slug: str, shipment: ParsedShipment, threshold: float) -> ParsedShipment:
@@ -188,7 +251,7 @@ def _with_text_fallback(slug: str, shipment: ParsedShipment, threshold: float) -
                     }
                 )
         events.append(event)
-    return ParsedShipment(shipment.tracking_number, tuple(events))
+    return ParsedShipment(shipment.tracking_number, tuple(events), shipment.refused)
 
 
 def get_carrier(slug: str) -> Carrier:

@@ -12,6 +12,19 @@ from functools import lru_cache
 COMPACT = "%Y%m%d%H%M%S"
 
 
+def at_offset(moment: datetime, zone: timezone) -> datetime:
+    """`moment` written at `zone`, or as it came where `zone` cannot write it.
+
+    Within a day of the calendar's ends (9999-12-31T23:59:59Z at +05:00 is in year 10000) the
+    conversion overflows; the instant is the same either way, and such a time is refused as a scan
+    by `carriers.base.normalise` rather than crashing the parse.
+    """
+    try:
+        return moment.astimezone(zone)
+    except OverflowError:
+        return moment
+
+
 @lru_cache(maxsize=1024)
 def offset_zone(text: str) -> timezone:
     """A UTC offset such as `-05:00` (anything `%z` reads) as a fixed-offset zone.

@@ -7,23 +7,29 @@ With `--carrier auto` the format is recognised from the payload's shape (`carrie
 and a `tracking.raw.v1` value (`{"carrier", "payload"}`) is read as its carrier says.
 
 Output, per shipment: its history (ordered by carrier time, duplicates once) as one JSON line per
-event, then `{"tracking_number", "carrier", "status", "events": N}`. Anything that cannot be read
-raises `NormalizeError` with the file (and line) in its message.
+event, then `{"tracking_number", "carrier", "status", "events": N}`. An event whose time is outside
+the plausible window (`carriers.base.normalise`) is left out of the history and named on stderr; the
+record counts as received at its `received_at` (a `tracking.raw.v1` value) or else now. Anything that
+cannot be read raises `NormalizeError` with the file (and line) in its message.
 """
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 import orjson
+from pydantic import ValidationError
 
 from carriers.base import PayloadInvalid, normalise, registry
 from carriers.detect import clean, detect
 from carriers.shapes import looks_like, recognise
 from schemas.event import derive_status, merge_events
+from schemas.inputs import RawTracking
+from schemas.types import describe_validation_error
 
 
 class NormalizeError(Exception):
@@ -61,31 +67,46 @@ def read_payloads(data: bytes, source: str) -> list[tuple[int | None, Any]]:
     return payloads
 
 
-def _carrier_of(payload: Any, carrier: str, where: str) -> tuple[str, Any]:
+def _carrier_of(payload: Any, carrier: str, where: str) -> tuple[str, Any, datetime | None]:
+    """The carrier, the carrier's payload and, for a `tracking.raw.v1` value that has one, its `received_at`."""
     if carrier != "auto":
-        return carrier, payload
+        return carrier, payload, None
     if isinstance(payload, dict) and set(payload) >= {"carrier", "payload"} and payload["carrier"] in registry():
-        return payload["carrier"], payload["payload"]
+        if "received_at" not in payload:
+            return payload["carrier"], payload["payload"], None
+        try:
+            return payload["carrier"], payload["payload"], RawTracking.model_validate(payload).received_at
+        except ValidationError as error:
+            raise NormalizeError(f"{where}: not a tracking.raw.v1 value: {describe_validation_error(error)}") from None
     slug = recognise(payload)
     if slug is None:
         shapes = looks_like(payload)
         hint = f" (it looks like {', '.join(shapes)}, which has no adapter here)" if shapes else ""
         raise NormalizeError(f"{where}: not a payload format parcelwatch recognises{hint}; name it with --carrier")
-    return slug, payload
+    return slug, payload, None
 
 
 def normalize_lines(
-    payloads: list[tuple[int | None, Any]], carrier: str, text_threshold: float, source: str
+    payloads: list[tuple[int | None, Any]],
+    carrier: str,
+    text_threshold: float,
+    source: str,
+    now: datetime,
+    refused: Callable[[str], None],
 ) -> Iterator[bytes]:
-    """JSON lines: each shipment's canonical events, then its summary."""
+    """JSON lines: each shipment's canonical events, then its summary. Each refused event is passed to
+    `refused` as a line naming the input, the number, the event's code and the reason."""
     for line, payload in payloads:
         where = f"{source}:{line}" if line else source
-        slug, body = _carrier_of(payload, carrier, where)
+        slug, body, received_at = _carrier_of(payload, carrier, where)
         try:
-            shipments = normalise(slug, body, text_threshold=text_threshold)
+            shipments = normalise(slug, body, text_threshold=text_threshold, received_at=received_at or now)
         except PayloadInvalid as error:
             raise NormalizeError(f"{where}: not a valid {slug} payload: {error}") from None
         for shipment in shipments:
+            for refusal in shipment.refused:
+                code = refusal.event.raw_code or refusal.event.status.value
+                refused(f"{where}: {shipment.tracking_number}: event {code} refused: {refusal.reason}")
             history, _ = merge_events((), shipment.events)
             for event in history:
                 yield orjson.dumps({"tracking_number": shipment.tracking_number, **event.model_dump(mode="json")})
@@ -113,8 +134,14 @@ def run_normalize(source: str, carrier: str, text_threshold: float) -> int:
         return 2
     name = "<stdin>" if source == "-" else source
     out = sys.stdout.buffer
+
+    def refused(line: str) -> None:
+        out.flush()
+        click.echo(f"parcelwatch normalize: {line}", err=True)
+
     try:
-        for line in normalize_lines(read_payloads(data, name), carrier, text_threshold, name):
+        payloads = read_payloads(data, name)
+        for line in normalize_lines(payloads, carrier, text_threshold, name, datetime.now(UTC), refused):
             out.write(line + b"\n")
     except NormalizeError as error:
         out.flush()

@@ -30,19 +30,25 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from carriers.base import ParsedShipment, PollEndpoint, PollOnly, validate
 from carriers.cainiao.status import CAINIAO_STATUS, CAINIAO_SUBSTATUS
+from carriers.times import at_offset
 from schemas.event import TrackingEvent
 
 CAINIAO_TIME = timezone(timedelta(hours=8))
 LANGUAGE = "en-US"
 PLACE = re.compile(r"^\[(?P<place>[^\]]+)\]")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
 
 
 class CainiaoTrace(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     actionCode: str = Field(min_length=1, max_length=64)
-    time: int = Field(gt=0, lt=253_402_300_800_000, description="epoch milliseconds")
+    time: int = Field(
+        ge=(datetime.min.replace(tzinfo=UTC) - _EPOCH) // _MILLISECOND,
+        le=(datetime.max.replace(tzinfo=UTC) - _EPOCH) // _MILLISECOND,
+        description="epoch milliseconds",
+    )
     desc: str | None = None
     standerdDesc: str | None = None
 
@@ -79,7 +85,7 @@ class CainiaoCarrier(PollOnly):
         return TrackingEvent(
             status=CAINIAO_STATUS.status(trace.actionCode),
             substatus=CAINIAO_SUBSTATUS.get(trace.actionCode),
-            occurred_at=(_EPOCH + timedelta(milliseconds=trace.time)).astimezone(CAINIAO_TIME),
+            occurred_at=at_offset(_EPOCH + trace.time * _MILLISECOND, CAINIAO_TIME),
             location=place["place"].strip() if place else None,
             description=trace.desc or trace.standerdDesc or None,
             raw_code=trace.actionCode,

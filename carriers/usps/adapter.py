@@ -22,7 +22,7 @@ import httpx
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from carriers.base import ParsedShipment, PollEndpoint, PollOnly, validate
-from carriers.times import offset_zone
+from carriers.times import at_offset, offset_zone
 from carriers.usps.status import USPS_STATUS, USPS_SUBSTATUS
 from schemas.event import TrackingEvent
 from schemas.status import Status
@@ -51,7 +51,7 @@ class UspsEvent(BaseModel):
     def occurred_at(self) -> datetime:
         local = offset_zone(self.GMTOffset) if self.GMTOffset else None
         if self.GMTTimestamp is not None:
-            return self.GMTTimestamp.astimezone(local) if local else self.GMTTimestamp
+            return at_offset(self.GMTTimestamp, local) if local else self.GMTTimestamp
         if self.eventTimestamp is not None and self.eventTimestamp.tzinfo:
             return self.eventTimestamp
         if self.eventTimestamp is not None and local:

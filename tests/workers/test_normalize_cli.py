@@ -82,6 +82,51 @@ def test_auto_reads_a_raw_tracking_record_as_its_carrier_says():
     assert summary == {"tracking_number": "LP999999995CN", "carrier": "sandbox", "status": None, "events": 0}
 
 
+def test_events_outside_the_time_window_are_named_on_stderr_and_left_out():
+    payload = {
+        "tracking_number": "LP123456785CN",
+        "events": [
+            {"status": "in_transit", "occurred_at": "2026-03-02T18:40:00+08:00", "code": "T1"},
+            {"status": "delivered", "occurred_at": "9999-12-31T23:59:59Z", "code": "D9"},
+            {"status": "delivered", "occurred_at": "0001-01-01T00:00:00Z"},
+        ],
+    }
+    result = run("normalize", "--carrier", "generic", "-", input=orjson.dumps(payload))
+    assert result.exit_code == 0, result.stderr
+    *events, summary = lines(result.stdout)
+    assert [(e["raw_code"], summary["events"], summary["status"]) for e in events] == [("T1", 1, "in_transit")]
+    late, early = result.stderr.splitlines()
+    assert late.startswith(
+        "parcelwatch normalize: <stdin>: LP123456785CN: event D9 refused: event time 9999-12-31T23:59:59Z"
+    )
+    assert "more than 1 day after the record was received" in late
+    assert early == (
+        "parcelwatch normalize: <stdin>: LP123456785CN: event delivered refused: "
+        "event time 0001-01-01T00:00:00Z is before 2000-01-01"
+    )
+
+
+def test_a_raw_tracking_record_is_checked_against_its_received_at():
+    payload = {
+        "tracking_number": "LP123456785CN",
+        "events": [{"status": "delivered", "occurred_at": "2020-01-05T10:00:00Z"}],
+    }
+    record = {"carrier": "generic", "received_at": "2020-01-01T00:00:00Z", "payload": payload}
+    result = run("normalize", "-", input=orjson.dumps(record))
+    assert result.exit_code == 0, result.stderr
+    assert lines(result.stdout)[-1]["events"] == 0
+    assert result.stderr.endswith("after the record was received (2020-01-01T00:00:00Z)\n")
+    fresh = run("normalize", "--carrier", "generic", "-", input=orjson.dumps(payload))
+    assert (lines(fresh.stdout)[-1]["events"], fresh.stderr) == (1, "")
+
+
+def test_a_raw_tracking_record_with_a_bad_received_at_is_named():
+    record = {"carrier": "generic", "received_at": "soon", "payload": {"tracking_number": "X", "events": []}}
+    result = run("normalize", "-", input=orjson.dumps(record))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("parcelwatch normalize: <stdin>: not a tracking.raw.v1 value: received_at:")
+
+
 def test_normalize_reads_json_lines_of_payloads_from_stdin():
     generic = (CARRIERS / "generic" / "fixtures" / "delivered.json").read_text()
     sandbox = (CARRIERS / "sandbox" / "fixtures" / "lost.json").read_text()
