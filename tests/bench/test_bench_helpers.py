@@ -101,19 +101,27 @@ def test_stream_report_ends_with_one_json_line_of_the_figures():
     figures = StreamFigures(
         records=1_000,
         partitions=3,
+        workers=2,
         preload_s=0.2,
-        passthrough=Timed(1_000, 0.1, 0.08),
-        stream=Timed(1_000, 2.0, 1.9),
+        passthrough=Timed(1_000, 0.1, 0.015),
+        stream=Timed(1_000, 2.0, 0.45),
         stream_startup_s=3.1,
+        rebalances=0,
         outputs={"shipments.status.v1": 600},
     )
     *lines, last = stream_report(figures).splitlines()
-    assert any("parcelwatch stream" in line for line in lines)
+    stream_row = next(line for line in lines if line.startswith("parcelwatch stream"))
+    assert stream_row.split()[2:] == ["2", "1,000", "2", "500.0", "0.05", "450.0"]
+    assert not any("rebalanced" in line for line in lines)
     figures_line = orjson.loads(last)
     assert figures_line["bench"] == "stream"
+    assert figures_line["workers"] == 2
     assert figures_line["stream_events_per_s"] == 500.0
     assert figures_line["passthrough_events_per_s"] == 10_000.0
     assert figures_line["ratio"] == 0.05
+    assert figures_line["stream_cpu_us_per_event"] == 450.0
+    assert figures_line["passthrough_cpu_us_per_event"] == 15.0
+    assert figures_line["rebalances"] == 0
 
 
 def test_webhook_report_ends_with_one_json_line_of_the_figures():

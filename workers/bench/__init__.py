@@ -16,24 +16,29 @@ def bench() -> None:
 
 
 @bench.command("stream")
-@click.option("--records", default=20_000, show_default=True, help="input records to preload and process")
+@click.option("--records", default=20_000, show_default=True, help="input records to produce and process")
 @click.option("--partitions", default=6, show_default=True, help="partitions of every topic")
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(min=1), help="stream worker processes in one group"
+)
 @click.option("--seed", default=7, show_default=True, help="seed of the simulated parcels")
 @click.option(
     "--workdir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="keep the broker's and the worker's logs here (default: a temporary directory, removed)",
+    help="keep the broker's and the workers' logs and data here (default: a temporary directory, removed)",
 )
-def stream_command(records: int, partitions: int, seed: int, workdir: Path | None) -> None:
-    """Processed events/s of the stream worker next to an aiokafka consume→produce passthrough.
+def stream_command(records: int, partitions: int, workers: int, seed: int, workdir: Path | None) -> None:
+    """Processed events/s and CPU per event of the stream workers next to an aiokafka consume→produce passthrough.
 
-    Starts a Tansu broker, preloads RECORDS order registrations and raw carrier records, times
-    the passthrough over them, then the real `parcelwatch stream` worker (start-up and group
-    join excluded). Prints a table, then one JSON line of the figures.
+    Starts a Tansu broker and WORKERS real `parcelwatch stream` processes of one app (one group over
+    the same partitions, each with its own data directory). Once the group is stable, produces
+    RECORDS order registrations and raw carrier records and times the workers together over them
+    (start-up and group join excluded, reported apart), then times the passthrough over the same
+    records. Prints a table, then one JSON line of the figures.
     """
     from workers.bench.stream import report, run
 
-    click.echo(report(asyncio.run(run(records, partitions, seed, workdir))))
+    click.echo(report(asyncio.run(run(records, partitions, workers=workers, seed=seed, workdir=workdir))))
 
 
 @bench.command("webhook")
