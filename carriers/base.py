@@ -80,6 +80,12 @@ class Carrier(Protocol):
         `normalise` then tries the text fallback. Raise `PayloadInvalid` naming the field.
         """
 
+    def split(self, payload: Any) -> dict[str, Any]:
+        """The payload cut into one payload per tracking number it is about, by number, in the carrier's
+        own format (the same envelope holding only that number's entries), so that each part parses to
+        that number's shipment alone: a raw record changes only the state of its key. A format that
+        names one number is kept whole (`WholePayload`). Raise `PayloadInvalid`."""
+
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
         """The request that asks the carrier about up to `poll_batch_size` numbers."""
 
@@ -103,6 +109,40 @@ class PollOnly:
 
     def tracking_numbers(self, payload: Any) -> list[str]:
         return [shipment.tracking_number for shipment in self.parse(payload)]
+
+
+class WholePayload:
+    """Mixin for formats that cannot be cut: a payload about one number is that number's part, whole,
+    and one about several is refused."""
+
+    def split(self, payload: Any) -> dict[str, Any]:
+        numbers = list(dict.fromkeys(self.tracking_numbers(payload)))
+        if len(numbers) > 1:
+            raise PayloadInvalid(
+                f"the payload is about {len(numbers)} numbers ({', '.join(numbers)}) and the {self.slug} format"
+                " cannot be split per number"
+            )
+        return {number: payload for number in numbers}
+
+
+def split_list(payload: Any, path: tuple[str, ...], numbers: Sequence[str]) -> dict[str, Any]:
+    """A validated payload cut at the list under the keys `path`: entry i is about `numbers[i]`, and each
+    number's entries, in their order, go in a copy of the envelope that holds only them."""
+    if not numbers:
+        return {}
+    entries = payload
+    for key in path:
+        entries = entries[key]
+    grouped: dict[str, list[Any]] = {}
+    for number, entry in zip(numbers, entries, strict=True):
+        grouped.setdefault(number, []).append(entry)
+    return {number: _with_list(payload, path, kept) for number, kept in grouped.items()}
+
+
+def _with_list(node: Any, path: tuple[str, ...], entries: list[Any]) -> Any:
+    if not path:
+        return entries
+    return {**node, path[0]: _with_list(node[path[0]], path[1:], entries)}
 
 
 def validate(model: type[M], payload: Any) -> M:

@@ -17,6 +17,8 @@ fetched by AfterShip's own id only, which parcelwatch does not know; the list fi
 Answers read: `{"meta", "data": {"trackings": […]}}` (GET /trackings), `{"meta", "data": {tracking}}`
 (GET /trackings/:id) and `{"meta", "data": {"tracking": {…}}}` (API v4 and versions up to 2024-01).
 Field names of both generations are read: `country_region`/`country_iso3` (ISO alpha-3, made alpha-2).
+A list answer can hold several trackings: it is split into one list answer per tracking number (trackings of
+the same number under several couriers stay together); the other forms are about one tracking.
 
 Checkpoint times use "the timezone of the checkpoint", as `YYYY-MM-DDTHH:mm:ss` or with an offset
 (the Checkpoint model of the docs). GET answers give the local offset and PUT answers `Z`: either
@@ -37,7 +39,15 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from carriers.aftership.countries import ALPHA3_TO_ALPHA2
 from carriers.aftership.status import AFTERSHIP_STATUS, AFTERSHIP_SUBSTATUS, CUSTOMS
-from carriers.base import ParsedShipment, PayloadInvalid, PollEndpoint, WebhookRejected, customs_direction
+from carriers.base import (
+    ParsedShipment,
+    PayloadInvalid,
+    PollEndpoint,
+    WebhookRejected,
+    WholePayload,
+    customs_direction,
+    split_list,
+)
 from schemas.event import TrackingEvent
 from schemas.status import Status
 from schemas.types import Timestamp, describe_validation_error
@@ -142,7 +152,7 @@ def checkpoint_status(checkpoint: Checkpoint, origin: str | None, destination: s
     return AFTERSHIP_STATUS.status(checkpoint.tag) if checkpoint.tag else Status.UNKNOWN
 
 
-class AfterShipCarrier:
+class AfterShipCarrier(WholePayload):
     slug = "aftership"
     poll_batch_size = 1
 
@@ -158,12 +168,17 @@ class AfterShipCarrier:
             raise WebhookRejected("aftership-hmac-sha256 does not match")
         return delivery_id(body)
 
+    @staticmethod
+    def _listed(payload: Any) -> bool:
+        data = payload.get("data") if isinstance(payload, dict) else None
+        return isinstance(data, dict) and "trackings" in data and "msg" not in payload
+
     def _trackings(self, payload: Any) -> list[Tracking]:
         data = payload.get("data") if isinstance(payload, dict) else None
         try:
             if isinstance(payload, dict) and "msg" in payload:
                 return [Webhook.model_validate(payload).msg]
-            if isinstance(data, dict) and "trackings" in data:
+            if self._listed(payload):
                 return ListAnswer.model_validate(payload).data.trackings
             if isinstance(data, dict) and "tracking" in data:
                 return [LegacyAnswer.model_validate(payload).data.tracking]
@@ -173,6 +188,11 @@ class AfterShipCarrier:
 
     def tracking_numbers(self, payload: Any) -> list[str]:
         return [tracking.tracking_number for tracking in self._trackings(payload)]
+
+    def split(self, payload: Any) -> dict[str, Any]:
+        if self._listed(payload):
+            return split_list(payload, ("data", "trackings"), self.tracking_numbers(payload))
+        return super().split(payload)
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
         return [

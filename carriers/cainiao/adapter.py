@@ -28,7 +28,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from carriers.base import ParsedShipment, PollEndpoint, PollOnly, validate
+from carriers.base import ParsedShipment, PollEndpoint, PollOnly, split_list, validate
 from carriers.cainiao.status import CAINIAO_STATUS, CAINIAO_SUBSTATUS
 from carriers.times import at_offset
 from schemas.event import TrackingEvent
@@ -70,6 +70,11 @@ class CainiaoAnswer(BaseModel):
 class CainiaoCarrier(PollOnly):
     slug = "cainiao"
     poll_batch_size = 10
+
+    def split(self, payload: Any) -> dict[str, Any]:
+        """One answer per `module` entry."""
+        numbers = [parcel.mailNo for parcel in validate(CainiaoAnswer, payload).module]
+        return split_list(payload, ("module",), numbers)
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
         answer = validate(CainiaoAnswer, payload)

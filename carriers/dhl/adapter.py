@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from carriers.base import ParsedShipment, PollEndpoint, PollOnly, validate
+from carriers.base import ParsedShipment, PollEndpoint, PollOnly, split_list, validate
 from carriers.dhl.status import DHL_STATUS
 from schemas.event import TrackingEvent
 from schemas.status import Status
@@ -83,6 +83,10 @@ class DhlCarrier(PollOnly):
     def tracking_numbers(self, payload: Any) -> list[str]:
         """The numbers an answer is about. DHL never pushes here: `verify_webhook` refuses every push before this."""
         return [shipment.id for shipment in self._validate(payload).shipments]
+
+    def split(self, payload: Any) -> dict[str, Any]:
+        """One answer per shipment id (entries of several services under the same id stay together)."""
+        return split_list(payload, ("shipments",), self.tracking_numbers(payload))
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
         return [

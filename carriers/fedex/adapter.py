@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from carriers.base import ParsedShipment, PollEndpoint, PollOnly, customs_direction, validate
+from carriers.base import ParsedShipment, PollEndpoint, PollOnly, customs_direction, split_list, validate
 from carriers.fedex.status import FEDEX_CUSTOMS_CODES, FEDEX_STATUS, FEDEX_SUBSTATUS
 from schemas.event import TrackingEvent
 from schemas.status import Status
@@ -120,6 +120,10 @@ class FedexCarrier(PollOnly):
     def tracking_numbers(self, payload: Any) -> list[str]:
         """The numbers an answer is about. FedEx never pushes here: `verify_webhook` refuses every push before this."""
         return [result.trackingNumber for result in self._validate(payload).output.completeTrackResults]
+
+    def split(self, payload: Any) -> dict[str, Any]:
+        """One answer per `completeTrackResults` entry."""
+        return split_list(payload, ("output", "completeTrackResults"), self.tracking_numbers(payload))
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
         return [

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from carriers.base import ParsedShipment, PushOnly, validate
+from carriers.base import ParsedShipment, PushOnly, WholePayload, validate
 from carriers.standard_webhooks import SignedWithStandardWebhooks
 from schemas.event import TrackingEvent
 from schemas.status import Status
@@ -36,7 +36,7 @@ class GenericPayload(BaseModel):
     events: list[GenericEvent]
 
 
-class GenericCarrier(SignedWithStandardWebhooks, PushOnly):
+class GenericCarrier(SignedWithStandardWebhooks, PushOnly, WholePayload):
     slug = "generic"
 
     def _validate(self, payload: Any) -> GenericPayload:

@@ -10,7 +10,8 @@ The answer's `historyRecord` elements each hold `ItemParameters/Barcode`,
 place), `AddressParameters/OperationAddress` and `CountryOper`. Elements are read by local name
 whatever their namespace, so the legacy endpoint's SOAP 1.1 answer parses the same way. An empty
 history (a barcode Russian Post does not know) names no barcode, so it gives no shipment; a SOAP
-Fault is an invalid payload. Russian Post does not push.
+Fault is an invalid payload. Russian Post does not push. An answer is about the one barcode asked,
+so it is never split (`WholePayload`).
 """
 
 import re
@@ -22,7 +23,7 @@ from xml.sax.saxutils import escape
 
 import httpx
 
-from carriers.base import ParsedShipment, PayloadInvalid, PollEndpoint, PollOnly
+from carriers.base import ParsedShipment, PayloadInvalid, PollEndpoint, PollOnly, WholePayload
 from carriers.russianpost.status import RUSSIANPOST_STATUS, RUSSIANPOST_SUBSTATUS, operation_key
 from schemas.event import TrackingEvent
 
@@ -100,7 +101,7 @@ class HistoryRecord:
         return moment
 
 
-class RussianPostCarrier(PollOnly):
+class RussianPostCarrier(PollOnly, WholePayload):
     slug = "russianpost"
     poll_batch_size = 1
 

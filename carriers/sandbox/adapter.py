@@ -17,7 +17,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from carriers.base import ParsedShipment, PollEndpoint, validate
+from carriers.base import ParsedShipment, PollEndpoint, WholePayload, validate
 from carriers.sandbox.status import SANDBOX_STATUS, SANDBOX_SUBSTATUS
 from carriers.standard_webhooks import SignedWithStandardWebhooks
 from schemas.event import TrackingEvent
@@ -41,7 +41,7 @@ class SandboxShipment(BaseModel):
     events: list[SandboxEvent]
 
 
-class SandboxCarrier(SignedWithStandardWebhooks):
+class SandboxCarrier(SignedWithStandardWebhooks, WholePayload):
     slug = "sandbox"
     poll_batch_size = 1
 

@@ -12,7 +12,8 @@ of the same push is the same delivery. Nothing in the body dates the sending, so
 Polls: `POST {base_url}/track/v2.2/gettrackinfo` (base_url `https://api.17track.net`) with the key in
 a `17token` header and a JSON array of up to 40 `{"number": …}`. The answer is `{"code": 0, "data":
 {"accepted": [{"number", "track_info"}], "rejected": […]}}`; a number 17TRACK is not tracking is in
-`rejected` (it must be registered first) and yields nothing here.
+`rejected` (it must be registered first) and yields nothing here. An answer is split into one answer
+per `accepted` entry, each with an empty `rejected`; a push is about one number.
 
 Events are `track_info.tracking.providers[].events[]`: `sub_status` (status.py), `time_iso` (the
 local time with its offset, kept as it is) or else `time_utc`, `description`, `location` and
@@ -28,7 +29,15 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from carriers.base import ParsedShipment, PayloadInvalid, PollEndpoint, WebhookRejected, customs_direction
+from carriers.base import (
+    ParsedShipment,
+    PayloadInvalid,
+    PollEndpoint,
+    WebhookRejected,
+    WholePayload,
+    customs_direction,
+    split_list,
+)
 from carriers.seventeentrack.status import CUSTOMS, SEVENTEENTRACK_STATUS, SEVENTEENTRACK_SUBSTATUS
 from schemas.event import TrackingEvent
 from schemas.status import Status
@@ -132,7 +141,7 @@ def event_status(code: str | None, country: str | None, origin: str | None, dest
     return SEVENTEENTRACK_STATUS.status(code)
 
 
-class SeventeenTrackCarrier:
+class SeventeenTrackCarrier(WholePayload):
     slug = "17track"
     poll_batch_size = 40
 
@@ -148,10 +157,13 @@ class SeventeenTrackCarrier:
             raise WebhookRejected("sign does not match")
         return hashlib.sha256(body).hexdigest()
 
+    @staticmethod
+    def _pushed(payload: Any) -> bool:
+        return isinstance(payload, dict) and "event" in payload
+
     def _shipments(self, payload: Any) -> list[Shipment]:
-        pushed = isinstance(payload, dict) and "event" in payload
         try:
-            if pushed:
+            if self._pushed(payload):
                 return [Push.model_validate(payload).data]
             return Answer.model_validate(payload).data.accepted
         except ValidationError as error:
@@ -159,6 +171,12 @@ class SeventeenTrackCarrier:
 
     def tracking_numbers(self, payload: Any) -> list[str]:
         return [shipment.number for shipment in self._shipments(payload)]
+
+    def split(self, payload: Any) -> dict[str, Any]:
+        if self._pushed(payload):
+            return super().split(payload)
+        parts = split_list(payload, ("data", "accepted"), self.tracking_numbers(payload))
+        return {number: {**part, "data": {**part["data"], "rejected": []}} for number, part in parts.items()}
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
         return [ParsedShipment(shipment.number, self._events(shipment)) for shipment in self._shipments(payload)]

@@ -8,7 +8,9 @@ One number per call. The answer:
                     "status": {"type": "D", "code": "FS", "description": "Delivered", "statusCode": "011"}}]}]}]}}
 
 An event's status comes from its `status.code` where UPS documents that code, else from its `status.type`
-(`carriers/ups/status.py`); `raw_code` is the `status.code` (the `type` when there is no code).
+(`carriers/ups/status.py`); `raw_code` is the `status.code` (the `type` when there is no code). Each package is
+a shipment under its own `trackingNumber` (the inquiry number where it has none): a multi-package answer is split
+into one answer per package number, each shipment keeping only that number's packages.
 
 Times: `date`+`time` are local, `gmtOffset` is their offset; without `gmtOffset`, `gmtDate`+`gmtTime` are UTC.
 An activity with neither has no place on a timeline: the answer is refused (`PayloadInvalid`).
@@ -145,6 +147,23 @@ class UpsCarrier(PollOnly):
     def tracking_numbers(self, payload: Any) -> list[str]:
         """The numbers an answer is about. UPS never pushes here: `verify_webhook` refuses every push before this."""
         return [number for number, _ in self._shipments(self._validate(payload))]
+
+    def split(self, payload: Any) -> dict[str, Any]:
+        answer = self._validate(payload)
+        shipments: dict[str, list[dict[str, Any]]] = {}
+        for shipment, raw in zip(answer.trackResponse.shipment, payload["trackResponse"]["shipment"], strict=True):
+            if not shipment.package:
+                shipments.setdefault(shipment.inquiryNumber, []).append(raw)
+                continue
+            packages: dict[str, list[Any]] = {}
+            for package, raw_package in zip(shipment.package, raw["package"], strict=True):
+                packages.setdefault(package.trackingNumber or shipment.inquiryNumber, []).append(raw_package)
+            for number, kept in packages.items():
+                shipments.setdefault(number, []).append({**raw, "package": kept})
+        response = payload["trackResponse"]
+        return {
+            number: {**payload, "trackResponse": {**response, "shipment": kept}} for number, kept in shipments.items()
+        }
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
         return [

@@ -13,15 +13,16 @@ with the record's fields under names of our choosing:
                  "office_name": "GUANGZHOU EMS",      optional
                  "country": "CN"}]}                   optional, ISO 3166-1 alpha-2
 
-One message may carry records of several items, in any order. Partners push it signed with
-Standard Webhooks; UPU has nothing parcelwatch could poll, so the adapter only receives.
+One message may carry records of several items, in any order: it is split into one message per
+item, each with that item's records in their order. Partners push it signed with Standard Webhooks;
+UPU has nothing parcelwatch could poll, so the adapter only receives.
 """
 
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from carriers.base import ParsedShipment, PushOnly, validate
+from carriers.base import ParsedShipment, PushOnly, split_list, validate
 from carriers.standard_webhooks import SignedWithStandardWebhooks
 from carriers.upu.status import UPU_STATUS, UPU_SUBSTATUS
 from schemas.event import TrackingEvent
@@ -54,6 +55,10 @@ class UpuCarrier(SignedWithStandardWebhooks, PushOnly):
 
     def tracking_numbers(self, payload: Any) -> list[str]:
         return list(dict.fromkeys(record.mail_item_id for record in self._validate(payload).events))
+
+    def split(self, payload: Any) -> dict[str, Any]:
+        numbers = [record.mail_item_id for record in self._validate(payload).events]
+        return split_list(payload, ("events",), numbers)
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
         items: dict[str, list[TrackingEvent]] = {}

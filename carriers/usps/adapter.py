@@ -21,7 +21,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from carriers.base import ParsedShipment, PollEndpoint, PollOnly, validate
+from carriers.base import ParsedShipment, PollEndpoint, PollOnly, WholePayload, validate
 from carriers.times import at_offset, offset_zone
 from carriers.usps.status import USPS_STATUS, USPS_SUBSTATUS
 from schemas.event import TrackingEvent
@@ -75,7 +75,7 @@ class UspsTracking(BaseModel):
     trackingEvents: list[UspsEvent] = []
 
 
-class UspsCarrier(PollOnly):
+class UspsCarrier(PollOnly, WholePayload):
     slug = "usps"
     poll_batch_size = 1
 
