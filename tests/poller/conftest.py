@@ -8,7 +8,7 @@ from redis.asyncio import Redis
 from workers.embedded import RedisServer
 from workers.settings import Settings
 
-NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+NOW = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")

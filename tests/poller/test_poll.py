@@ -110,6 +110,23 @@ async def test_an_unchanged_answer_produces_nothing(redis):
     assert meta.last_change == NOW
 
 
+async def test_an_event_dated_after_the_poll_counts_neither_in_the_hash_nor_in_the_status(redis):
+    produced = Produced()
+    answer = seventeentrack_answer(["UB000000001CN", "UB000000002CN"])
+    (provider, *_) = answer["data"]["accepted"][1]["track_info"]["tracking"]["providers"]
+    provider["events"].insert(0, {"time_iso": "9999-12-31T23:59:59-05:00", "sub_status": "Delivered_Other"})
+    with respx.mock(assert_all_called=True) as carrier:
+        carrier.post(GETTRACKINFO, name="gettrackinfo").mock(return_value=httpx.Response(200, json=answer))
+        async with httpx.AsyncClient() as http:
+            poller = make_poller(redis, http, produced, endpoints={"17track": {"api_key": "k", **FAST}})
+            await register(poller, "17track", "UB000000001CN", "UB000000002CN")
+            await poller.poll_once("17track")
+    plain, with_future = await poller.schedule.meta("17track", ["UB000000001CN", "UB000000002CN"])
+    assert (with_future.status, with_future.events_hash) == (plain.status, plain.events_hash)
+    assert plain.status is not Status.DELIVERED
+    assert [key for key, _ in produced] == ["UB000000001CN", "UB000000002CN"]
+
+
 async def test_a_429_holds_back_for_retry_after_then_the_poll_succeeds(redis):
     produced = Produced()
     with respx.mock(assert_all_called=True) as carrier:

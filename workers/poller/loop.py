@@ -120,7 +120,9 @@ class Poller:
         received_at = self.clock()
         try:
             parts = answer_parts(carrier, payload, numbers)
-            events = {number: number_events(carrier, part, self.text_threshold) for number, part in parts.items()}
+            events = {
+                number: number_events(carrier, part, self.text_threshold, received_at) for number, part in parts.items()
+            }
         except PayloadInvalid as invalid:
             log.warning("poll answer invalid", extra={"carrier": carrier, "reason": str(invalid)})
             metrics.POLLS.labels(carrier=carrier, outcome="invalid").inc()
