@@ -1,8 +1,9 @@
-"""The webhook receiver without a broker or Redis, for unit tests of what happens before them.
+"""The webhook receiver without a broker, for unit tests of what it does before and around Kafka.
 
-Its producer records what would have been sent; its Redis address has nothing listening, so a
-request that passes verification and parsing ends in 503 "delivery ledger (Redis) unavailable".
-Integration tests use the real broker and Redis instead.
+Its producer records what would have been sent. By default its Redis address has nothing
+listening, so a request that passes verification and parsing ends in 503 "delivery ledger (Redis)
+unavailable"; given `redis_url` (a real redis-server), the request goes on to produce. Integration
+tests use the real broker and Redis instead.
 """
 
 import contextlib
@@ -14,7 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from workers.settings import Settings
 from workers.webhook import create_app, utc_now
 
-REDIS_DOWN = {"url": "redis://127.0.0.1:1/0", "timeout_s": 0.5}
+REDIS_DOWN = "redis://127.0.0.1:1/0"
 
 
 class RecordingProducer:
@@ -27,11 +28,16 @@ class RecordingProducer:
 
 @contextlib.asynccontextmanager
 async def offline_receiver(
-    secrets: dict[str, list[str]], clock: Callable[[], datetime] = utc_now, **webhook
+    secrets: dict[str, list[str]],
+    clock: Callable[[], datetime] = utc_now,
+    *,
+    producer: RecordingProducer | None = None,
+    redis_url: str = REDIS_DOWN,
+    **webhook,
 ) -> AsyncIterator[TestClient]:
     """A test client of the receiver; its `producer` attribute is the RecordingProducer."""
-    settings = Settings(webhook={"secrets": secrets, **webhook}, redis=REDIS_DOWN)
-    producer = RecordingProducer()
+    settings = Settings(webhook={"secrets": secrets, **webhook}, redis={"url": redis_url, "timeout_s": 0.5})
+    producer = producer or RecordingProducer()
     async with TestClient(TestServer(create_app(settings, producer=producer, clock=clock))) as client:
         client.producer = producer
         yield client

@@ -1,7 +1,9 @@
 """The webhook receiver: `POST /webhooks/{carrier}` → verified, deduplicated, durable on `tracking.raw.v1`.
 
-A request is answered 202 only after the broker acknowledged its record (acks=all). Every
-refusal says why: 401 signature, 400 body (the failing field is named; the body is
+A push about several numbers is cut by the carrier's adapter (`Carrier.split`) into one record per
+number, keyed by it and holding only that number's part, so a record changes only its key's state.
+A request is answered 202 only after the broker acknowledged every one of its records (acks=all).
+Every refusal says why: 401 signature, 400 body (the failing field is named; the body is
 dead-lettered), 404 carrier, 413 size, 409 the same delivery is being produced right now, 503
 (with Retry-After) when Kafka or Redis cannot make it durable. `GET /metrics` serves the
 Prometheus metrics; `/healthz` says the process is up, `/readyz` that Redis and Kafka answer.
@@ -114,8 +116,7 @@ def create_app(
         except WebhookRejected as rejected:
             return _problem(401, str(rejected))
         try:
-            payload = orjson.loads(body)
-            numbers = carrier.tracking_numbers(payload)
+            parts = carrier.split(orjson.loads(body))
         except (orjson.JSONDecodeError, PayloadInvalid) as error:
             reason = f"body is not JSON: {error}" if isinstance(error, orjson.JSONDecodeError) else str(error)
             await dead_letter(slug, body, reason)
@@ -134,9 +135,9 @@ def create_app(
 
         received_at = clock()
         try:
-            for number in numbers:
+            for number, part in parts.items():
                 record = RawTracking(
-                    carrier=slug, received_at=received_at, payload=payload, source="webhook", delivery_id=delivery_id
+                    carrier=slug, received_at=received_at, payload=part, source="webhook", delivery_id=delivery_id
                 )
                 await produce(number, record.model_dump_json().encode())
         except Exception as error:
@@ -148,7 +149,7 @@ def create_app(
         except (RedisError, OSError):
             log.warning("delivery produced but not remembered; a retry will be produced again", exc_info=True)
         return web.json_response(
-            {"status": "accepted", "delivery_id": delivery_id, "tracking_numbers": numbers}, status=202
+            {"status": "accepted", "delivery_id": delivery_id, "tracking_numbers": list(parts)}, status=202
         )
 
     async def healthz(_: web.Request) -> web.Response:
