@@ -144,7 +144,7 @@ class DeadLetter(Output):
     offset: int | None = None
     record_key: str | None = None
     value: str = Field(description="the record's value as it was, decoded as UTF-8 (invalid bytes replaced)")
-    stage: Literal["decode", "validate", "parse", "decide", "webhook"]
+    stage: Literal["decode", "validate", "parse", "event_time", "decide", "webhook"]
     reason: str
     at: UtcTimestamp
 

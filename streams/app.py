@@ -7,15 +7,14 @@ Two agents, each with a changelog-backed table:
 - `orders` consumes `disputes.events.v1` and the internal order commands, keyed by order id, and
   keeps an `OrderLink` per order (its tracking numbers and dispute).
 
-Both call `streams.engine.step` and produce its outputs and commands. Deadlines go into a
-wake-up index rebuilt from the table after recovery; a timer sends a `Tick` command for each
-due shipment, so timed rules run inside the agent like any input. Records that cannot be used
-go to the dead-letter topic; the partition moves on. Produced records are flushed by Faust
-before offsets are committed: at least once, with deterministic event ids.
+Both take their records in batches through `streams.shell.BatchShell`: decided against a view
+of the tables, outputs acknowledged, then states written, then offsets committed (the order and
+what it guarantees are in that module). Deadlines go into a wake-up index rebuilt from the table
+after recovery; a timer sends a `Tick` command for each due shipment, so timed rules run inside
+the agent like any input.
 """
 
 import logging
-import time
 from datetime import UTC, datetime
 
 import faust
@@ -23,14 +22,11 @@ from faust.serializers import codecs
 
 from schemas.codec import dump_link, dump_state, load_link, load_state
 from schemas.inputs import DISPUTES_TOPIC, RAW_TOPIC, SHIPMENTS_TOPIC
-from schemas.outputs import OUTPUT_MODELS, DeadLetter
 from streams.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC, Tick
 from streams.core import next_wake
-from streams.engine import Step, step
+from streams.faust_shell import QuietMonitor
 from streams.http import serve
-from streams.ingest import Rejected, load_json, to_inputs
-from streams.metrics import EVENTS, RECORD_AGE, count_output
-from streams.rules.settings import RuleSettings
+from streams.shell import BatchShell
 from streams.tansu import correct_recovery_end_offsets
 from streams.wakeups import WakeupIndex
 from workers.settings import Settings, StreamSettings
@@ -94,37 +90,8 @@ def model_table(app: faust.App, name: str, codec: str, partitions: int) -> faust
     return table
 
 
-def handle_record(
-    shipments,
-    orders,
-    topic: str,
-    partition: int,
-    offset: int,
-    key: bytes | None,
-    value: bytes,
-    now: datetime,
-    rules: RuleSettings,
-    text_threshold: float,
-) -> list[Step]:
-    """Decide on one input record against the tables; a record that cannot be used becomes a dead letter."""
-    try:
-        inputs = to_inputs(topic, load_json(value), text_threshold)
-    except Rejected as rejected:
-        letter = DeadLetter.build(
-            source_topic=topic,
-            partition=partition,
-            offset=offset,
-            record_key=key.decode("utf-8", errors="replace") if key else None,
-            value=value.decode("utf-8", errors="replace"),
-            stage=rejected.stage,
-            reason=rejected.reason,
-            at=now,
-        )
-        return [Step(outputs=[letter])]
-    return [step(shipments, orders, update, now, rules) for update in inputs]
-
-
 def create_app(settings: Settings) -> faust.App:
+    """The stream worker's Faust app: its topics, tables, agents, timer and HTTP endpoints."""
     config = settings.stream
     clock = StreamClock(config)
     if config.tansu_compat:
@@ -144,62 +111,26 @@ def create_app(settings: Settings) -> faust.App:
         consumer_auto_offset_reset="earliest",
         table_standby_replicas=config.standby_replicas,
         web_enabled=False,
+        Monitor=QuietMonitor,
         key_serializer="raw",
         value_serializer="raw",
     )
     raw = {"key_type": bytes, "value_type": bytes}
     shipment_inputs = app.topic(RAW_TOPIC, SHIPMENTS_TOPIC, SHIPMENT_COMMANDS_TOPIC, **raw)
     order_inputs = app.topic(DISPUTES_TOPIC, ORDER_COMMANDS_TOPIC, **raw)
-    topics = {
-        name: app.topic(name, **raw)
-        for name in (*(model.topic for model in OUTPUT_MODELS), SHIPMENT_COMMANDS_TOPIC, ORDER_COMMANDS_TOPIC)
-    }
+    ticks = app.topic(SHIPMENT_COMMANDS_TOPIC, **raw)
     shipments = model_table(app, "shipments", "shipment_state", settings.kafka.partitions)
     orders = model_table(app, "orders", "order_link", settings.kafka.partitions)
     wakeups = WakeupIndex()
-
-    def send(topic: str, key: str | None, value: bytes) -> None:
-        topics[topic].send_soon(key=key.encode() if key is not None else None, value=value)
-
-    def produce(results: list[Step]) -> None:
-        for result in results:
-            for output in result.outputs:
-                send(output.topic, output.key, output.model_dump_json().encode())
-                count_output(output)
-            for command in result.commands:
-                send(command.topic, command.key, command.model_dump_json().encode())
-            if result.wake is not None:
-                wakeups.schedule(*result.wake)
-
-    async def consume(records, now_of) -> None:
-        async for batch in records.take_events(config.batch_size, within=config.batch_within_s):
-            for event in batch:
-                records._set_current_event(event)  # table writes go to this record's partition
-                message = event.message
-                EVENTS.labels(message.topic).inc()
-                produce(
-                    handle_record(
-                        shipments,
-                        orders,
-                        message.topic,
-                        message.partition,
-                        message.offset,
-                        message.key,
-                        message.value,
-                        now_of(message),
-                        settings.rules,
-                        settings.carriers.text_threshold,
-                    )
-                )
-                RECORD_AGE.labels(message.topic).observe(max(0.0, time.time() - message.timestamp))
+    shell = BatchShell(app, settings, {"shipments": shipments, "orders": orders}, clock, wakeups)
 
     @app.agent(shipment_inputs, name="parcelwatch.decide")
     async def decide_agent(records):
-        await consume(records, lambda message: clock.at(message.timestamp))
+        await shell.run(records)
 
     @app.agent(order_inputs, name="parcelwatch.orders")
     async def orders_agent(records):
-        await consume(records, lambda message: clock.at(message.timestamp))
+        await shell.run(records)
 
     @shipments.on_recover
     async def rebuild_wakeups() -> None:
@@ -214,6 +145,6 @@ def create_app(settings: Settings) -> faust.App:
     @app.timer(interval=config.tick_interval_s)
     async def tick() -> None:
         for _, key in wakeups.pop_due(clock.now()):
-            send(SHIPMENT_COMMANDS_TOPIC, key, Tick(tracking_number=key).model_dump_json().encode())
+            ticks.send_soon(key=key.encode(), value=Tick(tracking_number=key).model_dump_json().encode())
 
     return app

@@ -2,14 +2,22 @@
 
 Anything that cannot be used raises `Rejected` with the stage that refused it and a reason a
 person can act on; the caller dead-letters it and moves on.
+
+A record changes only the state of the key it is keyed by: a raw record's shipments other than
+its key are left out (`RecordInputs.foreign`; the receiver and the poller split payloads per
+number, so there should be none), and an order event about another number than its key is
+rejected. Without a key (`replay`, which has no partitions) every shipment of a record is used.
+Events whose time is outside the plausible window are left out by the carrier boundary
+(`carriers.base.normalise`) and reported in `RecordInputs.refused`.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from pydantic import ValidationError
 
-from carriers.base import PayloadInvalid, UnknownCarrier, normalise
+from carriers.base import PayloadInvalid, RefusedEvent, UnknownCarrier, normalise
 from carriers.textclass import TEXT_THRESHOLD
 from schemas.inputs import DISPUTES_TOPIC, ORDER_EVENT, RAW_TOPIC, SHIPMENTS_TOPIC, DisputeEvent, RawTracking
 from schemas.types import describe_validation_error
@@ -30,6 +38,20 @@ class Rejected(Exception):
         self.reason = reason
 
 
+@dataclass(frozen=True, slots=True)
+class RecordInputs:
+    """What one record gives the decision core, and what of it was left out."""
+
+    inputs: list[Input | DisputeEvent | OrderCommand]
+    carrier: str | None = None
+    refused: tuple[RefusedEvent, ...] = ()
+    foreign: tuple[str, ...] = ()
+
+    def refusal(self) -> str:
+        """The reason reported in the dead-letter topic for the refused events."""
+        return "; ".join(f"{r.event.raw_code or r.event.status.value}: {r.reason}" for r in self.refused)
+
+
 def load_json(value: bytes | str) -> Any:
     try:
         return orjson.loads(value)
@@ -37,32 +59,44 @@ def load_json(value: bytes | str) -> Any:
         raise Rejected("decode", f"not JSON: {error}") from None
 
 
-def carrier_updates(raw: RawTracking, text_threshold: float = TEXT_THRESHOLD) -> list[CarrierUpdate]:
+def carrier_updates(raw: RawTracking, key: str | None, text_threshold: float = TEXT_THRESHOLD) -> RecordInputs:
     try:
-        shipments = normalise(raw.carrier, raw.payload, text_threshold=text_threshold)
+        shipments = normalise(raw.carrier, raw.payload, text_threshold=text_threshold, received_at=raw.received_at)
     except UnknownCarrier:
         raise Rejected("parse", f"no adapter for carrier {raw.carrier!r}") from None
     except PayloadInvalid as error:
         raise Rejected("parse", f"{raw.carrier} payload: {error}") from None
-    return [CarrierUpdate(s.tracking_number, raw.carrier, s.events) for s in shipments]
+    kept = [s for s in shipments if key is None or s.tracking_number == key]
+    if not kept:
+        numbers = ", ".join(s.tracking_number for s in shipments) or "none"
+        raise Rejected("parse", f"{raw.carrier} payload holds no shipment for its key {key!r} (it holds: {numbers})")
+    return RecordInputs(
+        inputs=[CarrierUpdate(s.tracking_number, raw.carrier, s.events) for s in kept],
+        carrier=raw.carrier,
+        refused=tuple(refused for s in kept for refused in s.refused),
+        foreign=tuple(s.tracking_number for s in shipments if key is not None and s.tracking_number != key),
+    )
 
 
-def to_inputs(
-    topic: str, value: Any, text_threshold: float = TEXT_THRESHOLD
-) -> list[Input | DisputeEvent | OrderCommand]:
-    """Decision inputs carried by one record's value (already JSON-decoded): shipment inputs
-    (with a `tracking_number`) or order inputs (a dispute event, an order command)."""
+def to_inputs(topic: str, value: Any, key: str | None = None, text_threshold: float = TEXT_THRESHOLD) -> RecordInputs:
+    """Decision inputs carried by one record's value (already JSON-decoded) keyed by `key`:
+    shipment inputs (with a `tracking_number`) or order inputs (a dispute event, an order command)."""
     try:
         if topic == RAW_TOPIC:
-            return list(carrier_updates(RawTracking.model_validate(value), text_threshold))
+            return carrier_updates(RawTracking.model_validate(value), key, text_threshold)
         if topic == SHIPMENTS_TOPIC:
-            return [OrderInput(ORDER_EVENT.validate_python(value))]
-        if topic == DISPUTES_TOPIC:
-            return [DisputeEvent.model_validate(value)]
-        if topic == SHIPMENT_COMMANDS_TOPIC:
-            return [SHIPMENT_COMMAND.validate_python(value)]
-        if topic == ORDER_COMMANDS_TOPIC:
-            return [ORDER_COMMAND.validate_python(value)]
+            update = OrderInput(ORDER_EVENT.validate_python(value))
+        elif topic == DISPUTES_TOPIC:
+            update = DisputeEvent.model_validate(value)
+        elif topic == SHIPMENT_COMMANDS_TOPIC:
+            update = SHIPMENT_COMMAND.validate_python(value)
+        elif topic == ORDER_COMMANDS_TOPIC:
+            update = ORDER_COMMAND.validate_python(value)
+        else:
+            raise Rejected("validate", f"parcelwatch does not consume topic {topic!r}")
     except ValidationError as error:
         raise Rejected("validate", describe_validation_error(error)) from None
-    raise Rejected("validate", f"parcelwatch does not consume topic {topic!r}")
+    about = update.order_id if topic in (DISPUTES_TOPIC, ORDER_COMMANDS_TOPIC) else update.tracking_number
+    if key is not None and about != key:
+        raise Rejected("validate", f"the record is keyed {key!r} but its value is about {about!r}")
+    return RecordInputs(inputs=[update])

@@ -15,6 +15,15 @@ OUTPUTS = Counter("parcelwatch_outputs_total", "Records produced for the dispute
 RULE_FIRINGS = Counter(
     "parcelwatch_rule_firings_total", "Rule outputs, by the flag, template or adjustment they raise", ["rule"]
 )
+IMPLAUSIBLE_EVENTS = Counter(
+    "parcelwatch_implausible_event_times_total",
+    "Carrier events left out because their time is before 2000 or over a day after the record was received",
+    ["carrier"],
+)
+FOREIGN_SHIPMENTS = Counter(
+    "parcelwatch_stream_foreign_shipments_total",
+    "Shipments in a raw record other than the one it is keyed by, left out (payloads are split at the edge)",
+)
 DEADLETTERS = Counter("parcelwatch_deadletter_records_total", "Records sent to the dead-letter topic", ["stage"])
 
 

@@ -56,8 +56,8 @@ def replay(history: str) -> None:
 def stream(faust_args: tuple[str, ...]) -> None:
     """Run a stream worker (Faust). Extra arguments go to `faust worker` (e.g. `--logfile PATH`).
 
-    Creates missing topics first, then hands off to Faust's own worker, which owns the process
-    until SIGINT/SIGTERM.
+    Creates missing topics first, then hands off to Faust's own worker (on uvloop), which owns
+    the process until SIGINT/SIGTERM.
     """
     from streams.app import create_app
     from workers.kafka import ensure_topics
@@ -66,7 +66,7 @@ def stream(faust_args: tuple[str, ...]) -> None:
     asyncio.run(ensure_topics(config.kafka))
     app = create_app(config)
     level = {"DEBUG": "debug", "INFO": "info", "WARNING": "warn", "ERROR": "error"}[config.log_level]
-    sys.argv = ["parcelwatch stream", "worker", "--without-web", "--loglevel", level, *faust_args]
+    sys.argv = ["parcelwatch stream", "--loop", "uvloop", "worker", "--without-web", "--loglevel", level, *faust_args]
     app.main()
 
 

@@ -35,7 +35,6 @@ from schemas.types import format_utc
 WEBHOOK_PREFIX = "webhook:"
 #: Header on every redriven record: the event id of the dead letter it comes from.
 REDRIVE_HEADER = "parcelwatch-redriven-from"
-STAGES = ("decode", "validate", "parse", "decide", "webhook")
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}

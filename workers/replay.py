@@ -11,8 +11,8 @@ from carriers.textclass import TEXT_THRESHOLD
 from schemas.inputs import RAW_TOPIC
 from schemas.outputs import DeadLetter, Output
 from schemas.types import describe_validation_error
-from streams.engine import Engine
-from streams.ingest import Rejected, load_json, to_inputs
+from streams.engine import Engine, Source
+from streams.ingest import Rejected, load_json
 from streams.rules.settings import RuleSettings
 
 
@@ -43,9 +43,10 @@ def replay(
     """Yield every output in the order the stream would emit it.
 
     A line that is not valid replay syntax raises `ReplayError`. A line whose record the stream
-    would dead-letter yields that dead letter, and `warn` is told where it was.
+    would dead-letter (whole, or the events it carried at implausible times, or because deciding
+    it failed) yields that dead letter, and `warn` is told where it was; replay goes on.
     """
-    engine = Engine(settings)
+    engine = Engine(settings, text_threshold)
     clock: datetime | None = None
     for number, text in enumerate(lines, start=1):
         if not text.strip():
@@ -68,18 +69,8 @@ def replay(
         value = line.value
         if line.topic == RAW_TOPIC:
             value = {"received_at": line.at.isoformat(), "source": "replay", **value}
-        try:
-            inputs = to_inputs(line.topic, value, text_threshold)
-        except Rejected as error:
-            warn(f"{where}: dead-lettered at {error.stage}: {error.reason}")
-            yield DeadLetter.build(
-                source_topic=line.topic,
-                offset=number,
-                record_key=line.key,
-                value=orjson.dumps(line.value).decode(),
-                stage=error.stage,
-                reason=error.reason,
-                at=line.at,
-            )
-            continue
-        yield from engine.apply(inputs, line.at)
+        record = Source(line.topic, None, number, line.key, orjson.dumps(line.value).decode())
+        for output in engine.apply_record(record, value, line.at):
+            if isinstance(output, DeadLetter):
+                warn(f"{where}: dead-lettered at {output.stage}: {output.reason}")
+            yield output

@@ -96,7 +96,7 @@ def test_protection_shortened_table(name, history, expected_ends):
 
 
 def test_registered_after_delivery_shortens_at_registration():
-    history = [scans(TN, ("delivered", day(20)), at=day(1)), registered(TN, at=day(2))]
+    history = [scans(TN, ("delivered", day(20)), at=day(20)), registered(TN, at=day(21))]
     out = adjustments(history)
     assert [(o.type, o.protection_ends_at) for o in out] == [("protection_shortened", day(25))]
 

@@ -71,7 +71,7 @@ def test_an_order_without_carrier_hint_gets_the_likely_carrier_from_its_number()
 
     engine = Engine(RuleSettings())
     record = registered("1Z999AA10123456784", carrier=None)
-    list(engine.apply(to_inputs(record["topic"], record["value"]), day(0)))
+    list(engine.apply(to_inputs(record["topic"], record["value"]).inputs, day(0)))
     assert engine.shipments["1Z999AA10123456784"].carrier == "ups"
 
 
@@ -86,7 +86,7 @@ def test_a_shipment_nobody_needs_is_forgotten_after_the_retention():
         at = datetime.fromisoformat(record["at"])
         value = {"received_at": record["at"], **record["value"]}
         list(engine.advance(at))
-        list(engine.apply(to_inputs(record["topic"], value), at))
+        list(engine.apply(to_inputs(record["topic"], value).inputs, at))
 
     feed(registered(TN, protection_days=60))
     feed(scans(TN, ("in_transit", day(1)), ("delivered", day(20))))
@@ -103,7 +103,7 @@ def test_an_unregistered_number_is_forgotten_after_its_last_push():
 
     engine = Engine(RuleSettings(retention_days=10))
     record = scans(TN, ("in_transit", day(1)))
-    list(engine.apply(to_inputs(record["topic"], {"received_at": record["at"], **record["value"]}), day(1)))
+    list(engine.apply(to_inputs(record["topic"], {"received_at": record["at"], **record["value"]}).inputs, day(1)))
     list(engine.advance(day(10.9)))
     assert TN in engine.shipments
     list(engine.advance(day(11.1)))

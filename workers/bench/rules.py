@@ -289,7 +289,9 @@ def decide_history(shipments: int, seed: int) -> Decided:
     records = history(shipments, seed)
 
     _, decode_s = _timed(lambda: [orjson.loads(record.value) for record in records])
-    inputs, ingest_s = _timed(lambda: [to_inputs(record.topic, orjson.loads(record.value)) for record in records])
+    inputs, ingest_s = _timed(
+        lambda: [to_inputs(record.topic, orjson.loads(record.value)).inputs for record in records]
+    )
 
     engine = Engine(RuleSettings())
     outputs: Counter[str] = Counter()

@@ -1,0 +1,117 @@
+"""Each Faust internal `streams.faust_shell` relies on, checked against the installed faust-streaming.
+
+A failure here means a Faust upgrade changed something the stream shell depends on: read the
+failing internal in Faust's source before changing the pin in pyproject.toml.
+"""
+
+import asyncio
+import inspect
+import re
+from pathlib import Path
+
+import faust
+import faust.streams
+import pytest
+from faust.tables.table import Table
+from faust.transport.consumer import Consumer
+from faust.types import Message
+
+from streams import faust_shell
+
+
+@pytest.fixture
+def app():
+    return faust.App("parcelwatch-shell-test", broker="memory://", store="memory://")
+
+
+def test_faust_is_the_pinned_minor():
+    assert faust.__version__.startswith("0.15."), "faust_shell is tested against faust-streaming 0.15"
+
+
+async def test_take_batch_takes_what_the_channel_holds_up_to_the_batch_size(app):
+    stream = app.channel().stream()
+    queue = stream.channel.queue
+    for n in range(5):
+        queue.put_nowait(n)
+    assert await faust_shell.take_batch(stream, max_records=3, within_s=0.01) == [0, 1, 2]
+    assert await faust_shell.take_batch(stream, max_records=10, within_s=0.01) == [3, 4]
+
+
+async def test_take_batch_waits_within_the_limit_for_the_batch_to_fill(app):
+    stream = app.channel().stream()
+    queue = stream.channel.queue
+    queue.put_nowait("first")
+    asyncio.get_running_loop().call_later(0.02, queue.put_nowait, "late")
+    assert await faust_shell.take_batch(stream, max_records=2, within_s=1.0) == ["first", "late"]
+
+
+async def test_a_stopping_channel_ends_take_batch_with_stop_async_iteration(app):
+    """Faust stops an agent's stream by throwing StopAsyncIteration into its channel's queue."""
+    stream = app.channel().stream()
+    stream.channel.queue._throw(StopAsyncIteration())
+    with pytest.raises(StopAsyncIteration):
+        await faust_shell.take_batch(stream, max_records=10, within_s=0.01)
+    from faust.agents.actor import Actor
+
+    assert "self.stream.channel)._throw(StopAsyncIteration())" in inspect.getsource(Actor.cancel)
+
+
+def test_the_stream_iterator_makes_the_checks_admit_makes():
+    """`admit` repeats what Faust's own per-event loop checks before it yields an event."""
+    source = inspect.getsource(faust.Stream._py_aiter)
+    assert "self.app.flow_control.is_active()" in source
+    assert "message.generation_id != self.app.consumer_generation_id" in source
+    assert "message.tracked = True" in source
+    assert "last_stream_to_ack = event.ack()" in source
+
+
+def test_messages_carry_what_admit_reads():
+    assert {"tracked", "generation_id", "tp", "acked", "refcount"} <= set(Message.__slots__)
+    assert "self._unacked_messages.add(message)" in inspect.getsource(Consumer.track_message)
+
+
+def test_set_current_event_is_what_tables_read(app):
+    class Event:
+        pass
+
+    event = Event()
+    faust_shell.set_current_event(event)
+    assert faust.streams.current_event() is event
+    faust_shell.set_current_event(None)
+    assert faust.streams.current_event() is None
+
+
+def test_write_table_does_what_table_setitem_does():
+    """`Table.__setitem__` is `on_key_set` (the changelog record, in the current event's
+    partition) then the store; `write_table` does the same two writes itself."""
+    on_key_set = inspect.getsource(Table.on_key_set)
+    assert "self.send_changelog(self.partition_for_key(key), key, value)" in on_key_set
+    on_key_del = inspect.getsource(Table.on_key_del)
+    assert 'value=None, value_serializer="raw"' in on_key_del
+    params = list(inspect.signature(Table.send_changelog).parameters)
+    assert params[:4] == ["self", "partition", "key", "value"]
+    assert "callback=self._on_changelog_sent" in inspect.getsource(Table.send_changelog)
+
+
+def test_send_uses_the_producer_signature_faust_uses():
+    from faust.transport.consumer import TransactionManager
+    from faust.transport.drivers.aiokafka import Producer
+
+    for producer in (Producer, TransactionManager):
+        params = list(inspect.signature(producer.send).parameters)
+        assert params[:7] == ["self", "topic", "key", "value", "partition", "timestamp", "headers"]
+    assert "return self.consumer.transactions" in inspect.getsource(faust.App.maybe_start_producer)
+
+
+def test_quiet_monitor_has_everything_faust_asks_of_its_monitor(app):
+    """Outside its web views and the metric sensors, Faust reads these of `app.monitor`."""
+    root = Path(faust.__file__).parent
+    used: set[str] = set()
+    for path in (root / "transport").rglob("*.py"):
+        used |= set(re.findall(r"\bmonitor\.(\w+)", path.read_text()))
+    assert used == {"track_tp_end_offset", "on_tp_commit", "stream_inbound_time"}
+    monitor = faust_shell.QuietMonitor()
+    monitor.track_tp_end_offset(None, 1)
+    monitor.on_tp_commit({})
+    assert monitor.stream_inbound_time == {}
+    assert "self.monitor" in inspect.getsource(faust.App.on_init_dependencies)
