@@ -59,14 +59,17 @@ def stream(faust_args: tuple[str, ...]) -> None:
     Creates missing topics first, then hands off to Faust's own worker (on uvloop), which owns
     the process until SIGINT/SIGTERM.
     """
+    import uvloop
+
     from streams.app import create_app
     from workers.kafka import ensure_topics
 
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())  # Faust's option for it is a no-op in 0.15
     config = Settings()
     asyncio.run(ensure_topics(config.kafka))
     app = create_app(config)
     level = {"DEBUG": "debug", "INFO": "info", "WARNING": "warn", "ERROR": "error"}[config.log_level]
-    sys.argv = ["parcelwatch stream", "--loop", "uvloop", "worker", "--without-web", "--loglevel", level, *faust_args]
+    sys.argv = ["parcelwatch stream", "worker", "--without-web", "--loglevel", level, *faust_args]
     app.main()
 
 
