@@ -93,4 +93,34 @@ def rules_command(shipments: int, seed: int) -> None:
     click.echo(report(run(shipments, seed)))
 
 
+@bench.command("recovery")
+@click.option(
+    "--shipments",
+    default=100_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="shipment states on the changelog to recover",
+)
+@click.option("--partitions", default=6, show_default=True, help="partitions of every topic")
+@click.option("--seed", default=7, show_default=True, help="seed of the simulated orders the states come from")
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="keep the broker's and the worker's logs and data here (default: a temporary directory, removed)",
+)
+def recovery_command(shipments: int, partitions: int, seed: int, workdir: Path | None) -> None:
+    """Recovery time and resident memory of a restarted stream worker, with memory:// and with rocksdb://.
+
+    Decides the rules benchmark's history of a sample of orders with the stream's `Engine`, writes
+    SHIPMENTS shipment states copied from what it leaves (and their order links) onto the stream's
+    changelogs, then starts the real `parcelwatch stream` worker, each time timed from spawn to its
+    first 200 on /readyz and its memory read then: on empty changelogs (the start-up cost, once per
+    store), with memory://, with rocksdb:// on an empty data directory (cold) and again on the same
+    directory after a clean stop (warm). Prints a table, then one JSON line of the figures.
+    """
+    from workers.bench.recovery import report, run
+
+    click.echo(report(asyncio.run(run(shipments, partitions, seed, workdir))))
+
+
 from workers.bench import poller as _poller  # noqa: E402, F401  (registers `bench poller`)

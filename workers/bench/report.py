@@ -1,4 +1,5 @@
-"""What both benchmarks print: latency percentiles, a table for people and one JSON line for tools."""
+"""What the benchmarks print and read: percentiles, a table for people, one JSON line for tools, and a process's
+CPU time and resident memory."""
 
 import math
 import os
@@ -59,3 +60,21 @@ def cpu_seconds(pid: int) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def status_kib(status: str, field: str) -> int:
+    """A `kB` field of a Linux `/proc/<pid>/status` text (such as VmRSS), in KiB."""
+    for line in status.splitlines():
+        name, _, value = line.partition(":")
+        if name == field:
+            return int(value.split()[0])
+    raise ValueError(f"no {field} in the process status")
+
+
+def resident_bytes(pid: int) -> int | None:
+    """Resident memory of process `pid` (Linux `/proc`: VmRSS), in bytes, or None."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    return status_kib(status, "VmRSS") * 1024

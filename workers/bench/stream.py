@@ -293,7 +293,7 @@ class Workers:
     def check_alive(self) -> None:
         for process, log in zip(self.processes, self.logs, strict=True):
             if process.poll() is not None:
-                raise RuntimeError(f"a stream worker exited ({process.returncode}); {log}:\n{_log_tail(log)}")
+                raise RuntimeError(f"a stream worker exited ({process.returncode}); {log}:\n{log_tail(log)}")
 
     def cpu_seconds(self) -> float | None:
         used = [cpu_seconds(process.pid) for process in self.processes]
@@ -310,7 +310,7 @@ class Workers:
         return max(joined_generation(log, self.group)[0] or 0 for log in self._read_logs())
 
     def log_tails(self) -> str:
-        return "\n".join(f"{log}:\n{_log_tail(log)}" for log in self.logs)
+        return "\n".join(f"{log}:\n{log_tail(log)}" for log in self.logs)
 
 
 def _read(path: Path) -> str:
@@ -320,7 +320,7 @@ def _read(path: Path) -> str:
     return ""
 
 
-def _log_tail(path: Path) -> str:
+def log_tail(path: Path) -> str:
     return _read(path)[-3000:]
 
 
