@@ -70,7 +70,11 @@ class Source:
     partition: int | None
     offset: int | None
     key: str | None
-    value: str
+    value: bytes | str
+
+    def text(self) -> str:
+        """The record's value as a dead letter keeps it: UTF-8, invalid bytes replaced."""
+        return self.value if isinstance(self.value, str) else self.value.decode("utf-8", errors="replace")
 
     def dead_letter(self, stage: str, reason: str, at: datetime) -> DeadLetter:
         return DeadLetter.build(
@@ -78,7 +82,7 @@ class Source:
             partition=self.partition,
             offset=self.offset,
             record_key=self.key,
-            value=self.value,
+            value=self.text(),
             stage=stage,
             reason=reason,
             at=at,

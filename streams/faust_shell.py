@@ -10,11 +10,16 @@ that fails if a Faust upgrade changes it.
 
 import asyncio
 import weakref
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import faust
+from aiokafka.errors import MessageSizeTooLargeError
+from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from faust.sensors import Sensor
+from faust.stores.base import SerializedStore
 from faust.streams import _current_event
 from faust.types import TP, EventT, Message, StreamT
 
@@ -79,13 +84,85 @@ def set_current_event(event: EventT | None) -> None:
     _current_event.set(None if event is None else weakref.ref(event))
 
 
-async def send(
-    app: faust.App, topic: str, key: bytes | None, value: bytes | None, partition: int | None = None
-) -> Awaitable:
-    """Hand one record to the producer Faust uses (a transaction manager under exactly-once);
-    the result resolves when the broker acknowledges it."""
-    producer = await app.maybe_start_producer()
-    return await producer.send(topic, key, value, partition, None, None)
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One record to produce; `partition` None: the default partitioner's (murmur2 of the key)."""
+
+    topic: str
+    key: bytes | None
+    value: bytes | None
+    partition: int | None = None
+
+
+async def publish(
+    app: faust.App, items: Sequence[Any], record_of, one_per_batch: bool = False
+) -> tuple[list[tuple[list[Any], Awaitable]], list[tuple[Any, Exception]]]:
+    """Hand `items` (each made a `Record` by `record_of`) to the producer.
+
+    Returns the groups sent, each with the future of its acknowledgement (its RecordMetadata
+    names the group's first offset), and the items refused at once (too large for a request).
+    At least once, records go to aiokafka as one batch per partition (`create_batch`/
+    `send_batch`: no per-record produce call, no linger); under exactly-once each goes through
+    Faust's transaction manager, which puts it in its partition's transaction.
+    """
+    groups: list[tuple[list[Any], Awaitable]] = []
+    refused: list[tuple[Any, Exception]] = []
+    limit = app.conf.producer_max_request_size
+    sendable = []
+    for item in items:
+        record = record_of(item)
+        if DefaultRecordBatchBuilder.estimate_size_in_bytes(record.key, record.value, []) > limit:
+            refused.append((item, MessageSizeTooLargeError(f"the record is over {limit} bytes")))
+        else:
+            sendable.append((item, record))
+    if app.in_transaction:
+        producer = await app.maybe_start_producer()
+        for item, r in sendable:
+            groups.append(([item], await producer.send(r.topic, r.key, r.value, r.partition, None, None)))
+        return groups, refused
+    producer = app.producer._ensure_producer()
+    partitioner = DefaultPartitioner()
+    by_partition: dict[tuple[str, int], list[tuple[Any, Record]]] = {}
+    for item, record in sendable:
+        partition = record.partition
+        if partition is None:
+            partitions = sorted(await producer.partitions_for(record.topic))
+            partition = partitioner(record.key, partitions, partitions)
+        by_partition.setdefault((record.topic, partition), []).append((item, record))
+    for (topic, partition), entries in by_partition.items():
+        batch, members = producer.create_batch(), []
+        for item, record in entries:
+            # A record joins the open batch if it fits (`append` answers None when it does not);
+            # otherwise the batch is sent and the record opens the next one (a first one always fits).
+            if members and (one_per_batch or batch.append(timestamp=None, key=record.key, value=record.value) is None):
+                groups.append((members, await producer.send_batch(batch, topic, partition=partition)))
+                batch, members = producer.create_batch(), []
+            if not members:
+                batch.append(timestamp=None, key=record.key, value=record.value)
+            members.append(item)
+        groups.append((members, await producer.send_batch(batch, topic, partition=partition)))
+    return groups, refused
+
+
+def store_put(table: faust.Table, key: str, value: Any, encoded: bytes | None) -> None:
+    """Write one key (None deletes it) to the table's local store only, for the current event's
+    partition; a serialized store (RocksDB) takes `encoded`, the changelog's bytes, as they are."""
+    store = table.data
+    if isinstance(store, SerializedStore):
+        if encoded is None:
+            store._del(store._encode_key(key))
+        else:
+            store._set(store._encode_key(key), encoded)
+    elif value is None:
+        store.pop(key, None)
+    else:
+        store[key] = value
+
+
+def persist_offset(table: faust.Table, tp: TP, offset: int) -> None:
+    """What Faust does when a changelog record it sent is acknowledged: RocksDB remembers the
+    offset, so a restarted worker reads only the changelog after it (a no-op in memory)."""
+    table.data.set_persisted_offset(tp, offset)
 
 
 def write_table(table: faust.Table, partition: int, key: str, value: Any) -> Awaitable:

@@ -22,14 +22,14 @@ refuses for good (too large) is replaced by the record's dead letter.
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import faust
 from aiokafka.errors import KafkaError, KafkaTimeoutError
-from faust.types import EventT, StreamT
+from faust.serializers import codecs
+from faust.types import TP, EventT, StreamT
 
 from schemas.inputs import DISPUTES_TOPIC
 from schemas.outputs import DeadLetter
@@ -58,10 +58,30 @@ RETRY_MAX_S = 5.0
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
+    """An output or command to produce, and the index in its batch of the record it comes from."""
+
     topic: str
     key: str | None
     value: bytes
-    record: int  # index in the batch of the record it comes from
+    record: int
+
+    def as_record(self) -> faust_shell.Record:
+        return faust_shell.Record(self.topic, None if self.key is None else self.key.encode(), self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class StateWrite:
+    """A changed state: its table, key, value (None: deleted), encoding and the event it belongs to."""
+
+    table: Any
+    key: str
+    value: Any
+    encoded: bytes | None
+    event: EventT
+
+    def as_record(self) -> faust_shell.Record:
+        topic = self.table.changelog_topic.get_topic_name()
+        return faust_shell.Record(topic, self.key.encode(), self.encoded, self.event.message.partition)
 
 
 def retriable(error: Exception) -> bool:
@@ -125,7 +145,7 @@ class BatchShell:
             partition=message.partition,
             offset=message.offset,
             key=message.key.decode("utf-8", errors="replace") if message.key is not None else None,
-            value=message.value.decode("utf-8", errors="replace") if message.value is not None else "",
+            value=message.value or b"",
         )
 
     def _decide(self, views: dict[str, TableView], source: Source, message, now: datetime):
@@ -157,35 +177,59 @@ class BatchShell:
             count_output(output)
         return items
 
+    async def _publish(self, items: list, one_per_batch: bool):
+        return await faust_shell.publish(self.app, items, lambda item: item.as_record(), one_per_batch)
+
     async def _deliver_outputs(self, outgoing: list[Outgoing], sources: list[Source], events: list[EventT]) -> None:
-        refused = await deliver(outgoing, self._send)
+        refused, _ = await deliver(outgoing, self._publish)
         letters: dict[int, Outgoing] = {}
         for item, error in refused:
             log.error("the broker refused an output; its record is dead-lettered", extra={"topic": item.topic})
-            source = sources[item.record]
-            letter = _dead_letter_for_refused(source, item, error, self.clock.at(events[item.record].message.timestamp))
+            at = self.clock.at(events[item.record].message.timestamp)
+            letter = _dead_letter_for_refused(sources[item.record], item, error, at)
             count_output(letter)
             letters[item.record] = Outgoing(letter.topic, letter.key, letter.model_dump_json().encode(), item.record)
-        for item, error in await deliver(list(letters.values()), self._send):
+        still_refused, _ = await deliver(list(letters.values()), self._publish)
+        for item, error in still_refused:
             log.error("a dead letter was refused too: %s", describe(error), extra={"topic": item.topic})
 
-    async def _send(self, item: Outgoing) -> Awaitable:
-        return await faust_shell.send(self.app, item.topic, _key(item.key), item.value)
-
     async def _write_states(self, views: dict[str, TableView], owners: dict[tuple[str, str], EventT]) -> None:
-        writes: list[tuple[Any, str, Any, EventT]] = []
+        """Each changed state to its local store and to its changelog, acknowledged. At least once,
+        the changelog offsets are then remembered (RocksDB), so a restart reads only what follows."""
+        writes: list[StateWrite] = []
         for name, view in views.items():
             table = self.tables[name]
             for key, value in view.changes.items():
-                writes.append((table, key, value, owners[(name, key)]))
+                encoded = None if value is None else codecs.dumps(table.value_serializer, value)
+                writes.append(StateWrite(table, key, value, encoded, owners[(name, key)]))
+        if not writes:
+            return
+        if self.app.in_transaction:
+            refused, _ = await deliver(writes, self._write_through_faust)
+        else:
+            for write in writes:
+                faust_shell.set_current_event(write.event)
+                faust_shell.store_put(write.table, write.key, write.value, write.encoded)
+            refused, acknowledged = await deliver(writes, self._publish)
+            last: dict[tuple[str, TP], tuple[Any, int]] = {}
+            for group, metadata in acknowledged:
+                slot = (group[0].table.name, TP(metadata.topic, metadata.partition))
+                offset = metadata.offset + len(group) - 1
+                last[slot] = (group[0].table, max(offset, last.get(slot, (None, -1))[1]))
+            for (_, tp), (table, offset) in last.items():
+                faust_shell.persist_offset(table, tp, offset)
+        for write, error in refused:
+            raise RuntimeError(f"the changelog of {write.table.name} refused {write.key!r}: {describe(error)}")
 
-        async def write(item) -> Awaitable:
-            table, key, value, event = item
-            faust_shell.set_current_event(event)
-            return faust_shell.write_table(table, event.message.partition, key, value)
-
-        for (table, key, _, _), error in await deliver(writes, write):
-            raise RuntimeError(f"the changelog of {table.name} refused the state of {key!r}: {describe(error)}")
+    async def _write_through_faust(self, writes: list[StateWrite], one_per_batch: bool):
+        """Under exactly-once, Faust's own table write: the store, and the changelog record in the
+        partition's transaction, its offset remembered when the transaction commits."""
+        groups = []
+        for write in writes:
+            faust_shell.set_current_event(write.event)
+            partition = write.event.message.partition
+            groups.append(([write], faust_shell.write_table(write.table, partition, write.key, write.value)))
+        return groups, []
 
     @staticmethod
     def _observe(events: list[EventT]) -> None:
@@ -199,48 +243,49 @@ class BatchShell:
             EVENTS.labels(topic).inc(count)
 
 
-async def deliver(items: list, send: Callable[[Any], Awaitable[Awaitable]]) -> list[tuple[Any, Exception]]:
-    """Send every item and wait for every acknowledgement. What fails for a reason waiting can
-    cure is sent again, with backoff, until it is acknowledged; return what the broker refused
-    for good, with the error."""
+async def deliver(items: list, publish) -> tuple[list[tuple[Any, Exception]], list[tuple[list, Any]]]:
+    """Produce every item and wait for every acknowledgement.
+
+    `publish(items, one_per_batch)` hands items to the producer and answers the groups it sent,
+    each with the future of its acknowledgement, and the items it refused at once. A group that
+    fails for a reason waiting can cure is sent again, with backoff, until it is acknowledged; a
+    group the broker refuses for good is sent again one item a batch, so that only the items it
+    refuses are refused. Returns the items refused for good, with the error, and each
+    acknowledged group with its record metadata.
+    """
     refused: list[tuple[Any, Exception]] = []
-    pending = items
+    acknowledged: list[tuple[list, Any]] = []
+    pending, one_per_batch = items, False
     delay = RETRY_FIRST_S
     while pending:
+        groups, refused_at_once = await publish(pending, one_per_batch)
+        refused.extend(refused_at_once)
         again: list = []
-        sent: list[tuple[Any, Awaitable]] = []
-        for item in pending:
+        alone: list = []
+        for group, future in groups:
             try:
-                sent.append((item, await send(item)))
+                acknowledged.append((group, await future))
             except Exception as error:
-                _sort_failure(item, error, again, refused)
-        for item, acknowledged in sent:
-            try:
-                await acknowledged
-            except Exception as error:
-                _sort_failure(item, error, again, refused)
-        pending = again
+                if retriable(error):
+                    again.extend(group)
+                elif len(group) > 1:
+                    alone.extend(group)
+                else:
+                    refused.append((group[0], error))
+        if alone:
+            pending, one_per_batch = alone + again, True
+            continue
+        pending, one_per_batch = again, False
         if pending:
             log.warning("%d records not acknowledged; sending them again in %.1f s", len(pending), delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, RETRY_MAX_S)
-    return refused
-
-
-def _sort_failure(item: Any, error: Exception, again: list, refused: list) -> None:
-    if retriable(error):
-        again.append(item)
-    else:
-        refused.append((item, error))
-
-
-def _key(key: str | None) -> bytes | None:
-    return key.encode() if key is not None else None
+    return refused, acknowledged
 
 
 def _dead_letter_for_refused(source: Source, item: Outgoing, error: Exception, at: datetime) -> DeadLetter:
-    value = source.value
+    value = source.text()
     if len(value) > DEAD_LETTER_VALUE_LIMIT:
-        value = value[:DEAD_LETTER_VALUE_LIMIT] + f"… ({len(source.value):,} characters in all)"
+        value = value[:DEAD_LETTER_VALUE_LIMIT] + f"… ({len(value):,} characters in all)"
     trimmed = Source(source.topic, source.partition, source.offset, source.key, value)
     return trimmed.dead_letter("decide", f"its output to {item.topic} was refused by the broker: {describe(error)}", at)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, MessageSizeTooLargeError
+from aiokafka.errors import InvalidMessageError, KafkaConnectionError, KafkaTimeoutError, MessageSizeTooLargeError
 
 import streams.engine as engine
 from schemas.inputs import RAW_TOPIC, SHIPMENTS_TOPIC
@@ -138,37 +138,46 @@ def test_engine_dead_letters_a_command_whose_decision_raises(monkeypatch):
     assert TN in run.shipments, "the registration itself was decided"
 
 
-class FakeSends:
-    """Acknowledgements that fail as scripted, per item and attempt."""
+class FakePublisher:
+    """A producer whose acknowledgements fail as scripted: per attempt, for a group holding an item."""
 
-    def __init__(self, script: dict[str, list[Exception | None]]) -> None:
-        self.script = script
-        self.attempts: dict[str, int] = {}
+    def __init__(self, failures: dict[str, list[Exception | None]], too_large: set[str] = frozenset()) -> None:
+        self.failures = failures
+        self.too_large = too_large
+        self.groups: list[tuple[tuple[str, ...], bool]] = []
 
-    async def __call__(self, item: str):
-        attempt = self.attempts.get(item, 0)
-        self.attempts[item] = attempt + 1
-        outcome = self.script.get(item, [None])[min(attempt, len(self.script.get(item, [None])) - 1)]
-        if isinstance(outcome, MessageSizeTooLargeError):
-            raise outcome
+    async def __call__(self, items: list[str], one_per_batch: bool):
+        refused = [(item, MessageSizeTooLargeError()) for item in items if item in self.too_large]
+        sendable = [item for item in items if item not in self.too_large]
+        groups = [[item] for item in sendable] if one_per_batch else [sendable] if sendable else []
+        sent = []
+        for group in groups:
+            self.groups.append((tuple(group), one_per_batch))
+            error = next((self.failures[item].pop(0) for item in group if self.failures.get(item)), None)
+            sent.append((group, self._acknowledgement(group, error)))
+        return sent, refused
 
-        async def acknowledged():
-            if outcome is not None:
-                raise outcome
-            return item
+    @staticmethod
+    async def _acknowledgement(group: list[str], error: Exception | None):
+        if error is not None:
+            raise error
+        return f"metadata of {'+'.join(group)}"
 
-        return acknowledged()
 
-
-async def test_deliver_retries_what_the_broker_could_not_acknowledge_and_returns_what_it_refused(monkeypatch):
+async def test_deliver_retries_what_the_broker_could_not_acknowledge(monkeypatch):
     monkeypatch.setattr(shell, "RETRY_FIRST_S", 0.001)
-    too_large = MessageSizeTooLargeError()
-    sends = FakeSends(
-        {
-            "flaky": [KafkaConnectionError(), KafkaTimeoutError(), None],
-            "huge": [too_large],
-        }
-    )
-    refused = await shell.deliver(["ok", "flaky", "huge"], sends)
-    assert refused == [("huge", too_large)]
-    assert sends.attempts == {"ok": 1, "flaky": 3, "huge": 1}
+    publisher = FakePublisher({"flaky": [KafkaConnectionError(), KafkaTimeoutError()]})
+    refused, acknowledged = await shell.deliver(["ok", "flaky"], publisher)
+    assert refused == []
+    assert publisher.groups == [(("ok", "flaky"), False)] * 3
+    assert acknowledged == [(["ok", "flaky"], "metadata of ok+flaky")]
+
+
+async def test_deliver_refuses_only_the_records_the_broker_refuses_for_good():
+    invalid = InvalidMessageError()
+    publisher = FakePublisher({"bad": [invalid, invalid]}, too_large={"huge"})
+    refused, acknowledged = await shell.deliver(["ok", "bad", "huge", "fine"], publisher)
+    assert refused == [("huge", refused[0][1]), ("bad", invalid)]
+    assert isinstance(refused[0][1], MessageSizeTooLargeError)
+    assert publisher.groups == [(("ok", "bad", "fine"), False), (("ok",), True), (("bad",), True), (("fine",), True)]
+    assert [group for group, _ in acknowledged] == [["ok"], ["fine"]]
