@@ -15,7 +15,8 @@ and input, one after the other so neither competes for the CPU:
   they write before their group has committed every input and they have been quiet for 1.5 s.
   The figure is the N records over that time; the commands and wake-ups they cause are part of
   the work timed. Both ends are known to within the 0.1 s poll. Producing the input (about 0.3 s
-  for 20,000 records, reported) overlaps the start of the timed window.
+  for 20,000 records, reported) overlaps the start of the timed window. The records written are
+  then counted from each partition's high watermark.
 * passthrough: then an aiokafka consumer group reads every input record (`getmany`) and produces
   it to a bench topic (`send` per record without awaiting it, `flush` per batch, then `commit`);
   timed from its first batch to its last record.
@@ -44,7 +45,7 @@ from schemas.outputs import OUTPUT_MODELS
 from workers.bench.records import BenchRecord, stream_records
 from workers.bench.report import cpu_seconds, json_line, ratio, table
 from workers.embedded import TansuBroker, start_child
-from workers.kafka import client_options, ensure_topics, make_producer
+from workers.kafka import client_options, ensure_topics, log_end_offsets, make_producer
 from workers.settings import Settings, as_environment
 
 INPUT_TOPICS = (SHIPMENTS_TOPIC, RAW_TOPIC)
@@ -235,18 +236,20 @@ class Progress:
             if topic["topic"] != PASSTHROUGH_TOPIC
         ]
 
-    async def written(self) -> dict[str, int]:
+    async def written(self, exact: bool = False) -> dict[str, int]:
         """Records per topic the workers write (outputs, commands, changelogs, dead letters).
 
-        A sign of progress, not an exact count: Tansu's ListOffsets can answer short of the end.
+        Unless `exact`, a sign of progress rather than a count: Tansu's ListOffsets answers the start
+        of a partition's last batch; the exact count takes every end from a fetch's high watermark.
         """
         partitions = [
             tp
             for tp in await self._partitions()
             if tp.topic not in INPUT_TOPICS and not tp.topic.startswith(f"{self.group}-__")
         ]
+        ends = await (log_end_offsets(self.consumer, partitions) if exact else self.consumer.end_offsets(partitions))
         totals: dict[str, int] = {}
-        for tp, end in (await self.consumer.end_offsets(partitions)).items():
+        for tp, end in ends.items():
             totals[tp.topic] = totals.get(tp.topic, 0) + end
         return totals
 
@@ -261,7 +264,7 @@ class Progress:
         behind = sum(end - committed.get(tp, 0) for tp, end in input_ends.items())
         others = [tp for tp in committed if tp not in input_ends]
         if others:
-            ends = await self.consumer.end_offsets(others)
+            ends = await log_end_offsets(self.consumer, others)
             behind += sum(max(0, ends[tp] - committed[tp]) for tp in others)
         return behind
 
@@ -397,7 +400,7 @@ async def measure_stream(
                             startup_s=startup_s,
                             preload_s=preload_s,
                             rebalances=workers.latest_generation() - generation,
-                            written=written,
+                            written=await progress.written(exact=True),
                         )
                     await asyncio.sleep(POLL_S)
             finally:
@@ -464,8 +467,7 @@ def report(figures: StreamFigures) -> str:
         "",
         table(("consumer", "processes", "records", "seconds", "events/s", "× passthrough", "CPU µs/event"), rows),
         "",
-        "stream outputs (about: Tansu's ListOffsets can answer short): "
-        + ", ".join(f"{topic} {count:,}" for topic, count in figures.outputs.items()),
+        "stream outputs: " + ", ".join(f"{topic} {count:,}" for topic, count in figures.outputs.items()),
         json_line(
             {
                 "bench": "stream",
