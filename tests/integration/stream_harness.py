@@ -257,6 +257,24 @@ class GroupProbe:
         partitions = [TopicPartition(topic, p) for topic in topics for p in range(self.partition_count)]
         return sum((await self.counter.end_offsets(partitions)).values())
 
+    async def wait_written(self, topics: list[str], at_least: int, timeout_s: float, worker: Worker) -> bool:
+        """Until `topics` hold `at_least` records (True), or the group has caught up first (False)."""
+        deadline = time.monotonic() + timeout_s
+        polls = 0
+        while await self.written(topics) < at_least:
+            worker.check_alive()
+            polls += 1
+            if polls % 25 == 0 and not (await self.sample()).behind:
+                return False
+            if time.monotonic() > deadline:
+                lag = await self.sample()
+                raise AssertionError(
+                    f"{worker.name} wrote fewer than {at_least} records on {topics} in {timeout_s} s "
+                    f"although its group is behind ({lag.describe()}); log:\n{worker.log_tail()}"
+                )
+            await asyncio.sleep(0.02)
+        return True
+
     async def wait_caught_up(self, timeout_s: float, workers: Iterable[Worker] = ()) -> LagSample:
         """Until the group has committed every record of every input partition, on two samples in a
         row with the same end offsets (nothing was produced meanwhile: no command in flight)."""
