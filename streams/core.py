@@ -11,10 +11,10 @@ then.
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from carriers.detect import detect
-from schemas.event import TrackingEvent, current_event, merge_events
+from schemas.event import TrackingEvent, kept_events, merge_events
 from schemas.inputs import (
     DisputeEvent,
     ProtectionExtended,
@@ -23,7 +23,7 @@ from schemas.inputs import (
     TrackingNumberReplaced,
 )
 from schemas.outputs import Output, StatusChanged
-from schemas.state import DisputeState, OrderLink, OrderWatch, ShipmentState
+from schemas.state import DisputeState, OrderLink, OrderWatch, ShipmentState, evolve
 from streams.commands import (
     AdoptOrder,
     DisputeChanged,
@@ -34,7 +34,7 @@ from streams.commands import (
     Tick,
     UnlinkShipment,
 )
-from streams.rules import RULES, Facts, RuleContext
+from streams.rules import RULES, Facts, RuleContext, days
 from streams.rules.settings import RuleSettings
 
 
@@ -59,6 +59,8 @@ class OrderInput:
 Input = CarrierUpdate | OrderInput | ShipmentCommand
 Command = ShipmentCommand | OrderCommand
 
+NEVER = datetime.min.replace(tzinfo=UTC)
+
 
 @dataclass(frozen=True, slots=True)
 class Decision:
@@ -73,9 +75,10 @@ def decide(state: ShipmentState | None, update: Input, now: datetime, settings: 
     current = state or ShipmentState(tracking_number=update.tracking_number)
     outputs: list[Output] = []
     commands: list[Command] = []
+    facts: Facts | None = None  # of the new events, when they changed
     match update:
         case CarrierUpdate():
-            current, changed = _apply_events(current, update)
+            current, changed, facts = _apply_events(current, update, settings.kept_events)
             outputs.extend(changed)
         case OrderInput(event=ShipmentRegistered() as registered):
             current = _register(current, registered)
@@ -102,15 +105,15 @@ def decide(state: ShipmentState | None, update: Input, now: datetime, settings: 
         case AdoptOrder():
             if update.order.order_id not in current.orders:
                 orders = {**current.orders, update.order.order_id: update.order}
-                current = current.model_copy(update={"orders": orders, "carrier": update.carrier or current.carrier})
+                current = evolve(current, orders=orders, carrier=update.carrier or current.carrier)
             commands.append(LinkShipment(order_id=update.order.order_id, tracking_number=current.tracking_number))
         case DisputeChanged():
             current = _update_order(current, update.order_id, dispute=update.dispute, linked=True)
         case Tick():
             pass
     if not isinstance(update, Tick):
-        current = current.model_copy(update={"updated_at": now})
-    current, fired, wake_at = _run_rules(current, now, settings)
+        current = evolve(current, updated_at=now)
+    current, fired, wake_at = _run_rules(current, now, settings, facts)
     outputs.extend(fired)
     forget_at = _forget_at(current, settings)
     if now >= forget_at and not fired and not commands:
@@ -121,20 +124,27 @@ def decide(state: ShipmentState | None, update: Input, now: datetime, settings: 
 def _forget_at(state: ShipmentState, settings: RuleSettings) -> datetime:
     """A shipment no order needs any more (closed, or its protection over) is dropped from the
     table `retention_days` after its last input or the end of the protection it carried."""
-    watched = [order.protection_ends_at for order in state.orders.values() if not order.closed]
-    last = max([*watched, *filter(None, [state.updated_at])], default=datetime.min.replace(tzinfo=UTC))
-    return last + timedelta(days=settings.retention_days)
+    last = state.updated_at or NEVER
+    for order in state.orders.values():
+        if not order.closed and order.protection_ends_at > last:
+            last = order.protection_ends_at
+    return last + days(settings.retention_days)
 
 
-def _apply_events(state: ShipmentState, update: CarrierUpdate) -> tuple[ShipmentState, list[Output]]:
+def _apply_events(
+    state: ShipmentState, update: CarrierUpdate, limit: int
+) -> tuple[ShipmentState, list[Output], Facts | None]:
     history, added = merge_events(state.events, update.events)
     if not added:
-        return state, []
-    latest = current_event(history)
-    new_status = latest.status if latest else None
-    updated = state.model_copy(update={"events": history, "status": new_status, "carrier": update.carrier})
+        return state, [], None
+    history = kept_events(history, limit)
+    if history == state.events:
+        return state, [], None  # each new event sorts before the kept ones and is not one the rules read
+    facts = Facts(evolve(state, events=history))
+    latest, new_status = facts.current, facts.status
+    updated = evolve(state, events=history, status=new_status, carrier=update.carrier)
     if latest is None or new_status == state.status:
-        return updated, []
+        return updated, [], facts
     changed = StatusChanged.build(
         tracking_number=state.tracking_number,
         order_ids=tuple(sorted(state.orders)),
@@ -147,7 +157,7 @@ def _apply_events(state: ShipmentState, update: CarrierUpdate) -> tuple[Shipment
         location=latest.location,
         description=latest.description,
     )
-    return updated, [changed]
+    return updated, [changed], facts
 
 
 def _register(state: ShipmentState, registered: ShipmentRegistered) -> ShipmentState:
@@ -166,7 +176,7 @@ def _register(state: ShipmentState, registered: ShipmentRegistered) -> ShipmentS
         tracking_since=registered.shipped_at,
     )
     carrier = state.carrier or registered.carrier or _likely_carrier(state.tracking_number)
-    return state.model_copy(update={"orders": {**state.orders, watch.order_id: watch}, "carrier": carrier})
+    return evolve(state, orders={**state.orders, watch.order_id: watch}, carrier=carrier)
 
 
 def _likely_carrier(tracking_number: str) -> str | None:
@@ -184,38 +194,44 @@ def _release(state: ShipmentState, release: ReleaseOrder, now: datetime) -> tupl
         tracking_number=release.new_tracking_number,
         previous_tracking_number=state.tracking_number,
         carrier=release.carrier,
-        order=order.model_copy(update={"tracking_since": now}),
+        order=evolve(order, tracking_since=now),
     )
     unlink = UnlinkShipment(order_id=release.order_id, tracking_number=state.tracking_number)
-    return state.model_copy(update={"orders": remaining}), [handed, unlink]
+    return evolve(state, orders=remaining), [handed, unlink]
 
 
 def _update_order(state: ShipmentState, order_id: str, **changes) -> ShipmentState:
     order = state.orders.get(order_id)
     if order is None:
         return state
-    return state.model_copy(update={"orders": {**state.orders, order_id: order.model_copy(update=changes)}})
+    return evolve(state, orders={**state.orders, order_id: evolve(order, **changes)})
 
 
 def _run_rules(
-    state: ShipmentState, now: datetime, settings: RuleSettings
+    state: ShipmentState, now: datetime, settings: RuleSettings, facts: Facts | None = None
 ) -> tuple[ShipmentState, list[Output], datetime | None]:
+    """Every rule for every open order, over `facts` (computed from `state` when not given)."""
     outputs: list[Output] = []
-    wakes: list[datetime] = []
-    orders = dict(state.orders)
-    ctx = RuleContext(facts=Facts(state), now=now, settings=settings)
-    for order_id, order in state.orders.items():
-        if order.closed:
+    wake_at: datetime | None = None
+    changed: dict[str, OrderWatch] = {}
+    ctx: RuleContext | None = None
+    for order_id, before in state.orders.items():
+        if before.closed:
             continue
+        if ctx is None:
+            ctx = RuleContext(facts=facts or Facts(state), now=now, settings=settings)
+        order = before
         for check in RULES:
             verdict = check(order, ctx)
             order = verdict.order
-            outputs.extend(verdict.outputs)
-            if verdict.wake_at is not None:
-                wakes.append(verdict.wake_at)
-        orders[order_id] = order
-    updated = state if orders == state.orders else state.model_copy(update={"orders": orders})
-    return updated, outputs, min(wakes, default=None)
+            if verdict.outputs:
+                outputs.extend(verdict.outputs)
+            if verdict.wake_at is not None and (wake_at is None or verdict.wake_at < wake_at):
+                wake_at = verdict.wake_at
+        if order is not before:
+            changed[order_id] = order
+    updated = evolve(state, orders={**state.orders, **changed}) if changed else state
+    return updated, outputs, wake_at
 
 
 def decide_order(
@@ -226,17 +242,15 @@ def decide_order(
     match update:
         case DisputeEvent():
             dispute = _dispute_after(current.dispute, update)
-            current = current.model_copy(update={"dispute": dispute})
+            current = evolve(current, dispute=dispute)
             targets = current.tracking_numbers
         case LinkShipment():
             if update.tracking_number not in current.tracking_numbers:
-                current = current.model_copy(
-                    update={"tracking_numbers": (*current.tracking_numbers, update.tracking_number)}
-                )
+                current = evolve(current, tracking_numbers=(*current.tracking_numbers, update.tracking_number))
             targets = (update.tracking_number,)
         case UnlinkShipment():
             remaining = tuple(n for n in current.tracking_numbers if n != update.tracking_number)
-            return current.model_copy(update={"tracking_numbers": remaining}), []
+            return evolve(current, tracking_numbers=remaining), []
     return current, [
         DisputeChanged(tracking_number=number, order_id=order_id, dispute=current.dispute) for number in targets
     ]

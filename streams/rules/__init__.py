@@ -6,69 +6,59 @@ is afterwards (what it fired is remembered in `order.fired`), the outputs it rai
 rule that waits on a deadline, when it wants to be asked again (`wake_at`). Rules are pure.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cached_property
+from functools import lru_cache
+from typing import NamedTuple
 
 from schemas.event import TrackingEvent, current_event
 from schemas.outputs import BuyerNotification, FlagRaised, Output
-from schemas.state import OrderWatch, ShipmentState
+from schemas.state import OrderWatch, ShipmentState, evolve
 from schemas.status import SCANNED, Status
 from schemas.types import format_utc
 from streams.rules.settings import RuleSettings
 
 
+@lru_cache(maxsize=256)
 def days(n: float) -> timedelta:
     return timedelta(days=n)
 
 
 class Facts:
-    """What the rules ask of a shipment's history, each computed once per decision."""
+    """What the rules ask of a shipment's history, computed once per decision."""
+
+    __slots__ = ("shipment", "current", "status", "delivered", "first_scan", "ever_imported", "_stage", "_stage_since")
 
     def __init__(self, shipment: ShipmentState) -> None:
         self.shipment = shipment
-        self.events = shipment.events
-
-    @cached_property
-    def current(self) -> TrackingEvent | None:
-        return current_event(self.events)
-
-    @property
-    def status(self) -> Status | None:
-        return self.current.status if self.current else None
-
-    @cached_property
-    def scans(self) -> tuple[TrackingEvent, ...]:
-        """Events that prove a carrier handled the parcel (R6)."""
-        return tuple(event for event in self.events if event.status in SCANNED)
-
-    @cached_property
-    def first_scan(self) -> TrackingEvent | None:
-        return self.scans[0] if self.scans else None
+        self.current: TrackingEvent | None = current_event(shipment.events)
+        self.status: Status | None = self.current.status if self.current else None
+        #: The delivery scan, while the shipment counts as delivered.
+        self.delivered: TrackingEvent | None = self.current if self.status is Status.DELIVERED else None
+        self.first_scan: TrackingEvent | None = None
+        self.ever_imported = False
+        stage: Status | None = None  # the latest scan's status, and the first scan of the run of them it ends
+        since: datetime | None = None
+        for event in shipment.events:
+            status = event.status
+            if status not in SCANNED:
+                continue
+            if self.first_scan is None:
+                self.first_scan = event
+            if status is Status.IMPORT:
+                self.ever_imported = True
+            if status is not stage:
+                stage, since = status, event.occurred_at
+        self._stage, self._stage_since = stage, since
 
     def scanned_by(self, moment: datetime) -> bool:
+        """A scan (R6: any event that proves a carrier handled the parcel) at or before `moment`."""
         return self.first_scan is not None and self.first_scan.occurred_at <= moment
 
     def stage_since(self, status: Status) -> datetime | None:
         """Start of the current run of `status` scans, when the shipment is in that stage now."""
-        if self.status is not status:
-            return None
-        since = None
-        for event in reversed(self.scans):
-            if event.status is not status:
-                break
-            since = event.occurred_at
-        return since
-
-    @cached_property
-    def delivered(self) -> TrackingEvent | None:
-        """The delivery scan, while the shipment counts as delivered."""
-        return self.current if self.status is Status.DELIVERED else None
-
-    @cached_property
-    def ever_imported(self) -> bool:
-        return any(event.status is Status.IMPORT for event in self.scans)
+        return self._stage_since if self.status is status and self._stage is status else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +72,9 @@ class RuleContext:
         return self.facts.shipment.tracking_number
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(NamedTuple):
     order: OrderWatch
-    outputs: list[Output] = field(default_factory=list)
+    outputs: Sequence[Output] = ()
     wake_at: datetime | None = None
 
 
@@ -94,7 +83,7 @@ def fired(order: OrderWatch, key: str) -> bool:
 
 
 def remember(order: OrderWatch, *keys: str, **changes) -> OrderWatch:
-    return order.model_copy(update={"fired": order.fired | set(keys), **changes})
+    return evolve(order, fired=order.fired.union(keys), **changes)
 
 
 def moment_key(name: str, moment: datetime) -> str:

@@ -2,7 +2,7 @@
 R9 and R11 (the buyer told in time to act), R14 (delivered in another country)."""
 
 from schemas.outputs import ProtectionAdjusted
-from schemas.state import OrderWatch
+from schemas.state import OrderWatch, evolve
 from schemas.status import SCANNED, Status
 from schemas.types import format_utc
 from streams.rules import (
@@ -67,12 +67,8 @@ def restore_protection_when_delivery_contradicted(order: OrderWatch, ctx: RuleCo
         protection_ends_at=order.ends_before_shortening,
         reason=f"a {latest.status} scan at {format_utc(latest.occurred_at)} contradicts the delivery",
     )
-    updated = order.model_copy(
-        update={
-            "protection_ends_at": order.ends_before_shortening,
-            "shortened_for": None,
-            "ends_before_shortening": None,
-        }
+    updated = evolve(
+        order, protection_ends_at=order.ends_before_shortening, shortened_for=None, ends_before_shortening=None
     )
     return Verdict(updated, [output])
 

@@ -26,6 +26,12 @@ class RuleSettings(BaseModel):
     )
     pickup_reminder_days: float = Field(25, gt=0, description="R15: waiting at a pickup point this long: remind")
     pickup_return_days: float = Field(30, gt=0, description="R15: parcels left at pickup points return after this")
+    kept_events: int = Field(
+        8,
+        ge=1,
+        description="a shipment's state keeps its latest N events and the earlier ones the rules read "
+        "(schemas.event.kept_events); the whole history stays on tracking.raw.v1",
+    )
     retention_days: float = Field(
         30, gt=0, description="a shipment no order needs (closed, or protection over) is forgotten this long after"
     )

@@ -29,6 +29,7 @@ from schemas.outputs import (
     ProtectionAdjusted,
     StatusChanged,
 )
+from schemas.state import OrderWatch, evolve
 from schemas.status import Status
 from schemas.types import Money
 
@@ -463,3 +464,23 @@ def test_dispute_rejects_an_unknown_type():
 def test_registered_rejects_country_codes_that_are_not_alpha_2():
     with pytest.raises(ValidationError, match="destination_country"):
         ShipmentRegistered.model_validate(registered(destination_country="USA"))
+
+
+def test_evolve_is_model_copy_with_an_update():
+    order = OrderWatch(
+        order_id="o-1",
+        buyer_id="b-1",
+        seller_id="s-1",
+        order_value_usd=Decimal("25"),
+        shipped_at=datetime(2026, 3, 1, tzinfo=UTC),
+        protection_ends_at=datetime(2026, 4, 30, tzinfo=UTC),
+        origin_country="CN",
+        destination_country="ES",
+        tracking_since=datetime(2026, 3, 1, tzinfo=UTC),
+    )
+    changes = {"closed": True, "fired": frozenset({"R4"})}
+    evolved, copied = evolve(order, **changes), order.model_copy(update=changes)
+    assert evolved == copied and evolved.model_fields_set == copied.model_fields_set
+    assert evolved.model_dump_json() == copied.model_dump_json() and not order.closed
+    with pytest.raises(ValidationError):
+        evolved.closed = False  # still frozen
