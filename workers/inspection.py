@@ -4,7 +4,8 @@ The state is the latest value of the number's key on the stream's shipments chan
 (`<app_id>-shipments-changelog`, encoded by `schemas.codec`). Faust writes a table entry to the
 changelog partition of the input record that changed it, and inputs are keyed by tracking number
 with Kafka's default partitioner, so the number's partition (murmur2) is read first; only when the
-number is not there are the other partitions read.
+number is not there are the other partitions read. A state holds the shipment's latest events and
+the earlier ones its rules read (`schemas.event.kept_events`); the whole history is on tracking.raw.v1.
 
 The outputs are the records on the output topics keyed by the number or one of its orders' ids,
 read from the partitions those keys hash to (the stream produces with the default partitioner),
@@ -17,7 +18,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from pydantic import ValidationError
 
 from schemas.codec import load_state
 from schemas.outputs import OUTPUT_MODELS
@@ -195,7 +195,9 @@ def render(report: Report) -> list:
         )
     parts.append(orders if state.orders else Text("Orders: none registered for this number"))
 
-    events = Table(title="Events (carrier time)", title_justify="left")
+    events = Table(
+        title="Events the state keeps (carrier time; the whole history is on tracking.raw.v1)", title_justify="left"
+    )
     for name in ("occurred at", "status", "substatus", "code", "description", "location", "carrier"):
         events.add_column(name, overflow="fold")
     for event in state.events:
@@ -251,7 +253,7 @@ def _decode_state(value: bytes | None) -> ShipmentState | None:
         return None
     try:
         return load_state(value)
-    except ValidationError:
+    except ValueError:
         return None
 
 

@@ -8,6 +8,7 @@ import pytest
 from aiokafka.partitioner import DefaultPartitioner
 from rich.console import Console
 
+from schemas.codec import dump_state
 from schemas.event import TrackingEvent
 from schemas.inputs import ShipmentRegistered
 from schemas.status import Status
@@ -17,6 +18,7 @@ from streams.rules.settings import RuleSettings
 from workers.inspection import (
     Found,
     OutputRecord,
+    _decode_state,
     build_report,
     changelog_topic,
     newest,
@@ -146,6 +148,14 @@ def test_the_report_as_json_has_state_timers_and_outputs():
     assert document["outputs_total"] == len(document["outputs"])
 
 
+def test_a_changelog_value_reads_as_its_state_and_a_tombstone_or_an_unreadable_one_as_none():
+    state = delivered_state().state
+    assert _decode_state(dump_state(state)) == state
+    assert _decode_state(state.model_dump_json().encode()) == state  # written before schemas.codec's format 1
+    for value in (None, b"not json", b"[7]", b'[1, "LP123456785CN"]'):
+        assert _decode_state(value) is None, value
+
+
 def test_the_report_as_tables_names_what_an_engineer_looks_for():
     now = T0 + timedelta(days=21)
     console = Console(width=240, record=True)
@@ -158,6 +168,7 @@ def test_the_report_as_tables_names_what_an_engineer_looks_for():
         "o-1",
         "2026-03-26T00:00:00Z",  # protection ends, R1
         "2026-04-30T00:00:00Z",  # before R1
+        "Events the state keeps",
         "EMI",
         "Entregado",
         "Madrid, ES",

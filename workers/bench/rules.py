@@ -14,11 +14,11 @@ Timed in this process, one after the other: decoding every record value (`orjson
 baseline), turning the records into decision inputs (`streams.ingest.to_inputs`: validation and
 the carriers' normalise), and deciding (`streams.engine.Engine`, the `step` the stream's agents
 run: every input, every command between keys, every timer tick, with the clock moved to each
-record's time as `parcelwatch replay` does). Then the states: their JSON (what the changelog
-stores) per shipment and per order link; what a recovering worker does with them, timed: a table
-rebuilt from the changelog values (with Python's garbage collector on, as in the worker, and off)
-and the wake-up index rebuilt (`next_wake` per shipment); and what the rebuilt tables take on the
-Python heap (the worker's `memory://` store), measured with `tracemalloc`.
+record's time as `parcelwatch replay` does). Then the states: their bytes as the changelog stores
+them (`schemas.codec`) per shipment and per order link; what a recovering worker does with them,
+timed: a table rebuilt from the changelog values (with Python's garbage collector on, as in the
+worker, and off) and the wake-up index rebuilt (`next_wake` per shipment); and what the rebuilt
+tables take on the Python heap (the worker's `memory://` store), measured with `tracemalloc`.
 """
 
 import gc
@@ -34,6 +34,7 @@ from typing import Any
 import orjson
 
 from carriers.sandbox.journeys import Parcel, journey, simulate
+from schemas.codec import dump_link, dump_state, load_link, load_state
 from schemas.inputs import (
     DISPUTES_TOPIC,
     SHIPMENTS_TOPIC,
@@ -43,7 +44,6 @@ from schemas.inputs import (
     ShipmentRegistered,
     TrackingNumberReplaced,
 )
-from schemas.state import OrderLink, ShipmentState
 from streams.core import next_wake
 from streams.engine import Engine
 from streams.ingest import to_inputs
@@ -319,8 +319,8 @@ def decide_history(shipments: int, seed: int) -> Decided:
         outputs=dict(sorted(outputs.items())),
         events_per_shipment=sum(len(state.events) for state in states) / len(states) if states else 0.0,
         rewake_s=rewake_s,
-        shipments={key: state.model_dump_json().encode() for key, state in engine.shipments.items()},
-        orders={key: link.model_dump_json().encode() for key, link in engine.orders.items()},
+        shipments={key: dump_state(state) for key, state in engine.shipments.items()},
+        orders={key: dump_link(link) for key, link in engine.orders.items()},
     )
 
 
@@ -341,10 +341,10 @@ def run(shipments: int, seed: int) -> RulesFigures:
         order_bytes=size_stats([len(blob) for blob in decided.orders.values()]),
         events_per_shipment=decided.events_per_shipment,
         rewake_s=decided.rewake_s,
-        recover_s=recover_s(decided.shipments, ShipmentState.model_validate_json),
-        recover_no_gc_s=recover_s(decided.shipments, ShipmentState.model_validate_json, collect=False),
-        heap_bytes_per_shipment=heap_bytes(decided.shipments, ShipmentState.model_validate_json),
-        heap_bytes_per_order=heap_bytes(decided.orders, OrderLink.model_validate_json),
+        recover_s=recover_s(decided.shipments, load_state),
+        recover_no_gc_s=recover_s(decided.shipments, load_state, collect=False),
+        heap_bytes_per_shipment=heap_bytes(decided.shipments, load_state),
+        heap_bytes_per_order=heap_bytes(decided.orders, load_link),
     )
 
 
@@ -362,8 +362,8 @@ def report(figures: RulesFigures) -> str:
         ("states: wake-up index rebuilt (next_wake)", states, f.rewake_s, f.rewake_states_per_s, None),
     ]
     size_rows = [
-        ("shipment state (changelog JSON)", *_size_row(f.shipment_bytes)),
-        ("order link (changelog JSON)", *_size_row(f.order_bytes)),
+        ("shipment state (changelog value)", *_size_row(f.shipment_bytes)),
+        ("order link (changelog value)", *_size_row(f.order_bytes)),
     ]
     heap = f.heap_bytes_per_shipment
     lines = [
@@ -378,8 +378,8 @@ def report(figures: RulesFigures) -> str:
         "",
         table(("bytes per", "count", "mean", "p50", "p99", "max"), size_rows),
         "",
-        f"{f.events_per_shipment:.1f} events per shipment; a worker's memory:// table holds "
-        f"{heap:,.0f} B per shipment ({ratio(heap, f.shipment_bytes.mean)}× its JSON) "
+        f"{f.events_per_shipment:.1f} events kept per shipment; a worker's memory:// table holds "
+        f"{heap:,.0f} B per shipment ({ratio(heap, f.shipment_bytes.mean)}× its changelog value) "
         f"and {f.heap_bytes_per_order:,.0f} B per order link (Python heap, keys and dict included)",
         "",
         f"decisions/s: {f.decisions_per_s:,.0f} (outputs/s {f.outputs_per_s:,.0f}); "
