@@ -16,7 +16,11 @@ def evolve(model: Model, **changes: Any) -> Model:
     it at well under half its cost: for values already valid (the decision core's own)."""
     copied = object.__new__(type(model))
     object.__setattr__(copied, "__dict__", {**model.__dict__, **changes})
-    object.__setattr__(copied, "__pydantic_fields_set__", model.__pydantic_fields_set__.union(changes))
+    # a frozen model's fields set never changes: it is shared while it already names every changed field
+    fields_set = model.__pydantic_fields_set__
+    if not fields_set.issuperset(changes):
+        fields_set = fields_set.union(changes)
+    object.__setattr__(copied, "__pydantic_fields_set__", fields_set)
     object.__setattr__(copied, "__pydantic_extra__", None)
     object.__setattr__(copied, "__pydantic_private__", None)
     return copied

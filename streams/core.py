@@ -140,7 +140,7 @@ def _apply_events(
     history = kept_events(history, limit)
     if history == state.events:
         return state, [], None  # each new event sorts before the kept ones and is not one the rules read
-    facts = Facts(evolve(state, events=history))
+    facts = Facts(state.tracking_number, history)
     latest, new_status = facts.current, facts.status
     updated = evolve(state, events=history, status=new_status, carrier=update.carrier)
     if latest is None or new_status == state.status:
@@ -219,7 +219,7 @@ def _run_rules(
         if before.closed:
             continue
         if ctx is None:
-            ctx = RuleContext(facts=facts or Facts(state), now=now, settings=settings)
+            ctx = RuleContext(facts=facts or Facts(state.tracking_number, state.events), now=now, settings=settings)
         order = before
         for check in RULES:
             verdict = check(order, ctx)
@@ -295,7 +295,7 @@ def pending_timers(state: ShipmentState, now: datetime, settings: RuleSettings) 
     the rule's number from its docstring (`R2`), when it has one.
     """
     timers: list[PendingTimer] = []
-    ctx = RuleContext(facts=Facts(state), now=now, settings=settings)
+    ctx = RuleContext(facts=Facts(state.tracking_number, state.events), now=now, settings=settings)
     for order_id, order in state.orders.items():
         if order.closed:
             continue

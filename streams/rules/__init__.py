@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from schemas.event import TrackingEvent, current_event
 from schemas.outputs import BuyerNotification, FlagRaised, Output
-from schemas.state import OrderWatch, ShipmentState, evolve
+from schemas.state import OrderWatch, evolve
 from schemas.status import SCANNED, Status
 from schemas.types import format_utc
 from streams.rules.settings import RuleSettings
@@ -28,11 +28,20 @@ def days(n: float) -> timedelta:
 class Facts:
     """What the rules ask of a shipment's history, computed once per decision."""
 
-    __slots__ = ("shipment", "current", "status", "delivered", "first_scan", "ever_imported", "_stage", "_stage_since")
+    __slots__ = (
+        "tracking_number",
+        "current",
+        "status",
+        "delivered",
+        "first_scan",
+        "ever_imported",
+        "_stage",
+        "_stage_since",
+    )
 
-    def __init__(self, shipment: ShipmentState) -> None:
-        self.shipment = shipment
-        self.current: TrackingEvent | None = current_event(shipment.events)
+    def __init__(self, tracking_number: str, events: Sequence[TrackingEvent]) -> None:
+        self.tracking_number = tracking_number
+        self.current: TrackingEvent | None = current_event(events)
         self.status: Status | None = self.current.status if self.current else None
         #: The delivery scan, while the shipment counts as delivered.
         self.delivered: TrackingEvent | None = self.current if self.status is Status.DELIVERED else None
@@ -40,7 +49,7 @@ class Facts:
         self.ever_imported = False
         stage: Status | None = None  # the latest scan's status, and the first scan of the run of them it ends
         since: datetime | None = None
-        for event in shipment.events:
+        for event in events:
             status = event.status
             if status not in SCANNED:
                 continue
@@ -69,7 +78,7 @@ class RuleContext:
 
     @property
     def tracking_number(self) -> str:
-        return self.facts.shipment.tracking_number
+        return self.facts.tracking_number
 
 
 class Verdict(NamedTuple):

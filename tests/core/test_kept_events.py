@@ -10,7 +10,6 @@ import orjson
 import pytest
 
 from schemas.event import TrackingEvent, current_event, kept_events, merge_events
-from schemas.state import ShipmentState
 from schemas.status import Status
 from streams.engine import Engine
 from streams.ingest import to_inputs
@@ -108,7 +107,7 @@ def ordered(*events: TrackingEvent) -> tuple[TrackingEvent, ...]:
 def facts(events) -> tuple:
     """What the rules read of a history: the event that gives the status, the first scan's time,
     whether it was ever imported, and since when it is in export or at a pickup point."""
-    seen = Facts(ShipmentState(tracking_number=TN, events=tuple(events)))
+    seen = Facts(TN, events)
     since = {status: seen.stage_since(status) for status in (Status.EXPORT, Status.AVAILABLE_FOR_PICKUP)}
     first = seen.first_scan.occurred_at if seen.first_scan else None
     return seen.current, first, seen.ever_imported, since
