@@ -46,7 +46,7 @@ def test_every_state_and_link_of_the_benchmark_mix_round_trips():
         assert load_link(dump_link(link)) == link
 
 
-def test_the_benchmark_mix_takes_well_under_a_kilobyte_a_state():
+def test_the_benchmark_mix_takes_under_a_kilobyte_a_state():
     sizes = [len(dump_state(state)) for state in bench_engine().shipments.values()]
     assert sum(sizes) / len(sizes) < 1024
 
