@@ -144,7 +144,7 @@ def decide_record(
     """
     try:
         read = to_inputs(
-            source.topic, load_json(value) if isinstance(value, bytes) else value, source.key, text_threshold
+            source.topic, load_json(value) if isinstance(value, bytes) else value, source.key, text_threshold, now
         )
     except Rejected as rejected:
         return [Step(outputs=[source.dead_letter(rejected.stage, rejected.reason, now)])], None

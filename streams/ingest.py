@@ -12,6 +12,7 @@ Events whose time is outside the plausible window are left out by the carrier bo
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -59,9 +60,13 @@ def load_json(value: bytes | str) -> Any:
         raise Rejected("decode", f"not JSON: {error}") from None
 
 
-def carrier_updates(raw: RawTracking, key: str | None, text_threshold: float = TEXT_THRESHOLD) -> RecordInputs:
+def carrier_updates(
+    raw: RawTracking, key: str | None, text_threshold: float = TEXT_THRESHOLD, received_at: datetime | None = None
+) -> RecordInputs:
     try:
-        shipments = normalise(raw.carrier, raw.payload, text_threshold=text_threshold, received_at=raw.received_at)
+        shipments = normalise(
+            raw.carrier, raw.payload, text_threshold=text_threshold, received_at=received_at or raw.received_at
+        )
     except UnknownCarrier:
         raise Rejected("parse", f"no adapter for carrier {raw.carrier!r}") from None
     except PayloadInvalid as error:
@@ -78,12 +83,21 @@ def carrier_updates(raw: RawTracking, key: str | None, text_threshold: float = T
     )
 
 
-def to_inputs(topic: str, value: Any, key: str | None = None, text_threshold: float = TEXT_THRESHOLD) -> RecordInputs:
+def to_inputs(
+    topic: str,
+    value: Any,
+    key: str | None = None,
+    text_threshold: float = TEXT_THRESHOLD,
+    received_at: datetime | None = None,
+) -> RecordInputs:
     """Decision inputs carried by one record's value (already JSON-decoded) keyed by `key`:
-    shipment inputs (with a `tracking_number`) or order inputs (a dispute event, an order command)."""
+    shipment inputs (with a `tracking_number`) or order inputs (a dispute event, an order command).
+
+    Carrier event times are checked against `received_at`, the moment the record reached the
+    stream on its clock (by default the raw record's own `received_at`)."""
     try:
         if topic == RAW_TOPIC:
-            return carrier_updates(RawTracking.model_validate(value), key, text_threshold)
+            return carrier_updates(RawTracking.model_validate(value), key, text_threshold, received_at)
         if topic == SHIPMENTS_TOPIC:
             update = OrderInput(ORDER_EVENT.validate_python(value))
         elif topic == DISPUTES_TOPIC:

@@ -1,9 +1,11 @@
 """README command 1 runs `parcelwatch dev`: events must flow and Ctrl-C must leave nothing behind."""
 
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -43,18 +45,22 @@ def test_dev_shows_decisions_and_stops_cleanly_on_ctrl_c(tmp_path):
         str(workdir),
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    lines: queue.Queue[bytes] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
     seen: dict[str, int] = {}
     deadline = time.monotonic() + 90
     try:
-        while time.monotonic() < deadline and "protection.adjustments.v1" not in seen:
-            line = process.stdout.readline()
-            if not line:
+        while (left := deadline - time.monotonic()) > 0 and "protection.adjustments.v1" not in seen:
+            try:
+                line = lines.get(timeout=left)
+            except queue.Empty:
                 break
             record = orjson.loads(line)
             MODELS[record["topic"]].model_validate(record["value"])
             seen[record["topic"]] = seen.get(record["topic"], 0) + 1
         assert process.poll() is None, process.stderr.read().decode()
         assert seen.get("shipments.status.v1", 0) > 0
+        assert "tracking.deadletter.v1" not in seen, "the simulated carrier's events are all plausible"
         assert seen.get("protection.adjustments.v1", 0) > 0, f"no protection decision within 90 s: {seen}"
         assert processes_in(workdir.resolve()), "the embedded broker and Redis run in the workdir"
     finally:

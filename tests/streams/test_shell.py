@@ -71,6 +71,17 @@ def test_events_at_implausible_times_are_left_out_and_reported_and_the_rest_is_u
     assert len(read.refused) == 1 and read.carrier == "generic"
 
 
+def test_event_times_are_checked_against_the_stream_clock_not_the_receivers_wall_clock():
+    """A simulation (`parcelwatch dev`) runs the stream's clock ahead of the receiver's stamps."""
+    simulated = scans(TN, ("in_transit", day(30)), at=day(0))
+    source, value = record(simulated, 1)
+    steps, read = decide_record(TableView({}), TableView({}), source, value, day(30), RULES, 0.6)
+    assert read.refused == ()
+    assert not [o for result in steps for o in result.outputs if isinstance(o, DeadLetter)]
+    _, early = decide_record(TableView({}), TableView({}), source, value, day(28), RULES, 0.6)
+    assert len(early.refused) == 1, "more than a day ahead of the stream's now is refused"
+
+
 def test_a_record_without_a_usable_value_is_one_dead_letter():
     source = Source(SHIPMENTS_TOPIC, 0, 3, TN, "{")
     steps, read = decide_record(TableView({}), TableView({}), source, b"{", day(0), RULES, 0.6)
