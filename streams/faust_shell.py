@@ -21,6 +21,7 @@ from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from faust.sensors import Sensor
 from faust.stores.base import SerializedStore
 from faust.streams import _current_event
+from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.types import TP, EventT, Message, StreamT
 
 
@@ -175,3 +176,25 @@ def write_table(table: faust.Table, partition: int, key: str, value: Any) -> Awa
         return table.send_changelog(partition, key, None, value_serializer="raw")
     table.data[key] = value
     return table.send_changelog(partition, key, value)
+
+
+async def _seek_to_committed_or_beginning(thread: AIOKafkaConsumerThread) -> dict[TP, int | None]:
+    """Seek every assigned partition to its committed offset, and every input partition that has
+    none to its beginning. aiokafka's `seek_to_committed` leaves a partition without a committed
+    offset where its fetcher is; Faust calls it after every rebalance to drop what it fetched
+    before (its queues are cleared), so records fetched in an earlier generation of a group that
+    had not committed yet were skipped for good. Table changelogs are left where recovery put them."""
+    consumer = thread._ensure_consumer()
+    committed = await thread.call_thread(consumer.seek_to_committed)
+    changelogs = thread.app.tables.changelog_topics
+    unread = [tp for tp, offset in committed.items() if not offset or offset < 0]
+    unread = [tp for tp in unread if tp.topic not in changelogs]
+    if unread:
+        await thread.call_thread(consumer.seek_to_beginning, *unread)
+    return committed
+
+
+def seek_uncommitted_partitions_to_beginning() -> None:
+    """Make Faust's post-rebalance seek (`AIOKafkaConsumerThread.seek_to_committed`) also rewind
+    the input partitions the group has never committed (see `_seek_to_committed_or_beginning`)."""
+    AIOKafkaConsumerThread.seek_to_committed = _seek_to_committed_or_beginning

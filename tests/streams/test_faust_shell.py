@@ -115,3 +115,53 @@ def test_quiet_monitor_has_everything_faust_asks_of_its_monitor(app):
     monitor.on_tp_commit({})
     assert monitor.stream_inbound_time == {}
     assert "self.monitor" in inspect.getsource(faust.App.on_init_dependencies)
+
+
+def test_faust_seeks_to_committed_after_recovery_and_aiokafka_skips_uncommitted_partitions():
+    """Why `seek_uncommitted_partitions_to_beginning` exists: Faust's recovery seeks through
+    `AIOKafkaConsumerThread.seek_to_committed`, and aiokafka only seeks partitions with a
+    committed offset above 0."""
+    from aiokafka import AIOKafkaConsumer
+    from faust.tables.recovery import Recovery
+    from faust.transport.consumer import ThreadDelegateConsumer
+
+    assert "consumer.perform_seek()" in inspect.getsource(Recovery.on_recovery_completed)
+    assert "await self.seek_to_committed()" in inspect.getsource(Consumer.perform_seek)
+    assert "self._thread.seek_to_committed()" in inspect.getsource(ThreadDelegateConsumer.seek_to_committed)
+    assert "if offset and offset > 0:" in inspect.getsource(AIOKafkaConsumer.seek_to_committed)
+
+
+async def test_uncommitted_input_partitions_are_rewound_and_changelogs_left_alone():
+    from aiokafka import TopicPartition
+
+    seen: list[tuple[str, tuple]] = []
+    committed = {
+        TopicPartition("in", 0): 5,
+        TopicPartition("in", 1): None,
+        TopicPartition("in", 2): 0,
+        TopicPartition("app-t-changelog", 0): None,
+    }
+
+    class KafkaConsumer:
+        async def seek_to_committed(self):
+            seen.append(("committed", ()))
+            return committed
+
+        async def seek_to_beginning(self, *partitions):
+            seen.append(("beginning", partitions))
+
+    class Thread:
+        app = type("App", (), {"tables": type("Tables", (), {"changelog_topics": {"app-t-changelog"}})()})()
+
+        def _ensure_consumer(self):
+            return KafkaConsumer()
+
+        async def call_thread(self, method, *args):
+            return await method(*args)
+
+    assert await faust_shell._seek_to_committed_or_beginning(Thread()) == committed
+    assert seen == [("committed", ()), ("beginning", (TopicPartition("in", 1), TopicPartition("in", 2)))]
+    faust_shell.seek_uncommitted_partitions_to_beginning()
+    from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
+
+    assert AIOKafkaConsumerThread.seek_to_committed is faust_shell._seek_to_committed_or_beginning
