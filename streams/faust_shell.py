@@ -124,10 +124,12 @@ async def publish(
     producer = app.producer._ensure_producer()
     partitioner = DefaultPartitioner()
     by_partition: dict[tuple[str, int], list[tuple[Any, Record]]] = {}
+    partitions_of: dict[str, list[int]] = {}
     for item, record in sendable:
         partition = record.partition
         if partition is None:
-            partitions = sorted(await producer.partitions_for(record.topic))
+            if (partitions := partitions_of.get(record.topic)) is None:
+                partitions = partitions_of[record.topic] = sorted(await producer.partitions_for(record.topic))
             partition = partitioner(record.key, partitions, partitions)
         by_partition.setdefault((record.topic, partition), []).append((item, record))
     for (topic, partition), entries in by_partition.items():
