@@ -12,6 +12,7 @@ import asyncio
 import weakref
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import faust
@@ -85,6 +86,19 @@ def set_current_event(event: EventT | None) -> None:
     _current_event.set(None if event is None else weakref.ref(event))
 
 
+#: More than a record batch's header and one record's overhead: a record this much under the
+#: request limit fits without estimating its size exactly.
+SIZE_MARGIN = 256
+_PARTITIONER = DefaultPartitioner()
+
+
+@lru_cache(maxsize=65_536)
+def default_partition(key: bytes, partitions: tuple[int, ...]) -> int:
+    """The producer's default partition for `key` (murmur2 in pure Python, so remembered: outputs
+    of one shipment share its key)."""
+    return _PARTITIONER(key, list(partitions), list(partitions))
+
+
 @dataclass(frozen=True, slots=True)
 class Record:
     """One record to produce; `partition` None: the default partitioner's (murmur2 of the key)."""
@@ -112,7 +126,9 @@ async def publish(
     sendable = []
     for item in items:
         record = record_of(item)
-        if DefaultRecordBatchBuilder.estimate_size_in_bytes(record.key, record.value, []) > limit:
+        if len(record.key or b"") + len(record.value or b"") + SIZE_MARGIN > limit and (
+            DefaultRecordBatchBuilder.estimate_size_in_bytes(record.key, record.value, []) > limit
+        ):
             refused.append((item, MessageSizeTooLargeError(f"the record is over {limit} bytes")))
         else:
             sendable.append((item, record))
@@ -122,15 +138,17 @@ async def publish(
             groups.append(([item], await producer.send(r.topic, r.key, r.value, r.partition, None, None)))
         return groups, refused
     producer = app.producer._ensure_producer()
-    partitioner = DefaultPartitioner()
     by_partition: dict[tuple[str, int], list[tuple[Any, Record]]] = {}
-    partitions_of: dict[str, list[int]] = {}
+    partitions_of: dict[str, tuple[int, ...]] = {}
     for item, record in sendable:
         partition = record.partition
         if partition is None:
             if (partitions := partitions_of.get(record.topic)) is None:
-                partitions = partitions_of[record.topic] = sorted(await producer.partitions_for(record.topic))
-            partition = partitioner(record.key, partitions, partitions)
+                partitions = partitions_of[record.topic] = tuple(sorted(await producer.partitions_for(record.topic)))
+            if record.key is None:
+                partition = _PARTITIONER(None, list(partitions), list(partitions))
+            else:
+                partition = default_partition(record.key, partitions)
         by_partition.setdefault((record.topic, partition), []).append((item, record))
     for (topic, partition), entries in by_partition.items():
         batch, members = producer.create_batch(), []
@@ -160,6 +178,17 @@ def store_put(table: faust.Table, key: str, value: Any, encoded: bytes | None) -
         store.pop(key, None)
     else:
         store[key] = value
+
+
+def decodes_on_read(table: faust.Table) -> bool:
+    """Whether the table's store keeps encoded values (RocksDB), so that every read decodes one."""
+    return isinstance(table.data, SerializedStore)
+
+
+def rebalances(app: faust.App) -> int:
+    """How many rebalances the worker has started: the partitions it holds, and the stores'
+    contents (recovery, standby replicas), may have changed since this number last moved."""
+    return app.rebalancing_count
 
 
 def persist_offset(table: faust.Table, tp: TP, offset: int) -> None:
