@@ -1,19 +1,26 @@
 """The embedded default: a Tansu broker and a redis-server started from their wheels on free
-loopback ports. `parcelwatch dev` and the integration tests use these real servers.
+loopback ports. `parcelwatch dev` and the integration tests use these real servers. Apache
+Kafka, what production runs, is here too for the tests that must hold on it: a single KRaft
+node whose jars Maven resolves once (needs `java` and `mvn`).
 
 Children are tied to this process (Linux `PR_SET_PDEATHSIG`), so even a killed parent leaves
 no broker or Redis behind.
 """
 
+import base64
 import contextlib
 import ctypes
+import hashlib
 import logging
+import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -148,3 +155,164 @@ class RedisServer(EmbeddedServer):
             "--dir",
             str(self.workdir),
         ]
+
+
+#: The Maven descriptor pinning the Kafka broker: beside this module so that it installs with it.
+KAFKA_POM = Path(__file__).with_name("kafka-broker") / "pom.xml"
+#: Resolved jars, one folder per version of the descriptor, kept between runs and clones.
+KAFKA_CACHE = Path.home() / ".cache" / "parcelwatch" / "kafka"
+
+
+def kafka_tools_missing() -> list[str]:
+    """The programs the Kafka broker needs that are not on PATH."""
+    return [tool for tool in ("java", "mvn") if shutil.which(tool) is None]
+
+
+def kafka_classpath(cache: Path = KAFKA_CACHE) -> Path:
+    """The folder of the broker's jars, resolved by Maven the first time this descriptor is seen.
+
+    The folder is named after the descriptor's digest, so a new pin resolves anew and an old one
+    is never half-updated; it is filled beside its final name and renamed, so a resolve that
+    failed or was killed leaves nothing that looks complete."""
+    jars = cache / hashlib.sha256(KAFKA_POM.read_bytes()).hexdigest()[:16]
+    if jars.is_dir():
+        return jars
+    cache.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f"{jars.name}.", dir=cache))
+    command = ["mvn", "-q", "-B", "-f", str(KAFKA_POM), "dependency:copy-dependencies", f"-DoutputDirectory={partial}"]
+    done = subprocess.run(command, capture_output=True, text=True, preexec_fn=die_with_parent, timeout=900)
+    if done.returncode != 0:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise RuntimeError(f"mvn could not resolve the Kafka broker ({done.returncode}):\n{done.stdout[-3000:]}")
+    try:
+        partial.rename(jars)
+    except OSError:  # another process finished first: its folder is as good
+        shutil.rmtree(partial, ignore_errors=True)
+    return jars
+
+
+def kafka_cluster_id() -> str:
+    """A random cluster id as `kafka-storage random-uuid` prints it (without its JVM start)."""
+    while True:
+        text = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not text.startswith("-"):
+            return text
+
+
+def _answers_api_versions(port: int) -> bool:
+    """A Kafka ApiVersions (v0) request is answered without error: a KRaft broker only handles
+    requests once it has caught up with its controller and is unfenced. Plain sockets, so that it
+    works from synchronous code and inside a running event loop alike."""
+    client = b"parcelwatch"
+    request = struct.pack(">hhih", 18, 0, 1, len(client)) + client
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1.0) as connection:
+            connection.sendall(struct.pack(">i", len(request)) + request)
+            answer = connection.recv(10)
+    except OSError:
+        return False
+    return len(answer) >= 10 and struct.unpack(">iih", answer[:10])[1:] == (1, 0)
+
+
+def kafka_properties(node_port: int, controller_port: int, log_dir: Path) -> dict[str, str]:
+    """One combined broker and controller, sized for tests: every internal topic on one partition
+    and one replica, no delay before a group's first rebalance, and short session timeouts allowed
+    (the tests' consumer groups join with 2 s)."""
+    return {
+        "process.roles": "broker,controller",
+        "node.id": "1",
+        "controller.quorum.voters": f"1@127.0.0.1:{controller_port}",
+        "listeners": f"PLAINTEXT://127.0.0.1:{node_port},CONTROLLER://127.0.0.1:{controller_port}",
+        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{node_port}",
+        "controller.listener.names": "CONTROLLER",
+        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "log.dirs": str(log_dir),
+        "num.partitions": "1",
+        "default.replication.factor": "1",
+        "offsets.topic.num.partitions": "1",
+        "offsets.topic.replication.factor": "1",
+        "transaction.state.log.num.partitions": "1",
+        "transaction.state.log.replication.factor": "1",
+        "transaction.state.log.min.isr": "1",
+        "share.coordinator.state.topic.replication.factor": "1",
+        "share.coordinator.state.topic.min.isr": "1",
+        "group.initial.rebalance.delay.ms": "0",
+        "group.min.session.timeout.ms": "500",
+        "log.segment.bytes": str(16 * 1024 * 1024),
+    }
+
+
+LOG4J2_PROPERTIES = """\
+rootLogger.level = INFO
+rootLogger.appenderRef.stdout.ref = STDOUT
+appender.stdout.type = Console
+appender.stdout.name = STDOUT
+appender.stdout.layout.type = PatternLayout
+appender.stdout.layout.pattern = [%d] %p %m (%c)%n
+"""
+
+
+class KafkaBroker(EmbeddedServer):
+    """Apache Kafka (the version pinned in `kafka-broker/pom.xml`): one KRaft node, broker and
+    controller in one JVM, its log in `workdir`. It keeps its data across `stop()` and `start()`."""
+
+    name = "kafka"
+    heap = "512m"
+
+    def __init__(self, port: int | None = None, workdir: Path | None = None) -> None:
+        super().__init__(port, workdir)
+        self.controller_port = free_port()
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def java(self, jars: Path, main: str, *args: str) -> list[str]:
+        log_config = self.workdir / "log4j2.properties"
+        return [
+            "java",
+            f"-Xmx{self.heap}",
+            "-XX:+UseSerialGC",
+            "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile={log_config}",
+            "-cp",
+            str(jars / "*"),
+            main,
+            *args,
+        ]
+
+    def format_storage(self, jars: Path) -> None:
+        """Write the configuration and, the first time, format the log directory (`kafka-storage format`)."""
+        data = self.workdir / "data"
+        config = self.workdir / "server.properties"
+        properties = kafka_properties(self.port, self.controller_port, data)
+        config.write_text("".join(f"{key}={value}\n" for key, value in properties.items()))
+        (self.workdir / "log4j2.properties").write_text(LOG4J2_PROPERTIES)
+        if (data / "meta.properties").exists():
+            return
+        command = self.java(jars, "kafka.tools.StorageTool", "format", "-t", kafka_cluster_id(), "-c", str(config))
+        done = subprocess.run(command, capture_output=True, text=True, preexec_fn=die_with_parent, timeout=120)
+        if done.returncode != 0:
+            raise RuntimeError(f"kafka-storage format failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+
+    def start(self, timeout_s: float = 90.0) -> "KafkaBroker":
+        jars = kafka_classpath()
+        self.format_storage(jars)
+        log_path = self.workdir / f"{self.name}.log"
+        self.process = start_child(
+            self.java(jars, "kafka.Kafka", str(self.workdir / "server.properties")), log_path, cwd=self.workdir
+        )
+        deadline = time.monotonic() + timeout_s
+        while not _answers_api_versions(self.port):
+            if self.process.poll() is not None:
+                raise RuntimeError(f"kafka exited with code {self.process.returncode}; log: {log_path}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise TimeoutError(f"kafka did not answer on port {self.port} in {timeout_s} s; log: {log_path}")
+            time.sleep(0.1)
+        log.info("started", extra={"server": self.name, "port": self.port, "log": str(log_path)})
+        return self
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """A controlled shutdown (SIGTERM) flushes the log; SIGKILL after `timeout_s`."""
+        super().stop(timeout_s)
