@@ -9,7 +9,7 @@ import click
 from workers.bench import bench
 from workers.lag.cli import lag
 from workers.ops_cli import dlq, inspect
-from workers.settings import Settings
+from workers.settings import Settings, UnknownSetting
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -207,7 +207,11 @@ cli.add_command(inspect)
 
 
 def main() -> None:
-    cli(prog_name="parcelwatch")
+    try:
+        cli(prog_name="parcelwatch")
+    except UnknownSetting as error:
+        click.echo(f"parcelwatch: {error}", err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

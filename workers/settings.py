@@ -1,14 +1,20 @@
 """Every setting of parcelwatch, read from the environment (`PARCELWATCH_…`, nested with `__`).
 
-This module is the only reader of the environment. `parcelwatch settings` prints them all.
+This module is the only reader of the environment. `parcelwatch settings` prints them all. A
+`PARCELWATCH_` variable that names no setting stops start-up (`UnknownSetting`): a typo in a
+number that decides what buyers are entitled to must not silently keep the default.
 """
 
+import difflib
+import os
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_args, get_origin
+from urllib.parse import urlsplit
 
 import orjson
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from carriers.textclass import TEXT_THRESHOLD
@@ -39,6 +45,8 @@ class RedisSettings(BaseModel):
 
 
 class WebhookSettings(BaseModel):
+    model_config = ConfigDict(hide_input_in_errors=True)
+
     host: str = Field("127.0.0.1", description="address the receiver binds (0.0.0.0 in a container)")
     port: int = Field(8080, description="port the receiver binds")
     max_body_bytes: int = Field(1_048_576, gt=0, description="larger bodies are answered 413")
@@ -50,6 +58,17 @@ class WebhookSettings(BaseModel):
         default_factory=dict,
         description='per carrier slug, the accepted secrets (several during rotation), e.g. {"generic": ["whsec_…"]}',
     )
+    max_json_depth: int = Field(32, ge=1, le=200, description="a body whose JSON nests deeper is answered 400")
+
+    @field_validator("secrets")
+    @classmethod
+    def _secrets_are_keys(cls, secrets: dict[str, list[SecretStr]]) -> dict[str, list[SecretStr]]:
+        """A malformed secret would refuse every push; it stops start-up instead, naming the variable."""
+        from carriers.standard_webhooks import secret_problem
+
+        if problem := secret_problem({slug: [s.get_secret_value() for s in values] for slug, values in secrets.items()}):
+            raise ValueError(f"PARCELWATCH_WEBHOOK__SECRETS: {problem}")
+        return secrets
 
 
 class StreamSettings(BaseModel):
@@ -203,8 +222,21 @@ class LagSettings(BaseModel):
     port: int = Field(9309, description="port `parcelwatch lag --serve` binds for /metrics")
 
 
+PREFIX = "PARCELWATCH_"
+
+
+class UnknownSetting(ValueError):
+    """`PARCELWATCH_` variables that name no setting, each with the closest one that exists."""
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PARCELWATCH_", env_nested_delimiter="__", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX, env_nested_delimiter="__", env_parse_none_str="null", extra="ignore"
+    )
+
+    def __init__(self, **values: Any) -> None:
+        reject_unknown(os.environ)
+        super().__init__(**values)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
     kafka: KafkaSettings = KafkaSettings()
@@ -215,6 +247,57 @@ class Settings(BaseSettings):
     rules: RuleSettings = RuleSettings()
     lag: LagSettings = LagSettings()
     poller: PollerSettings = PollerSettings()
+
+
+def _model_type(annotation: object) -> type[BaseModel] | None:
+    return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+
+
+def _names(model: type[BaseModel], prefix: str, present: Iterable[str]) -> Iterator[str]:
+    """Every variable `model` reads under `prefix`; the keys of a dict setting are those `present`."""
+    for name, field in model.model_fields.items():
+        variable = f"{prefix}{name.upper()}"
+        yield variable
+        if nested := _model_type(field.annotation):
+            yield from _names(nested, variable + "__", present)
+        elif get_origin(field.annotation) is dict:
+            value_model = _model_type(get_args(field.annotation)[1])
+            keys = {n.removeprefix(variable + "__").split("__")[0] for n in present if n.startswith(variable + "__")}
+            for key in sorted(keys):
+                yield f"{variable}__{key}"
+                if value_model:
+                    yield from _names(value_model, f"{variable}__{key}__", present)
+
+
+def unknown_settings(environ: Mapping[str, str]) -> list[tuple[str, str | None]]:
+    """(variable, closest known variable or None) for each `PARCELWATCH_` variable no setting reads."""
+    present = [name.upper() for name in environ if name.upper().startswith(PREFIX)]
+    known = list(_names(Settings, PREFIX, present))
+    unknown = sorted(set(present) - set(known))
+    return [(name, next(iter(difflib.get_close_matches(name, known, n=1, cutoff=0.6)), None)) for name in unknown]
+
+
+def reject_unknown(environ: Mapping[str, str]) -> None:
+    if unknown := unknown_settings(environ):
+        raise UnknownSetting(
+            "; ".join(
+                f"{name} is not a setting" + (f" (did you mean {closest}?)" if closest else "")
+                for name, closest in unknown
+            )
+        )
+
+
+def _masked(secret: SecretStr) -> str:
+    """A URL's password masked (a URL without one shown as it is); any other secret hidden whole."""
+    value = secret.get_secret_value()
+    parts = urlsplit(value)
+    if not (parts.scheme and parts.netloc):
+        return "**********"
+    if parts.password is None:
+        return value
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    return parts._replace(netloc=f"{user}:**********@{host}").geturl()
 
 
 def _walk(model: BaseModel, prefix: str, reveal: bool) -> list[tuple[str, str, str]]:
@@ -228,7 +311,7 @@ def _walk(model: BaseModel, prefix: str, reveal: bool) -> list[tuple[str, str, s
         if value is None:
             shown = "(unset)"
         elif isinstance(value, SecretStr):
-            shown = value.get_secret_value() if reveal else "**********"
+            shown = value.get_secret_value() if reveal else _masked(value)
         elif isinstance(value, dict) and any(isinstance(v, list) for v in value.values()):
             shown = "{" + ", ".join(f'"{k}": [{len(v)} secret(s)]' for k, v in value.items()) + "}"
         elif isinstance(value, dict) and any(isinstance(v, BaseModel) for v in value.values()):
@@ -241,19 +324,22 @@ def _walk(model: BaseModel, prefix: str, reveal: bool) -> list[tuple[str, str, s
 
 def describe(settings: Settings) -> list[tuple[str, str, str]]:
     """(environment variable, value, meaning) for every setting, secrets masked."""
-    return _walk(settings, "PARCELWATCH_", reveal=False)
+    return _walk(settings, PREFIX, reveal=False)
 
 
 def markdown_table() -> str:
     """The configuration table of the README, from the defaults."""
     lines = ["| variable | default | meaning |", "|---|---|---|"]
-    for variable, value, meaning in _walk(Settings.model_construct(), "PARCELWATCH_", reveal=True):
+    for variable, value, meaning in _walk(Settings.model_construct(), PREFIX, reveal=True):
         lines.append(f"| `{variable}` | `{value}` | {meaning} |")
     return "\n".join(lines)
 
 
 def as_environment(settings: Settings) -> dict[str, str]:
-    """The environment that makes a child process read the same settings (secrets included)."""
+    """The environment that makes a child process read the same settings (secrets included).
+
+    An unset value is written `null` rather than left out, so that the child does not fall back
+    to a default that is not None (the stream's http_port)."""
 
     def plain(value: object) -> object:
         if isinstance(value, SecretStr):
@@ -265,7 +351,7 @@ def as_environment(settings: Settings) -> dict[str, str]:
         if isinstance(value, list):
             return [plain(v) for v in value]
         if isinstance(value, BaseModel):
-            return {k: plain(v) for k, v in value if v is not None}
+            return {k: plain(v) for k, v in value}
         return value
 
     env: dict[str, str] = {}
@@ -276,9 +362,11 @@ def as_environment(settings: Settings) -> dict[str, str]:
             variable = f"{prefix}{name.upper()}"
             if isinstance(value, BaseModel):
                 walk(value, variable + "__")
-            elif value is not None:
+            elif value is None:
+                env[variable] = "null"
+            else:
                 value = plain(value)
                 env[variable] = orjson.dumps(value).decode() if isinstance(value, dict | list) else str(value)
 
-    walk(settings, "PARCELWATCH_")
+    walk(settings, PREFIX)
     return env
