@@ -5,9 +5,12 @@ A delivery is claimed (`pending`, short TTL) before its record is produced and m
 the carrier's retry is produced again. Nothing is dropped because of a claim that never landed.
 """
 
+import math
 from enum import StrEnum
 
 from redis.asyncio import Redis
+
+from workers.settings import KafkaSettings, RedisSettings
 
 
 class Claim(StrEnum):
@@ -16,8 +19,18 @@ class Claim(StrEnum):
     DONE = "done"
 
 
+def pending_lifetime_s(kafka: KafkaSettings, redis: RedisSettings) -> int:
+    """How long a claim stays pending: the produce's deadline and the Redis call that marks it
+    done. A receiver that dies between claim and produce then holds up the carrier's retries (409)
+    for seconds, not a minute; a produce of many records that outlasts it at worst lets a retry
+    produce the same records again, which the stream deduplicates."""
+    return math.ceil(kafka.produce_timeout_s + redis.timeout_s)
+
+
 class DeliveryLedger:
-    def __init__(self, redis: Redis, done_ttl_s: int, pending_ttl_s: int = 60) -> None:
+    def __init__(
+        self, redis: Redis, done_ttl_s: int, pending_ttl_s: int = pending_lifetime_s(KafkaSettings(), RedisSettings())
+    ) -> None:
         self._redis = redis
         self._done_ttl_s = done_ttl_s
         self._pending_ttl_s = pending_ttl_s

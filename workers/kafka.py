@@ -17,6 +17,10 @@ from workers.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 
+#: The producer's largest request (aiokafka's and the broker's default), set explicitly because the
+#: receiver derives from it the largest body it can still turn into a record.
+MAX_REQUEST_SIZE = 1_048_576
+
 ALL_TOPICS: tuple[str, ...] = (
     SHIPMENTS_TOPIC,
     DISPUTES_TOPIC,
@@ -54,6 +58,7 @@ def make_producer(settings: KafkaSettings) -> AIOKafkaProducer:
         **client_options(settings),
         acks="all",
         linger_ms=2,
+        max_request_size=MAX_REQUEST_SIZE,
         request_timeout_ms=int(settings.produce_timeout_s * 1000),
     )
 

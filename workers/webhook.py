@@ -24,9 +24,10 @@ from carriers.base import PayloadInvalid, UnknownCarrier, WebhookRejected, get_c
 from schemas.inputs import RAW_TOPIC, RawTracking
 from schemas.outputs import DeadLetter
 from streams.metrics import DEADLETTERS
-from workers.dedupe import Claim, DeliveryLedger
+from workers.dedupe import Claim, DeliveryLedger, pending_lifetime_s
 from workers.kafka import make_producer
 from workers.metrics import count_webhooks, metrics_handler
+from workers.redis_client import make_redis
 from workers.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -59,11 +60,7 @@ def create_app(
     async def connections(app: web.Application) -> AsyncIterator[None]:
         own_producer = producer is None
         app[PRODUCER] = producer or make_producer(settings.kafka)
-        app[REDIS] = redis or Redis.from_url(
-            settings.redis.url.get_secret_value(),
-            socket_timeout=settings.redis.timeout_s,
-            socket_connect_timeout=settings.redis.timeout_s,
-        )
+        app[REDIS] = redis or make_redis(settings.redis)
         if own_producer:
             await app[PRODUCER].start()
         yield
@@ -122,7 +119,9 @@ def create_app(
             await dead_letter(slug, body, reason)
             return _problem(400, reason)
 
-        ledger = DeliveryLedger(request.app[REDIS], config.dedupe_ttl_s)
+        ledger = DeliveryLedger(
+            request.app[REDIS], config.dedupe_ttl_s, pending_lifetime_s(settings.kafka, settings.redis)
+        )
         try:
             claim = await ledger.claim(slug, delivery_id)
         except (RedisError, OSError) as error:

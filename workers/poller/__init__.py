@@ -20,12 +20,12 @@ import logging
 import signal
 
 import httpx
-from redis.asyncio import Redis
 
 from schemas.inputs import RAW_TOPIC
 from workers.kafka import ensure_topics, make_producer
 from workers.poller.feed import Feed
 from workers.poller.loop import Poller
+from workers.redis_client import make_redis
 from workers.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -41,14 +41,6 @@ def http_client(settings: Settings) -> httpx.AsyncClient:
     )
 
 
-def redis_client(settings: Settings) -> Redis:
-    return Redis.from_url(
-        settings.redis.url.get_secret_value(),
-        socket_timeout=settings.redis.timeout_s,
-        socket_connect_timeout=settings.redis.timeout_s,
-    )
-
-
 async def run(settings: Settings, *, feed: bool = True) -> None:
     """Run the poller (and the feed from Kafka) until SIGINT or SIGTERM."""
     stop = asyncio.Event()
@@ -59,7 +51,7 @@ async def run(settings: Settings, *, feed: bool = True) -> None:
     await ensure_topics(settings.kafka)
     producer = make_producer(settings.kafka)
     await producer.start()
-    redis = redis_client(settings)
+    redis = make_redis(settings.redis)
     timeout_s = settings.kafka.produce_timeout_s
 
     async def produce(key: str, value: bytes) -> None:
