@@ -62,6 +62,9 @@ class PollEndpoint:
 class Carrier(Protocol):
     slug: str
     poll_batch_size: int
+    #: The headers a push is signed with (the receiver refuses one it cannot read, and documents
+    #: them); empty for a carrier that does not push.
+    webhook_headers: tuple[str, ...]
 
     def verify_webhook(
         self, headers: Mapping[str, str], body: bytes, secrets: list[str], now: datetime, tolerance_s: int
@@ -101,6 +104,8 @@ class PushOnly:
 
 class PollOnly:
     """Mixin for carriers that do not push: every webhook for them is refused."""
+
+    webhook_headers: tuple[str, ...] = ()
 
     def verify_webhook(
         self, headers: Mapping[str, str], body: bytes, secrets: list[str], now: datetime, tolerance_s: int

@@ -1,8 +1,9 @@
 """Webhook delivery ids remembered in Redis, so a carrier's retry is accepted once.
 
 A delivery is claimed (`pending`, short TTL) before its record is produced and marked `done`
-(long TTL) only after the broker acknowledged it; if producing fails the claim is released, so
-the carrier's retry is produced again. Nothing is dropped because of a claim that never landed.
+(long TTL) only after the broker acknowledged it (the receiver marks it after answering); if
+producing fails the claim is released, so the carrier's retry is produced again. Nothing is
+dropped because of a claim that never landed.
 """
 
 import math
@@ -40,12 +41,12 @@ class DeliveryLedger:
         return f"pw:delivery:{carrier}:{delivery_id}"
 
     async def claim(self, carrier: str, delivery_id: str) -> Claim:
+        """Claim the delivery, or say who holds it, in one round trip (SET NX and GET in one MULTI)."""
         key = self._key(carrier, delivery_id)
-        if await self._redis.set(key, Claim.PENDING.value, nx=True, ex=self._pending_ttl_s):
+        async with self._redis.pipeline(transaction=True) as pipe:
+            claimed, held = await pipe.set(key, Claim.PENDING.value, nx=True, ex=self._pending_ttl_s).get(key).execute()
+        if claimed:
             return Claim.NEW
-        held = await self._redis.get(key)
-        if held is None:
-            return await self.claim(carrier, delivery_id)
         return Claim(held.decode() if isinstance(held, bytes) else held)
 
     async def complete(self, carrier: str, delivery_id: str) -> None:

@@ -14,7 +14,7 @@ from typing import Any, Literal, get_args, get_origin
 from urllib.parse import urlsplit
 
 import orjson
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from carriers.textclass import TEXT_THRESHOLD
@@ -51,6 +51,11 @@ class RedisSettings(BaseModel):
     )
 
 
+class MisconfiguredSecret(Exception):  # noqa: N818 (a setting, not an error of the code)
+    """A webhook secret that cannot be a key. Not a ValueError, so that pydantic passes it on as it is
+    instead of quoting the input (the secret) in its message."""
+
+
 class WebhookSettings(BaseModel):
     host: str = Field("127.0.0.1", description="address the receiver binds (0.0.0.0 in a container)")
     port: int = Field(8080, description="port the receiver binds")
@@ -63,6 +68,18 @@ class WebhookSettings(BaseModel):
         default_factory=dict,
         description='per carrier slug, the accepted secrets (several during rotation), e.g. {"generic": ["whsec_…"]}',
     )
+    max_json_depth: int = Field(32, ge=1, le=200, description="a body whose JSON nests deeper is answered 400")
+
+    @field_validator("secrets")
+    @classmethod
+    def _secrets_are_keys(cls, secrets: dict[str, list[SecretStr]]) -> dict[str, list[SecretStr]]:
+        """A malformed secret would refuse every push; it stops start-up instead, naming the variable."""
+        from carriers.standard_webhooks import secret_problem
+
+        plain = {slug: [secret.get_secret_value() for secret in values] for slug, values in secrets.items()}
+        if problem := secret_problem(plain):
+            raise MisconfiguredSecret(f"PARCELWATCH_WEBHOOK__SECRETS: {problem}")
+        return secrets
 
 
 class StreamSettings(BaseModel):

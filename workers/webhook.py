@@ -2,11 +2,16 @@
 
 A push about several numbers is cut by the carrier's adapter (`Carrier.split`) into one record per
 number, keyed by it and holding only that number's part, so a record changes only its key's state.
-A request is answered 202 only after the broker acknowledged every one of its records (acks=all).
-Every refusal says why: 401 signature, 400 body (the failing field is named; the body is
-dead-lettered), 404 carrier, 413 size, 409 the same delivery is being produced right now, 503
-(with Retry-After) when Kafka or Redis cannot make it durable. `GET /metrics` serves the
-Prometheus metrics; `/healthz` says the process is up, `/readyz` that Redis and Kafka answer.
+A request is answered 202 only after the broker acknowledged every one of its records (acks=all);
+the delivery is marked done in Redis after the answer (a mark that fails only lets a retry produce
+a duplicate raw record, which the stream deduplicates). Every refusal says why in a short reason
+(`workers.admission`): 415 content type, 413 a body no record can hold (checked before any
+verification), 401 signature or unreadable signature headers, 400 body (not JSON, nested deeper
+than `max_json_depth`, or not the carrier's format: the failing field is named and the body is
+dead-lettered), 404 carrier, 409 the same delivery is being produced right now, and 503 (with
+Retry-After) only when Kafka or Redis cannot make it durable, a rejected body's dead letter
+included. `GET /metrics` serves the Prometheus metrics; `/healthz` says the process is up,
+`/readyz` that Redis and Kafka answer; `/openapi.json` is the receiver's OpenAPI document.
 """
 
 import asyncio
@@ -17,15 +22,25 @@ from datetime import UTC, datetime
 import orjson
 from aiohttp import web
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from carriers.base import PayloadInvalid, UnknownCarrier, WebhookRejected, get_carrier
-from schemas.inputs import RAW_TOPIC, RawTracking
+from schemas.inputs import RAW_TOPIC
 from schemas.outputs import DeadLetter
 from streams.metrics import DEADLETTERS
+from workers.admission import (
+    body_limit,
+    content_type_refusal,
+    deeper_than,
+    header_refusal,
+    raw_record,
+    record_fits,
+    short,
+)
 from workers.dedupe import Claim, DeliveryLedger, pending_lifetime_s
-from workers.kafka import make_producer
+from workers.kafka import MAX_REQUEST_SIZE, make_producer
 from workers.metrics import count_webhooks, metrics_handler
 from workers.redis_client import make_redis
 from workers.settings import Settings
@@ -35,6 +50,7 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_S = "5"
 PRODUCER = web.AppKey("producer", AIOKafkaProducer)
 REDIS = web.AppKey("redis", Redis)
+LEDGER = web.AppKey("ledger", DeliveryLedger)
 
 
 def utc_now() -> datetime:
@@ -54,16 +70,22 @@ def create_app(
 ) -> web.Application:
     """The receiver's aiohttp app. Without `producer`/`redis` it opens its own from `settings`."""
     config = settings.webhook
-    app = web.Application(client_max_size=config.max_body_bytes, middlewares=[count_webhooks])
+    limit = body_limit(config.max_body_bytes, MAX_REQUEST_SIZE)
+    app = web.Application(client_max_size=limit, middlewares=[count_webhooks])
     secrets = {slug: [s.get_secret_value() for s in values] for slug, values in config.secrets.items()}
+    marking: set[asyncio.Task] = set()
 
     async def connections(app: web.Application) -> AsyncIterator[None]:
         own_producer = producer is None
         app[PRODUCER] = producer or make_producer(settings.kafka)
         app[REDIS] = redis or make_redis(settings.redis)
+        app[LEDGER] = DeliveryLedger(
+            app[REDIS], config.dedupe_ttl_s, pending_lifetime_s(settings.kafka, settings.redis)
+        )
         if own_producer:
             await app[PRODUCER].start()
         yield
+        await asyncio.gather(*marking, return_exceptions=True)
         if own_producer:
             await app[PRODUCER].stop()
         if redis is None:
@@ -71,82 +93,94 @@ def create_app(
 
     app.cleanup_ctx.append(connections)
 
-    async def produce(key: str, value: bytes) -> None:
+    async def produce(topic: str, key: bytes | None, value: bytes) -> None:
         await asyncio.wait_for(
-            app[PRODUCER].send_and_wait(RAW_TOPIC, value=value, key=key.encode()),
-            timeout=settings.kafka.produce_timeout_s,
+            app[PRODUCER].send_and_wait(topic, value=value, key=key), timeout=settings.kafka.produce_timeout_s
         )
 
-    async def dead_letter(carrier: str, body: bytes, reason: str) -> None:
+    async def refuse_body(slug: str, body: bytes, reason: str) -> web.Response:
+        """400 once the body is kept as a dead letter; 503 when it cannot be kept yet, so the carrier
+        retries instead of losing it; 413 when no dead letter can ever hold it."""
         letter = DeadLetter.build(
-            source_topic=f"webhook:{carrier}",
+            source_topic=f"webhook:{slug}",
             value=body.decode("utf-8", errors="replace"),
             stage="webhook",
             reason=reason,
             at=clock(),
         )
+        value = letter.model_dump_json().encode()
+        if not record_fits(b"", value, MAX_REQUEST_SIZE):
+            return _problem(413, f"{reason[:200]}; and the body is too large to be kept as a dead letter")
         try:
-            await asyncio.wait_for(
-                app[PRODUCER].send_and_wait(letter.topic, value=letter.model_dump_json().encode()),
-                timeout=settings.kafka.produce_timeout_s,
+            await produce(letter.topic, None, value)
+        except (KafkaError, TimeoutError, OSError) as error:
+            log.warning(
+                "could not dead-letter a rejected webhook", extra={"error": short(repr(error)), "carrier": slug}
             )
-            DEADLETTERS.labels(letter.stage).inc()
-        except Exception:
-            log.warning("could not dead-letter a rejected webhook", exc_info=True)
+            return _problem(503, "dead letters (Kafka) unavailable", **{"Retry-After": RETRY_AFTER_S})
+        DEADLETTERS.labels(letter.stage).inc()
+        return _problem(400, reason)
 
     async def receive(request: web.Request) -> web.Response:
         slug = request.match_info["carrier"]
         try:
             carrier = get_carrier(slug)
         except UnknownCarrier:
-            return _problem(404, f"unknown carrier {slug!r}")
-        if (request.content_length or 0) > config.max_body_bytes:
-            return _problem(413, f"body over {config.max_body_bytes} bytes")
+            return _problem(404, short(f"unknown carrier {slug!r}"))
+        if refusal := content_type_refusal(request.content_type):
+            return _problem(415, refusal)
+        if (request.content_length or 0) > limit:
+            return _problem(413, f"body over {limit} bytes")
         try:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:
-            return _problem(413, f"body over {config.max_body_bytes} bytes")
+            return _problem(413, f"body over {limit} bytes")
+        if refusal := header_refusal(request.headers, carrier.webhook_headers):
+            return _problem(401, refusal)
         try:
             delivery_id = carrier.verify_webhook(
                 request.headers, body, secrets.get(slug, []), clock(), config.tolerance_s
             )
         except WebhookRejected as rejected:
-            return _problem(401, str(rejected))
+            return _problem(401, short(str(rejected)))
         try:
-            parts = carrier.split(orjson.loads(body))
-        except (orjson.JSONDecodeError, PayloadInvalid) as error:
-            reason = f"body is not JSON: {error}" if isinstance(error, orjson.JSONDecodeError) else str(error)
-            await dead_letter(slug, body, reason)
-            return _problem(400, reason)
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError as error:
+            return await refuse_body(slug, body, short(f"body is not JSON: {error}"))
+        if deeper_than(payload, config.max_json_depth):
+            return await refuse_body(slug, body, f"body nests deeper than {config.max_json_depth} levels")
+        try:
+            parts = carrier.split(payload)
+        except PayloadInvalid as error:
+            return await refuse_body(slug, body, short(str(error)))
+        received_at = clock()
+        records = [
+            (number.encode(), raw_record(slug, received_at, part, delivery_id)) for number, part in parts.items()
+        ]
+        if not all(record_fits(key, value, MAX_REQUEST_SIZE) for key, value in records):
+            return _problem(413, f"a record of this body would be over the broker's {MAX_REQUEST_SIZE} bytes")
 
-        ledger = DeliveryLedger(
-            request.app[REDIS], config.dedupe_ttl_s, pending_lifetime_s(settings.kafka, settings.redis)
-        )
+        ledger = request.app[LEDGER]
         try:
             claim = await ledger.claim(slug, delivery_id)
         except (RedisError, OSError) as error:
-            log.warning("redis unavailable", extra={"error": str(error)})
+            log.warning("redis unavailable", extra={"error": short(str(error))})
             return _problem(503, "delivery ledger (Redis) unavailable", **{"Retry-After": RETRY_AFTER_S})
         if claim is Claim.DONE:
             return web.json_response({"status": "duplicate", "delivery_id": delivery_id}, status=200)
         if claim is Claim.PENDING:
             return _problem(409, "this delivery id is being processed", **{"Retry-After": RETRY_AFTER_S})
 
-        received_at = clock()
         try:
-            for number, part in parts.items():
-                record = RawTracking(
-                    carrier=slug, received_at=received_at, payload=part, source="webhook", delivery_id=delivery_id
-                )
-                await produce(number, record.model_dump_json().encode())
-        except Exception as error:
-            log.warning("kafka unavailable", extra={"error": repr(error), "carrier": slug})
+            for key, value in records:
+                await produce(RAW_TOPIC, key, value)
+        except (KafkaError, TimeoutError, OSError) as error:
+            log.warning("kafka unavailable", extra={"error": short(repr(error)), "carrier": slug})
             await _forget(ledger, slug, delivery_id)
             return _problem(503, "tracking log (Kafka) unavailable", **{"Retry-After": RETRY_AFTER_S})
-        try:
-            await ledger.complete(slug, delivery_id)
-        except (RedisError, OSError):
-            log.warning("delivery produced but not remembered; a retry will be produced again", exc_info=True)
+        task = asyncio.create_task(_remember(ledger, slug, delivery_id))
+        marking.add(task)
+        task.add_done_callback(marking.discard)
         return web.json_response(
             {"status": "accepted", "delivery_id": delivery_id, "tracking_numbers": list(parts)}, status=202
         )
@@ -172,6 +206,13 @@ def create_app(
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_handler)
     return app
+
+
+async def _remember(ledger: DeliveryLedger, carrier: str, delivery_id: str) -> None:
+    try:
+        await ledger.complete(carrier, delivery_id)
+    except (RedisError, OSError):
+        log.warning("delivery produced but not remembered; a retry will be produced again", exc_info=True)
 
 
 async def _forget(ledger: DeliveryLedger, carrier: str, delivery_id: str) -> None:

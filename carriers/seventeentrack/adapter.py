@@ -143,6 +143,7 @@ def event_status(code: str | None, country: str | None, origin: str | None, dest
 
 class SeventeenTrackCarrier(WholePayload):
     slug = "17track"
+    webhook_headers = ("sign",)
     poll_batch_size = 40
 
     def verify_webhook(

@@ -46,3 +46,11 @@ def test_tolerance_is_inclusive(skew, accepted):
     else:
         with pytest.raises(WebhookRejected, match="300 s"):
             standard_webhooks.verify(headers, b"{}", [SECRET], NOW, tolerance_s=300)
+
+
+def test_the_schemes_published_example_verifies():
+    """The example of the Standard Webhooks reference libraries (secret, id, timestamp, body, signature)."""
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    body = b'{"test": 2432232314}'
+    expected = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    assert standard_webhooks.signature(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body) == expected

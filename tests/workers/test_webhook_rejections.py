@@ -131,3 +131,117 @@ async def test_rotated_secrets_both_accepted_until_redis(receiver):
 async def test_healthz(receiver):
     response = await receiver.get("/healthz")
     assert response.status == 200
+
+
+@pytest.mark.parametrize("header", ["webhook-id", "webhook-signature", "webhook-timestamp"])
+async def test_a_non_utf8_byte_in_a_signature_header_is_401_not_500(receiver, header):
+    garbled = sign(**{header: "msg_\udce9" if header != "webhook-timestamp" else "1\udce9"})
+    async with receiver.session.post(
+        receiver.make_url("/webhooks/generic"),
+        data=BODY,
+        headers={k: v.encode("utf-8", "surrogateescape").decode("latin-1") for k, v in garbled.items()},
+    ) as response:
+        status, answer = response.status, await response.json()
+    assert (status, answer["error"]) == (401, f"header {header} is not printable ASCII")
+    assert receiver.producer.sent == []
+
+
+@pytest.mark.parametrize("carrier", ["aftership", "17track"])
+async def test_a_non_ascii_hmac_header_is_401_for_every_pushing_carrier(carrier):
+    header = {"aftership": "aftership-hmac-sha256", "17track": "sign"}[carrier]
+    async with offline_receiver({carrier: ["key"]}) as client:
+        response = await client.post(
+            f"/webhooks/{carrier}", data=BODY, headers={header: "\xe9" * 8, "Content-Type": "application/json"}
+        )
+        assert (response.status, (await response.json())["error"]) == (401, f"header {header} is not printable ASCII")
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/xml", "multipart/form-data; boundary=x", "ü/ü"])
+async def test_an_unsupported_content_type_is_415_before_verification(receiver, content_type):
+    headers = sign() | {"Content-Type": content_type.encode().decode("latin-1")}
+    status, answer = await post(receiver, headers=headers)
+    assert status == 415
+    assert "send application/json" in answer["error"]
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=utf-8"])
+async def test_json_content_types_are_accepted(receiver, content_type):
+    status, _ = await post(receiver, headers=sign() | {"Content-Type": content_type})
+    assert status == 503  # verified and parsed; only the (absent) Redis stops it
+
+
+async def test_a_body_no_record_can_hold_is_413_before_verification():
+    from workers.admission import envelope_bytes
+    from workers.kafka import MAX_REQUEST_SIZE
+
+    async with offline_receiver({"generic": [SECRET]}) as client:
+        body = b" " * (MAX_REQUEST_SIZE - envelope_bytes() + 1)
+        response = await client.post("/webhooks/generic", data=body, headers={"Content-Type": "application/json"})
+        assert response.status == 413
+        assert str(MAX_REQUEST_SIZE - envelope_bytes()) in (await response.json())["error"]
+
+
+async def test_json_nested_deeper_than_the_setting_is_400_and_dead_lettered():
+    deep = b'{"tracking_number": "LP000000001CN", "events": [], "x": ' + b"[" * 40 + b"]" * 40 + b"}"
+    async with offline_receiver({"generic": [SECRET]}, max_json_depth=32) as client:
+        status, answer = await post(client, body=deep, headers=sign(deep))
+        assert (status, answer["error"]) == (400, "body nests deeper than 32 levels")
+        assert [topic for topic, _, _ in client.producer.sent] == ["tracking.deadletter.v1"]
+
+
+async def test_a_body_of_100001_invalid_events_gets_a_short_answer_and_a_dead_letter(receiver, caplog):
+    body = orjson.dumps({"tracking_number": "LP000000001CN", "events": [{}] * 100_001})
+    async with offline_receiver({"generic": [SECRET]}) as client:
+        response = await client.post("/webhooks/generic", data=body, headers=sign(body))
+        raw = await response.read()
+        assert response.status == 400
+        assert len(raw) <= 1024
+        ((topic, _, value),) = client.producer.sent
+        assert topic == "tracking.deadletter.v1"
+        assert orjson.loads(value)["value"] == body.decode()
+    assert all(len(record.getMessage()) <= 1024 for record in caplog.records)
+
+
+class BrokerDown(RecordingProducer):
+    async def send_and_wait(self, topic, value=None, key=None):
+        from aiokafka.errors import KafkaConnectionError
+
+        raise KafkaConnectionError("no broker")
+
+
+async def test_a_rejected_body_whose_dead_letter_fails_is_503_so_the_carrier_retries():
+    body = b'{"tracking_number": '
+    async with offline_receiver({"generic": [SECRET]}, producer=BrokerDown()) as client:
+        response = await client.post("/webhooks/generic", data=body, headers=sign(body))
+        assert (response.status, response.headers["Retry-After"]) == (503, "5")
+        assert (await response.json())["error"] == "dead letters (Kafka) unavailable"
+
+
+class Broken(RecordingProducer):
+    async def send_and_wait(self, topic, value=None, key=None):
+        raise RuntimeError("a bug, not an outage")
+
+
+async def test_a_dead_letter_failure_that_is_not_an_outage_is_not_swallowed():
+    body = b'{"tracking_number": '
+    async with offline_receiver({"generic": [SECRET]}, producer=Broken()) as client:
+        response = await client.post("/webhooks/generic", data=body, headers=sign(body))
+        assert response.status == 500
+
+
+def test_a_secret_without_the_prefix_or_with_bad_base64_stops_start_up_naming_the_variable(monkeypatch):
+    from workers.settings import MisconfiguredSecret, Settings
+
+    for secret, problem in [("c2VjcmV0", "does not start with whsec_"), ("whsec_not base64!", "followed by base64")]:
+        monkeypatch.setenv("PARCELWATCH_WEBHOOK__SECRETS", orjson.dumps({"generic": [secret]}).decode())
+        with pytest.raises(
+            MisconfiguredSecret, match=f"PARCELWATCH_WEBHOOK__SECRETS: the generic secret #1 .*{problem}"
+        ) as raised:
+            Settings()
+        assert secret not in str(raised.value)
+
+
+def test_secrets_of_carriers_with_their_own_scheme_are_not_standard_webhooks_secrets():
+    from workers.settings import Settings
+
+    assert Settings(webhook={"secrets": {"aftership": ["plain-key"]}}).webhook.secrets["aftership"]
