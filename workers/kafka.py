@@ -106,6 +106,19 @@ async def wait_for_broker(settings: KafkaSettings, timeout_s: float = 30.0) -> N
             await admin.close()
 
 
+async def topic_partitions(consumer: AIOKafkaConsumer) -> dict[str, list[TopicPartition]]:
+    """Every topic's partitions, from a metadata request for all topics.
+
+    The consumer's cache (`partitions_for_topic`) cannot tell after `start()`: its bootstrap
+    metadata lists every topic on Tansu but none on Apache Kafka, and `topics()` does not fill it.
+    """
+    cluster = await consumer._client.fetch_all_metadata()
+    return {
+        topic: [TopicPartition(topic, p) for p in sorted(cluster.partitions_for_topic(topic) or ())]
+        for topic in cluster.topics()
+    }
+
+
 async def log_end_offsets(consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
     """The end offset of each partition, as a fetch response's high watermark states it.
 

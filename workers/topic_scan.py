@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.partitioner import murmur2
 
-from workers.kafka import client_options, log_end_offsets
+from workers.kafka import client_options, log_end_offsets, topic_partitions
 from workers.settings import KafkaSettings
 
 #: How long a scan waits for a partition that is behind its end offset to give any record.
@@ -49,11 +49,7 @@ async def reader(settings: KafkaSettings) -> AsyncIterator[TopicReader]:
     )
     await consumer.start()
     try:
-        partitions = {
-            topic: [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-            for topic in await consumer.topics()
-        }
-        yield TopicReader(consumer, partitions)
+        yield TopicReader(consumer, await topic_partitions(consumer))
     finally:
         await consumer.stop()
 
