@@ -1,4 +1,10 @@
-"""Integration tests run against a real Tansu broker and a real redis-server, started once per session."""
+"""Integration tests run against a real broker and a real redis-server, started once per session.
+
+The broker is Tansu; a module marked `pytest.mark.brokers("tansu", "kafka")` runs its tests on
+Apache Kafka too (`broker_kind` is a session-scoped parameter, so each broker and the stream
+worker on it start once). Kafka needs `java` and `mvn`: without them its tests skip, except on
+CI (`CI` set), where they fail, so that a CI run can never pass having skipped them.
+"""
 
 import os
 import subprocess
@@ -9,7 +15,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from tests.integration.kafka_helpers import wait_for_log_line
-from workers.embedded import RedisServer, TansuBroker, free_port
+from workers.embedded import EmbeddedServer, KafkaBroker, RedisServer, TansuBroker, free_port, kafka_tools_missing
 from workers.kafka import ensure_topics
 from workers.settings import Settings
 from workers.webhook import create_app
@@ -25,9 +31,27 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.integration)
 
 
+def pytest_generate_tests(metafunc):
+    if "broker_kind" in metafunc.fixturenames:
+        marker = metafunc.definition.get_closest_marker("brokers")
+        metafunc.parametrize("broker_kind", marker.args if marker else ("tansu",), scope="session")
+
+
+def embedded_broker(kind: str) -> EmbeddedServer:
+    """A broker of that kind, not started; Kafka's skips (fails on CI) where its tools are missing."""
+    if kind == "tansu":
+        return TansuBroker()
+    if missing := kafka_tools_missing():
+        reason = f"Apache Kafka broker not started: {' and '.join(missing)} not on PATH"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}, and CI must run the Kafka tests")
+        pytest.skip(reason)
+    return KafkaBroker()
+
+
 @pytest.fixture(scope="session")
-def broker():
-    with TansuBroker() as server:
+def broker(broker_kind):
+    with embedded_broker(broker_kind) as server:
         yield server
 
 
@@ -60,7 +84,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-async def stream_worker(settings, topics, tmp_path_factory):
+async def stream_worker(broker_kind, settings, topics, tmp_path_factory):
     """One `parcelwatch stream` process for the session, ready when Faust says so."""
     workdir = tmp_path_factory.mktemp("stream")
     log_path = workdir / "worker.log"
@@ -69,7 +93,7 @@ async def stream_worker(settings, topics, tmp_path_factory):
         | settings_env(settings)
         | {
             "PARCELWATCH_STREAM__DATADIR": str(workdir / "data"),
-            "PARCELWATCH_STREAM__TANSU_COMPAT": "true",
+            "PARCELWATCH_STREAM__TANSU_COMPAT": str(broker_kind == "tansu").lower(),
             "PARCELWATCH_STREAM__HTTP_PORT": str(STREAM_HTTP_PORT),
         }
     )

@@ -3,9 +3,9 @@ import subprocess
 from pathlib import Path
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from workers.kafka import log_end_offsets
+from workers.kafka import log_end_offsets, topic_partitions
 
 
 async def wait_for_log_line(path: Path, needle: str, process: subprocess.Popen, timeout_s: float) -> None:
@@ -24,8 +24,7 @@ async def end_offsets(bootstrap: str, topic: str) -> int:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
     await consumer.start()
     try:
-        partitions = consumer.partitions_for_topic(topic) or set()
-        ends = await log_end_offsets(consumer, [TopicPartition(topic, p) for p in partitions])
+        ends = await log_end_offsets(consumer, (await topic_partitions(consumer)).get(topic, []))
         return sum(ends.values())
     finally:
         await consumer.stop()
@@ -66,7 +65,7 @@ async def read_all(bootstrap: str, topic: str, key: str) -> list[dict]:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        partitions = (await topic_partitions(consumer)).get(topic, [])
         ends = await log_end_offsets(consumer, partitions)
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)

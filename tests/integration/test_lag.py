@@ -1,4 +1,4 @@
-"""Lag monitoring on a real broker (its own Tansu, so the other tests' groups and topics stay apart).
+"""Lag monitoring on a real broker (its own, so the other tests' groups and topics stay apart).
 
 A consumer group consumes and commits while a producer keeps producing; the consumer stops
 committing (it goes away), and its partition shows STOP with a growing time lag; it comes back,
@@ -16,10 +16,10 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError
 from prometheus_client import CollectorRegistry
 
-from tests.integration.conftest import REPO
-from workers.embedded import TansuBroker
+from tests.integration.conftest import REPO, embedded_broker
 from workers.lag.collector import LagCollector
 from workers.lag.metrics import LagMetrics
 from workers.lag.model import LagReport, PartitionLag, Status
@@ -28,12 +28,14 @@ from workers.settings import KafkaSettings, LagSettings
 TOPIC = "lag.test.v1"
 GROUP = "lag-test"
 PARTITION = TopicPartition(TOPIC, 0)
+pytestmark = pytest.mark.brokers("tansu", "kafka")
+
 SETTINGS = LagSettings(interval_s=0.4, window=4, table_size=60, allowed_lag_offsets=3)
 
 
 @pytest.fixture(scope="module")
-def lag_broker():
-    with TansuBroker() as server:
+def lag_broker(broker_kind):
+    with embedded_broker(broker_kind) as server:
         yield server
 
 
@@ -73,7 +75,13 @@ async def until(collector: LagCollector, reports: list[LagReport], done, timeout
     """Sample every interval until `done(row)` holds for the partition's row; that row."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        reports.append(await collector.sample())
+        try:
+            reports.append(await collector.sample())
+        except KafkaError as error:  # as `collector.run` does: e.g. Kafka's group coordinator, not loaded yet
+            if not error.retriable:
+                raise
+            await asyncio.sleep(SETTINGS.interval_s)
+            continue
         rows = [row for row in reports[-1].partitions if (row.group, row.topic) == (GROUP, TOPIC)]
         if rows and done(rows[0]):
             return rows[0]

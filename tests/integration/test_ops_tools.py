@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import orjson
+import pytest
 from aiokafka import ConsumerRecord
 
 from schemas.outputs import DeadLetter
@@ -19,6 +20,8 @@ from tests.integration.kafka_helpers import produce, read_records
 from tests.integration.test_pipeline import push_body, registration, tracking_number
 from workers.dlq import REDRIVE_HEADER
 from workers.topic_scan import partition_for_key, reader
+
+pytestmark = pytest.mark.brokers("tansu", "kafka")
 
 RAW, DLQ, SHIPMENTS = "tracking.raw.v1", "tracking.deadletter.v1", "orders.shipments.v1"
 

@@ -5,16 +5,19 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import orjson
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
 from carriers import standard_webhooks
 from schemas.types import format_utc
-from tests.integration.conftest import SECRET
+from tests.integration.conftest import SECRET, embedded_broker
 from tests.integration.kafka_helpers import end_offsets, produce, read_records
-from workers.embedded import RedisServer, TansuBroker
+from workers.embedded import RedisServer
 from workers.settings import Settings
 from workers.webhook import create_app
+
+pytestmark = pytest.mark.brokers("tansu", "kafka")
 
 
 def tracking_number() -> str:
@@ -130,9 +133,9 @@ async def test_undecodable_record_is_dead_lettered_and_the_partition_moves_on(se
     assert adjustment["type"] == "protection_shortened"
 
 
-async def test_broker_down_answers_503_and_never_202(tmp_path):
+async def test_broker_down_answers_503_and_never_202(broker_kind):
     """A receiver whose broker is gone refuses with 503 + Retry-After; nothing is claimed as accepted."""
-    with TansuBroker() as lonely_broker, RedisServer() as lonely_redis:
+    with embedded_broker(broker_kind) as lonely_broker, RedisServer() as lonely_redis:
         settings = Settings(
             kafka={"bootstrap_servers": lonely_broker.bootstrap_servers, "produce_timeout_s": 1.5},
             redis={"url": lonely_redis.url},
