@@ -20,6 +20,23 @@ def cli() -> None:
     """
 
 
+WAIT_HELP = "wait with backoff until the broker (and Redis) answer, instead of exiting 2"
+
+
+def _require(command: str, dependencies: list, wait: bool) -> None:
+    """Exit 2 with one line naming what did not answer, unless `wait`, which waits for it."""
+    from workers import preflight
+
+    def say(message: str) -> None:
+        click.echo(f"parcelwatch {command}: {message}", err=True)
+
+    try:
+        asyncio.run(preflight.require(dependencies, wait=wait, say=say))
+    except preflight.Unreachable as error:
+        say(str(error))
+        sys.exit(2)
+
+
 @cli.command()
 @click.argument("history", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 def replay(history: str) -> None:
@@ -52,20 +69,23 @@ def replay(history: str) -> None:
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option("--wait", is_flag=True, help=WAIT_HELP)
 @click.argument("faust_args", nargs=-1, type=click.UNPROCESSED)
-def stream(faust_args: tuple[str, ...]) -> None:
+def stream(wait: bool, faust_args: tuple[str, ...]) -> None:
     """Run a stream worker (Faust). Extra arguments go to `faust worker` (e.g. `--logfile PATH`).
 
     Creates missing topics first, then hands off to Faust's own worker (on uvloop), which owns
-    the process until SIGINT/SIGTERM.
+    the process until SIGINT/SIGTERM. Without a broker it exits 2 saying so (or waits: --wait).
     """
     import uvloop
 
     from streams.app import create_app
+    from workers import preflight
     from workers.kafka import ensure_topics
 
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())  # Faust's option for it is a no-op in 0.15
     config = Settings()
+    _require("stream", [preflight.kafka(config.kafka)], wait)
     asyncio.run(ensure_topics(config.kafka))
     app = create_app(config)
     level = {"DEBUG": "debug", "INFO": "info", "WARNING": "warn", "ERROR": "error"}[config.log_level]
@@ -76,14 +96,19 @@ def stream(faust_args: tuple[str, ...]) -> None:
 @cli.command()
 @click.option("--host", help="address to bind (default: PARCELWATCH_WEBHOOK__HOST)")
 @click.option("--port", type=int, help="port to bind (default: PARCELWATCH_WEBHOOK__PORT)")
-def webhook(host: str | None, port: int | None) -> None:
-    """Run the webhook receiver: POST /webhooks/{carrier}, GET /healthz, GET /readyz."""
+@click.option("--wait", is_flag=True, help=WAIT_HELP)
+def webhook(host: str | None, port: int | None, wait: bool) -> None:
+    """Run the webhook receiver: POST /webhooks/{carrier}, GET /healthz, GET /readyz.
+
+    Without a broker or Redis it exits 2 saying which (or waits for them: --wait).
+    """
     from aiohttp import web
 
-    from workers import logs
+    from workers import logs, preflight
     from workers.webhook import create_app
 
     config = Settings()
+    _require("webhook", [preflight.kafka(config.kafka), preflight.redis(config.redis)], wait)
     logs.configure(config.log_level)
     web.run_app(
         create_app(config),
@@ -181,17 +206,20 @@ def normalize(payload: str, carrier: str) -> None:
 @cli.command()
 @click.option("--metrics-port", type=int, help="serve Prometheus metrics on this port (default: not served)")
 @click.option("--no-feed", is_flag=True, help="only poll: do not read registrations and status changes from Kafka")
-def poller(metrics_port: int | None, no_feed: bool) -> None:
+@click.option("--wait", is_flag=True, help=WAIT_HELP)
+def poller(metrics_port: int | None, no_feed: bool, wait: bool) -> None:
     """Poll the carriers in PARCELWATCH_POLLER__ENDPOINTS at each parcel's pace; produce what changed.
 
     Reads registrations, replacements, receipts and status changes (group parcelwatch-poller),
     keeps the schedule, leases and limits in Redis (any number of processes share them) and
-    produces changed answers to tracking.raw.v1. SIGINT/SIGTERM stop it.
+    produces changed answers to tracking.raw.v1. SIGINT/SIGTERM stop it. Without a broker or Redis
+    it exits 2 saying which (or waits for them: --wait).
     """
-    from workers import logs
+    from workers import logs, preflight
     from workers.poller import run
 
     config = Settings()
+    _require("poller", [preflight.kafka(config.kafka), preflight.redis(config.redis)], wait)
     logs.configure(config.log_level)
     if metrics_port is not None:
         from prometheus_client import start_http_server

@@ -298,7 +298,7 @@ def reject_unknown(environ: Mapping[str, str]) -> None:
         )
 
 
-def _masked(secret: SecretStr) -> str:
+def masked(secret: SecretStr) -> str:
     """A URL's password masked (a URL without one shown as it is); any other secret hidden whole."""
     value = secret.get_secret_value()
     parts = urlsplit(value)
@@ -322,7 +322,7 @@ def _walk(model: BaseModel, prefix: str, reveal: bool) -> list[tuple[str, str, s
         if value is None:
             shown = "(unset)"
         elif isinstance(value, SecretStr):
-            shown = value.get_secret_value() if reveal else _masked(value)
+            shown = value.get_secret_value() if reveal else masked(value)
         elif isinstance(value, dict) and any(isinstance(v, list) for v in value.values()):
             shown = "{" + ", ".join(f'"{k}": [{len(v)} secret(s)]' for k, v in value.items()) + "}"
         elif isinstance(value, dict) and any(isinstance(v, BaseModel) for v in value.values()):
