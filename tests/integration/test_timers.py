@@ -6,12 +6,16 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
-from tests.integration.conftest import REPO
+import pytest
+
+from tests.integration.conftest import REPO, embedded_broker
 from tests.integration.kafka_helpers import produce, read_all, read_records, wait_for_log_line
 from tests.integration.test_pipeline import registration
-from workers.embedded import TansuBroker, free_port
+from workers.embedded import free_port
 from workers.kafka import ensure_topics
 from workers.settings import Settings, as_environment
+
+pytestmark = pytest.mark.brokers("tansu", "kafka")
 
 DAY_EVERY_S = 2.0  # the worker's clock runs one simulated day every two seconds
 
@@ -34,9 +38,9 @@ def stop_worker(process: subprocess.Popen) -> None:
     assert process.wait(30) == 0
 
 
-async def test_deadline_passed_while_down_fires_once_after_restart(tmp_path):
+async def test_deadline_passed_while_down_fires_once_after_restart(broker_kind, tmp_path):
     origin = datetime.now(UTC)
-    with TansuBroker() as broker:
+    with embedded_broker(broker_kind) as broker:
         settings = Settings(
             kafka={"bootstrap_servers": broker.bootstrap_servers, "partitions": 2},
             stream={
@@ -47,7 +51,7 @@ async def test_deadline_passed_while_down_fires_once_after_restart(tmp_path):
                 "heartbeat_interval_s": 0.5,
                 "rebalance_timeout_s": 2,
                 "tick_interval_s": 0.2,
-                "tansu_compat": True,
+                "tansu_compat": broker_kind == "tansu",
                 "http_port": free_port(),
             },
         )
