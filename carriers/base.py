@@ -65,6 +65,9 @@ class Carrier(Protocol):
     #: The headers a push is signed with (the receiver refuses one it cannot read, and documents
     #: them); empty for a carrier that does not push.
     webhook_headers: tuple[str, ...]
+    #: The model of a pushed body (the receiver's OpenAPI document shows its schema); None for a
+    #: carrier that does not push.
+    webhook_body: type[BaseModel] | None
 
     def verify_webhook(
         self, headers: Mapping[str, str], body: bytes, secrets: list[str], now: datetime, tolerance_s: int
@@ -106,6 +109,7 @@ class PollOnly:
     """Mixin for carriers that do not push: every webhook for them is refused."""
 
     webhook_headers: tuple[str, ...] = ()
+    webhook_body: type[BaseModel] | None = None
 
     def verify_webhook(
         self, headers: Mapping[str, str], body: bytes, secrets: list[str], now: datetime, tolerance_s: int

@@ -30,6 +30,7 @@ from carriers.base import PayloadInvalid, UnknownCarrier, WebhookRejected, get_c
 from schemas.inputs import RAW_TOPIC
 from schemas.outputs import DeadLetter
 from streams.metrics import DEADLETTERS
+from workers import openapi
 from workers.admission import (
     body_limit,
     content_type_refusal,
@@ -201,7 +202,13 @@ def create_app(
             return web.json_response({"status": "unavailable", "problems": problems}, status=503)
         return web.json_response({"status": "ready"})
 
+    contract = orjson.dumps(openapi.document())
+
+    async def openapi_json(_: web.Request) -> web.Response:
+        return web.Response(body=contract, content_type="application/json")
+
     app.router.add_post("/webhooks/{carrier}", receive)
+    app.router.add_get("/openapi.json", openapi_json)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_handler)

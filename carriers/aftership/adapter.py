@@ -155,6 +155,7 @@ def checkpoint_status(checkpoint: Checkpoint, origin: str | None, destination: s
 class AfterShipCarrier(WholePayload):
     slug = "aftership"
     webhook_headers = ("aftership-hmac-sha256",)
+    webhook_body = Webhook
     poll_batch_size = 1
 
     def verify_webhook(

@@ -38,6 +38,7 @@ class GenericPayload(BaseModel):
 
 class GenericCarrier(SignedWithStandardWebhooks, PushOnly, WholePayload):
     slug = "generic"
+    webhook_body = GenericPayload
 
     def _validate(self, payload: Any) -> GenericPayload:
         return validate(GenericPayload, payload)

@@ -43,6 +43,7 @@ class SandboxShipment(BaseModel):
 
 class SandboxCarrier(SignedWithStandardWebhooks, WholePayload):
     slug = "sandbox"
+    webhook_body = SandboxShipment
     poll_batch_size = 1
 
     def _validate(self, payload: Any) -> SandboxShipment:

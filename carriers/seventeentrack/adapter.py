@@ -144,6 +144,7 @@ def event_status(code: str | None, country: str | None, origin: str | None, dest
 class SeventeenTrackCarrier(WholePayload):
     slug = "17track"
     webhook_headers = ("sign",)
+    webhook_body = Push
     poll_batch_size = 40
 
     def verify_webhook(

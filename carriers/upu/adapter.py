@@ -49,6 +49,7 @@ class UpuMessage(BaseModel):
 
 class UpuCarrier(SignedWithStandardWebhooks, PushOnly):
     slug = "upu"
+    webhook_body = UpuMessage
 
     def _validate(self, payload: Any) -> UpuMessage:
         return validate(UpuMessage, payload)
