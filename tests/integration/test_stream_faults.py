@@ -19,6 +19,7 @@ import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 import orjson
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from carriers import standard_webhooks
@@ -27,7 +28,7 @@ from carriers.detect import s10_check_digit
 from schemas.inputs import RAW_TOPIC, SHIPMENTS_TOPIC
 from schemas.outputs import DEADLETTER_TOPIC
 from streams.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC
-from tests.integration.conftest import SECRET
+from tests.integration.conftest import SECRET, embedded_broker
 from tests.integration.stream_harness import (
     DECISION_TOPICS,
     ChangelogView,
@@ -92,7 +93,8 @@ def generic_number(rng: random.Random) -> str:
 # ----------------------------------------------------------------------------- (a) poison record
 
 
-async def test_a_poison_record_between_valid_ones_costs_only_itself(tmp_path):
+@pytest.mark.brokers("tansu", "kafka")
+async def test_a_poison_record_between_valid_ones_costs_only_itself(broker_kind, tmp_path):
     """One partition; 20 deliveries with, between them, a delivery dated 9999-12-31 (R1's `+ 5 days`
     overflows), one dated 0001-01-01 (a carrier's null time), a record that is not JSON and one that
     fails validation. Every valid delivery is decided as replay decides it, each poison record is
@@ -136,8 +138,10 @@ async def test_a_poison_record_between_valid_ones_costs_only_itself(tmp_path):
     assert len(oracle.ids) == 3 * len(valid), f"a delivery gives a status, R1 and R11: {len(oracle.ids)} decisions"
 
     problems: list[str] = []
-    with TansuBroker() as broker:
-        settings = stream_settings(broker.bootstrap_servers, partitions=1, app_id="pw-faults-poison")
+    with embedded_broker(broker_kind) as broker:
+        settings = stream_settings(
+            broker.bootstrap_servers, partitions=1, app_id="pw-faults-poison", tansu_compat=broker_kind == "tansu"
+        )
         await ensure_topics(settings.kafka)
         worker = Worker(settings, tmp_path, "worker")
         with running(worker):
