@@ -140,6 +140,10 @@ def dev(parcels: int, time_factor: float, seconds: float | None, seed: int, no_u
     The Tansu broker and redis-server come from their wheels and listen on free loopback ports;
     simulated orders are registered and the sandbox carrier pushes signed webhooks as its
     parcels travel. Outputs of the stream are shown live. Ctrl-C stops everything.
+
+    On start it prints the broker, Redis and receiver addresses and each carrier's webhook secret
+    (to stderr with --no-ui, whose stdout is JSON lines) and writes them as shell exports to
+    WORKDIR/env, so outside clients can join.
     """
     from workers import dev as devstack
     from workers import logs
@@ -154,7 +158,7 @@ def dev(parcels: int, time_factor: float, seconds: float | None, seed: int, no_u
 
         view = LiveView()
     try:
-        asyncio.run(devstack.run(config, options, view))
+        asyncio.run(devstack.run(config, options, view, announce=lambda line: click.echo(line, err=no_ui)))
     except devstack.WorkerDied as died:
         click.echo(f"parcelwatch dev: {died}", err=True)
         sys.exit(1)
@@ -171,6 +175,32 @@ def settings(markdown: bool) -> None:
         return
     for variable, value, meaning in describe(Settings()):
         click.echo(f"{variable}={value}" + (f"  # {meaning}" if meaning else ""))
+
+
+@cli.command()
+@click.argument("carrier")
+@click.argument("body", default="-", type=click.File("rb"))
+def sign(carrier: str, body) -> None:
+    """Print the Standard Webhooks headers that sign BODY (a file, `-`: stdin) for CARRIER.
+
+    Signs with the carrier's first secret in PARCELWATCH_WEBHOOK__SECRETS, a fresh webhook-id and
+    the current time; one `name: value` line each, which `curl -H @FILE` reads. Exit 2 when the
+    carrier has no secret.
+    """
+    import time
+    import uuid
+
+    from carriers import standard_webhooks
+
+    secrets = Settings().webhook.secrets.get(carrier)
+    if not secrets:
+        click.echo(f"parcelwatch sign: no secret for {carrier!r} in PARCELWATCH_WEBHOOK__SECRETS", err=True)
+        sys.exit(2)
+    headers = standard_webhooks.sign(
+        secrets[0].get_secret_value(), f"msg_{uuid.uuid4().hex}", int(time.time()), body.read()
+    )
+    for name, value in headers.items():
+        click.echo(f"{name}: {value}")
 
 
 @cli.command()

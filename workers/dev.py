@@ -11,10 +11,11 @@ import base64
 import contextlib
 import os
 import secrets
+import shlex
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -107,6 +108,39 @@ def dev_settings(base: Settings, broker: TansuBroker, redis: RedisServer, workdi
     )
 
 
+def receiver_url(settings: Settings) -> str:
+    return f"http://127.0.0.1:{settings.webhook.port}"
+
+
+def connection_lines(settings: Settings, env_file: Path) -> list[str]:
+    """What an outside client needs to join the stack, as `parcelwatch dev` prints it on start."""
+    lines = [
+        f"broker    {settings.kafka.bootstrap_servers}  (murmur2 partitioner: kcat -X partitioner=murmur2_random)",
+        f"redis     {settings.redis.url.get_secret_value()}",
+        f"receiver  {receiver_url(settings)}/webhooks/{{carrier}}",
+    ]
+    for slug, values in sorted(settings.webhook.secrets.items()):
+        lines.append(f"secret    {slug}: {values[0].get_secret_value()}")
+    lines.append(f"exports   {env_file}  (source it: parcelwatch commands and `parcelwatch sign` then use this stack)")
+    return lines
+
+
+def shell_exports(settings: Settings) -> str:
+    """The stack's addresses and secrets as shell exports: parcelwatch's own variables, so that its
+    commands (inspect, dlq, lag, sign) in that shell talk to this stack, and RECEIVER_URL."""
+    secrets_json = orjson.dumps(
+        {slug: [s.get_secret_value() for s in values] for slug, values in settings.webhook.secrets.items()}
+    ).decode()
+    variables = {
+        "PARCELWATCH_KAFKA__BOOTSTRAP_SERVERS": settings.kafka.bootstrap_servers,
+        "PARCELWATCH_REDIS__URL": settings.redis.url.get_secret_value(),
+        "PARCELWATCH_WEBHOOK__PORT": str(settings.webhook.port),
+        "PARCELWATCH_WEBHOOK__SECRETS": secrets_json,
+        "RECEIVER_URL": receiver_url(settings),
+    }
+    return "".join(f"export {name}={shlex.quote(value)}\n" for name, value in variables.items())
+
+
 def start_stream_worker(settings: Settings, workdir: Path) -> subprocess.Popen:
     return start_child(
         [sys.executable, "-m", "workers", "stream"], workdir / "stream.log", env=os.environ | as_environment(settings)
@@ -189,8 +223,9 @@ async def watch_worker(stack: DevStack, until: asyncio.Event) -> None:
         await asyncio.sleep(0.5)
 
 
-async def run(base: Settings, options: DevOptions, view: View) -> None:
-    """Run the stack until SIGINT, SIGTERM or `options.seconds`, showing it with `view`.
+async def run(base: Settings, options: DevOptions, view: View, announce: Callable[[str], None] = print) -> None:
+    """Run the stack until SIGINT, SIGTERM or `options.seconds`, showing it with `view`; once it is
+    up, `announce` says how outside clients join it and `<workdir>/env` holds the same as exports.
 
     Raises `WorkerDied` when the stream worker exits on its own.
     """
@@ -201,6 +236,10 @@ async def run(base: Settings, options: DevOptions, view: View) -> None:
     if options.seconds:
         loop.call_later(options.seconds, until.set)
     async with dev_stack(base, options) as stack:
+        env_file = stack.workdir / "env"
+        env_file.write_text(shell_exports(stack.settings))
+        for line in connection_lines(stack.settings, env_file):
+            announce(line)
         reader = asyncio.create_task(read_outputs(stack.settings.kafka.bootstrap_servers, view))
         watchdog = asyncio.create_task(watch_worker(stack, until))
         try:

@@ -2,6 +2,7 @@
 
 import os
 import queue
+import shlex
 import signal
 import subprocess
 import sys
@@ -9,8 +10,10 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import orjson
 
+from carriers import standard_webhooks
 from schemas.outputs import OUTPUT_MODELS
 
 MODELS = {model.topic: model for model in OUTPUT_MODELS}
@@ -27,6 +30,24 @@ def processes_in(directory: Path) -> list[int]:
             except OSError:
                 continue
     return found
+
+
+def exported(env_file: Path) -> dict[str, str]:
+    """The variables of `<workdir>/env`, as a shell sourcing it would set them."""
+    return {
+        name: value
+        for name, _, value in (shlex.split(line)[1].partition("=") for line in env_file.read_text().splitlines())
+    }
+
+
+def post_as_outside_client(env: dict[str, str]) -> httpx.Response:
+    body = orjson.dumps({"tracking_number": "LP123456785CN", "events": []})
+    secret = orjson.loads(env["PARCELWATCH_WEBHOOK__SECRETS"])["generic"][0]
+    headers = standard_webhooks.sign(secret, "msg_outside", int(time.time()), body)
+    return httpx.post(f"{env['RECEIVER_URL']}/webhooks/generic", content=body, headers=headers | JSON, timeout=10)
+
+
+JSON = {"Content-Type": "application/json"}
 
 
 def test_dev_shows_decisions_and_stops_cleanly_on_ctrl_c(tmp_path):
@@ -63,10 +84,18 @@ def test_dev_shows_decisions_and_stops_cleanly_on_ctrl_c(tmp_path):
         assert "tracking.deadletter.v1" not in seen, "the simulated carrier's events are all plausible"
         assert seen.get("protection.adjustments.v1", 0) > 0, f"no protection decision within 90 s: {seen}"
         assert processes_in(workdir.resolve()), "the embedded broker and Redis run in the workdir"
+        env = exported(workdir / "env")
+        assert env["PARCELWATCH_KAFKA__BOOTSTRAP_SERVERS"].startswith("127.0.0.1:")
+        assert env["PARCELWATCH_REDIS__URL"].startswith("redis://127.0.0.1:")
+        assert post_as_outside_client(env).status_code == 202
     finally:
         process.send_signal(signal.SIGINT)
         returncode = process.wait(60)
-    assert returncode == 0, process.stderr.read().decode()
+    announced = process.stderr.read().decode()
+    assert returncode == 0, announced
+    assert f"broker    {env['PARCELWATCH_KAFKA__BOOTSTRAP_SERVERS']}  (murmur2" in announced
+    assert f"receiver  {env['RECEIVER_URL']}/webhooks/{{carrier}}" in announced
+    assert "secret    sandbox: whsec_" in announced and "secret    generic: whsec_" in announced
     time.sleep(0.5)
     assert processes_in(workdir.resolve()) == []
     assert (workdir / "stream.log").read_text().count("[^Worker]: Closing event loop") == 1
