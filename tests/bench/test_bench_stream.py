@@ -11,7 +11,6 @@ from workers.bench.stream import (
     joined_generation,
     report,
     stable_generation,
-    worker_environment,
     worker_settings,
 )
 from workers.settings import Settings
@@ -62,23 +61,6 @@ def test_each_worker_has_its_own_data_directory(tmp_path):
     settings = Settings()
     datadirs = {worker_settings(settings, tmp_path, index).stream.datadir for index in range(3)}
     assert datadirs == {tmp_path / "stream-0", tmp_path / "stream-1", tmp_path / "stream-2"}
-
-
-def test_a_worker_environment_without_an_http_port_reads_back_as_none(monkeypatch, tmp_path):
-    settings = Settings(stream={"http_port": None, "datadir": tmp_path, "app_id": "bench"})
-    for variable, value in worker_environment(settings).items():
-        monkeypatch.setenv(variable, value)
-    child = Settings()
-    assert child.stream.http_port is None
-    assert (child.stream.datadir, child.stream.app_id) == (tmp_path, "bench")
-
-
-def test_a_worker_environment_with_an_http_port_keeps_it(monkeypatch):
-    environment = worker_environment(Settings(stream={"http_port": 9321}))
-    assert "PARCELWATCH_STREAM" not in environment
-    for variable, value in environment.items():
-        monkeypatch.setenv(variable, value)
-    assert Settings().stream.http_port == 9321
 
 
 def test_the_report_says_when_the_group_rebalanced_while_timed():

@@ -110,18 +110,6 @@ def bench_settings(bootstrap: str, partitions: int, workdir: Path) -> Settings:
     )
 
 
-def worker_environment(settings: Settings) -> dict[str, str]:
-    """The environment of a worker that reads `settings`.
-
-    `as_environment` leaves unset values out, so the child would fall back to the default HTTP
-    port; an unset port is passed as JSON of the stream section, which the `__` variables extend.
-    """
-    env = as_environment(settings)
-    if settings.stream.http_port is None:
-        env["PARCELWATCH_STREAM"] = '{"http_port": null}'
-    return env
-
-
 def worker_settings(settings: Settings, workdir: Path, index: int) -> Settings:
     """The settings of worker `index`: its own data directory (RocksDB takes a lock on its tables)."""
     return settings.model_copy(
@@ -132,7 +120,7 @@ def worker_settings(settings: Settings, workdir: Path, index: int) -> Settings:
 def start_worker(settings: Settings, log: Path, cwd: Path) -> subprocess.Popen:
     """The real stream worker, as `workers.dev` starts it."""
     return start_child(
-        [sys.executable, "-m", "workers", "stream"], log, env=os.environ | worker_environment(settings), cwd=cwd
+        [sys.executable, "-m", "workers", "stream"], log, env=os.environ | as_environment(settings), cwd=cwd
     )
 
 
