@@ -87,6 +87,7 @@ def create_app(
             await app[PRODUCER].start()
         yield
         await asyncio.gather(*marking, return_exceptions=True)
+        await app[LEDGER].aclose()
         if own_producer:
             await app[PRODUCER].stop()
         if redis is None:

@@ -2,6 +2,7 @@
 number's part, produced before the 202 and between the delivery's claim and its completion in a
 real Redis (the broker is a recording producer)."""
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -79,3 +80,25 @@ async def test_a_part_the_broker_does_not_take_fails_the_delivery_and_releases_i
         assert (response.status, response.headers["Retry-After"]) == (503, "5")
     assert [key for _, key, _ in producer.sent] == [NUMBERS[0].encode()]
     assert await redis.get(LEDGER_KEY) is None
+
+
+async def test_concurrent_deliveries_share_redis_round_trips_and_are_all_remembered(redis_server, redis):
+    """Before: a claim and a done mark were one Redis round trip each, per delivery (64 for 32);
+    now the calls waiting together go as one script call."""
+    bodies = [orjson.dumps({"tracking_number": f"LP{index:09d}CN", "events": []}) for index in range(32)]
+    secret = "whsec_" + "Z2VuZXJpYy1rZXk="
+    await redis.config_resetstat()
+    async with offline_receiver({"generic": [secret]}, redis_url=redis_server.url) as client:
+
+        async def push(index: int, body: bytes) -> int:
+            headers = standard_webhooks.sign(secret, f"msg_{index}", int(time.time()), body)
+            response = await client.post("/webhooks/generic", data=body, headers=headers)
+            return response.status
+
+        statuses = await asyncio.gather(*(push(index, body) for index, body in enumerate(bodies)))
+    assert statuses == [202] * 32
+    stats = await redis.info("commandstats")
+    commands = {name.removeprefix("cmdstat_"): figures["calls"] for name, figures in stats.items()}
+    assert commands["set"] == 64  # a claim and a done mark each, run inside the ledger's script
+    assert sum(commands.get(name, 0) for name in ("evalsha", "eval", "script")) <= 10
+    assert [await redis.get(f"pw:delivery:generic:msg_{index}") for index in range(32)] == [b"done"] * 32
