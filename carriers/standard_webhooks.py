@@ -17,6 +17,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import cache
 
 from carriers.base import WebhookRejected, registry
 
@@ -25,6 +26,7 @@ PREFIX = "whsec_"
 SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 
 
+@cache
 def secret_key(secret: str) -> bytes:
     """The HMAC key a `whsec_<base64>` secret stands for; ValueError saying what is wrong (never the secret)."""
     if not secret.startswith(PREFIX):

@@ -96,9 +96,8 @@ def create_app(
     app.cleanup_ctx.append(connections)
 
     async def produce(topic: str, key: bytes | None, value: bytes) -> None:
-        await asyncio.wait_for(
-            app[PRODUCER].send_and_wait(topic, value=value, key=key), timeout=settings.kafka.produce_timeout_s
-        )
+        async with asyncio.timeout(settings.kafka.produce_timeout_s):
+            await app[PRODUCER].send_and_wait(topic, value=value, key=key)
 
     async def refuse_body(slug: str, body: bytes, reason: str) -> web.Response:
         """400 once the body is kept as a dead letter; 503 when it cannot be kept yet, so the carrier
