@@ -39,8 +39,8 @@ def stop_worker(process: subprocess.Popen) -> None:
 
 
 async def test_deadline_passed_while_down_fires_once_after_restart(broker_kind, tmp_path):
-    origin = datetime.now(UTC)
     with embedded_broker(broker_kind) as broker:
+        origin = datetime.now(UTC)  # once the broker is up: Kafka takes seconds to start
         settings = Settings(
             kafka={"bootstrap_servers": broker.bootstrap_servers, "partitions": 2},
             stream={
