@@ -49,8 +49,8 @@ return answers
 
 
 class DeliveryLedger:
-    """Claims and done marks of deliveries, batched: every call waiting when the event loop comes
-    round goes to Redis as one script call (`LEDGER_SCRIPT`), so concurrent deliveries share one
+    """Claims and done marks of deliveries, batched: the calls waiting while the previous batch is
+    on its way go to Redis as one script call (`LEDGER_SCRIPT`), so concurrent deliveries share one
     command and one round trip instead of taking one or two each; redis-py's work per command,
     not Redis, was the receiver's largest cost. A failed batch fails each of its callers with the
     same error."""
@@ -63,7 +63,7 @@ class DeliveryLedger:
         self._done_ttl_s = done_ttl_s
         self._pending_ttl_s = pending_ttl_s
         self._waiting: list[tuple[Claim, str, asyncio.Future]] = []
-        self._sending: set[asyncio.Task] = set()
+        self._sending: asyncio.Task | None = None
 
     @staticmethod
     def _key(carrier: str, delivery_id: str) -> str:
@@ -80,22 +80,27 @@ class DeliveryLedger:
         await self._redis.delete(self._key(carrier, delivery_id))
 
     async def aclose(self) -> None:
-        """Wait for the batches on their way (the done marks sent after their answers)."""
-        await asyncio.gather(*self._sending, return_exceptions=True)
+        """Wait for the batch on its way (the done marks sent after their answers)."""
+        while self._sending is not None:
+            await asyncio.shield(self._sending)
 
     def _queue(self, write: Claim, key: str) -> asyncio.Future:
-        loop = asyncio.get_running_loop()
-        if not self._waiting:
-            loop.call_soon(self._send_waiting)
-        future = loop.create_future()
+        future = asyncio.get_running_loop().create_future()
         self._waiting.append((write, key, future))
+        if self._sending is None:
+            self._sending = asyncio.create_task(self._send_while_waiting())
         return future
 
-    def _send_waiting(self) -> None:
-        batch, self._waiting = self._waiting, []
-        task = asyncio.create_task(self._send(batch))
-        self._sending.add(task)
-        task.add_done_callback(self._sending.discard)
+    async def _send_while_waiting(self) -> None:
+        """One batch on the way at a time: what queues meanwhile goes in the next, so batches grow
+        with the load instead of each request paying its own round trip."""
+        try:
+            await asyncio.sleep(0)
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                await self._send(batch)
+        finally:
+            self._sending = None
 
     async def _send(self, batch: list[tuple[Claim, str, asyncio.Future]]) -> None:
         keys = [key for _, key, _ in batch]
