@@ -316,3 +316,7 @@ class KafkaBroker(EmbeddedServer):
     def stop(self, timeout_s: float = 30.0) -> None:
         """A controlled shutdown (SIGTERM) flushes the log; SIGKILL after `timeout_s`."""
         super().stop(timeout_s)
+
+
+#: The embedded brokers by the name `--broker` takes.
+BROKERS: dict[str, type[EmbeddedServer]] = {"tansu": TansuBroker, "kafka": KafkaBroker}

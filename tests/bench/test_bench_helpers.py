@@ -135,6 +135,14 @@ def test_webhook_report_ends_with_one_json_line_of_the_figures():
     assert figures["receiver_p50_ms"] == pytest.approx(25.0)
     assert figures["bare_p99_ms"] == pytest.approx(3.97)
     assert figures["receiver_statuses"] == {"202": 3, "503": 1}
+    assert figures["broker"] == "tansu"
+
+
+def test_webhook_report_names_the_broker():
+    result = LoadResult(1, 0.001, [0.001], {202: 1})
+    text = webhook_report(WebhookFigures(1, 1, 1, result, result, produced=2, broker="kafka"))
+    assert "tracking.raw.v1 of kafka: 2" in text
+    assert orjson.loads(text.splitlines()[-1])["broker"] == "kafka"
 
 
 def test_json_line_keeps_the_order_given():

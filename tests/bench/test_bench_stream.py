@@ -8,6 +8,7 @@ import pytest
 from workers.bench.stream import (
     StreamFigures,
     Timed,
+    bench_settings,
     joined_generation,
     report,
     stable_generation,
@@ -79,3 +80,28 @@ def test_the_report_says_when_the_group_rebalanced_while_timed():
     text = report(dataclasses.replace(figures, rebalances=1))
     assert "the group rebalanced 1 time(s) during the timed window" in text
     assert orjson.loads(text.splitlines()[-1])["rebalances"] == 1
+
+
+def test_the_workers_run_without_tansu_compat_on_apache_kafka(tmp_path):
+    assert bench_settings("127.0.0.1:9092", 6, tmp_path).stream.tansu_compat is True
+    on_kafka = bench_settings("127.0.0.1:9092", 6, tmp_path, tansu_compat=False)
+    assert on_kafka.stream.tansu_compat is False
+    assert on_kafka.kafka.bootstrap_servers == "127.0.0.1:9092"
+
+
+def test_the_report_names_the_broker():
+    figures = StreamFigures(
+        records=100,
+        partitions=6,
+        workers=1,
+        preload_s=0.01,
+        passthrough=Timed(100, 0.01, 0.001),
+        stream=Timed(100, 1.0, 0.9),
+        stream_startup_s=5.0,
+        rebalances=0,
+        outputs={},
+        broker="kafka",
+    )
+    text = report(figures)
+    assert "partitions of kafka" in text.splitlines()[0]
+    assert orjson.loads(text.splitlines()[-1])["broker"] == "kafka"

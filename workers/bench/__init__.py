@@ -9,6 +9,16 @@ from pathlib import Path
 
 import click
 
+BROKER_KINDS = ("tansu", "kafka")
+
+
+def check_broker_tools(broker_kind: str) -> None:
+    """One line instead of a traceback from deep in the broker's start where Kafka's tools are missing."""
+    from workers.embedded import kafka_tools_missing
+
+    if broker_kind == "kafka" and (missing := kafka_tools_missing()):
+        raise click.ClickException(f"--broker kafka needs {' and '.join(missing)} on PATH")
+
 
 @click.group()
 def bench() -> None:
@@ -23,43 +33,67 @@ def bench() -> None:
 )
 @click.option("--seed", default=7, show_default=True, help="seed of the simulated parcels")
 @click.option(
+    "--broker",
+    "broker_kind",
+    type=click.Choice(BROKER_KINDS),
+    default="tansu",
+    show_default=True,
+    help="the embedded broker: Tansu, or Apache Kafka (needs java and mvn)",
+)
+@click.option(
     "--workdir",
     type=click.Path(file_okay=False, path_type=Path),
     help="keep the broker's and the workers' logs and data here (default: a temporary directory, removed)",
 )
-def stream_command(records: int, partitions: int, workers: int, seed: int, workdir: Path | None) -> None:
+def stream_command(
+    records: int, partitions: int, workers: int, seed: int, broker_kind: str, workdir: Path | None
+) -> None:
     """Processed events/s and CPU per event of the stream workers next to an aiokafka consume→produce passthrough.
 
-    Starts a Tansu broker and WORKERS real `parcelwatch stream` processes of one app (one group over
-    the same partitions, each with its own data directory). Once the group is stable, produces
-    RECORDS order registrations and raw carrier records and times the workers together over them
-    (start-up and group join excluded, reported apart), then times the passthrough over the same
-    records. Prints a table, then one JSON line of the figures.
+    Starts the embedded BROKER and WORKERS real `parcelwatch stream` processes of one app (one
+    group over the same partitions, each with its own data directory; on Kafka without
+    tansu_compat). Once the group is stable, produces RECORDS order registrations and raw
+    carrier records and times the workers together over them (start-up and group join excluded,
+    reported apart), then times the passthrough over the same records. Prints a table, then one
+    JSON line of the figures.
     """
     from workers.bench.stream import report, run
 
-    click.echo(report(asyncio.run(run(records, partitions, workers=workers, seed=seed, workdir=workdir))))
+    check_broker_tools(broker_kind)
+    figures = asyncio.run(
+        run(records, partitions, workers=workers, seed=seed, workdir=workdir, broker_kind=broker_kind)
+    )
+    click.echo(report(figures))
 
 
 @bench.command("webhook")
 @click.option("--requests", "requests_", default=5_000, show_default=True, help="timed requests per server")
 @click.option("--concurrency", default=32, show_default=True, help="requests in flight at once")
 @click.option(
+    "--broker",
+    "broker_kind",
+    type=click.Choice(BROKER_KINDS),
+    default="tansu",
+    show_default=True,
+    help="the embedded broker: Tansu, or Apache Kafka (needs java and mvn)",
+)
+@click.option(
     "--workdir",
     type=click.Path(file_okay=False, path_type=Path),
     help="keep the servers' logs here (default: a temporary directory, removed)",
 )
-def webhook_command(requests_: int, concurrency: int, workdir: Path | None) -> None:
+def webhook_command(requests_: int, concurrency: int, broker_kind: str, workdir: Path | None) -> None:
     """Requests/s and latency of the webhook receiver next to a bare aiohttp handler.
 
-    Starts Tansu and redis-server, then the real receiver (`parcelwatch webhook`) and a handler
+    Starts the embedded BROKER and redis-server, then the real receiver (`parcelwatch webhook`) and a handler
     that only reads the body and answers 202, each in its own process, and sends each the same
     count of unique signed generic-carrier webhooks from this process. Prints a table, then one
     JSON line of the figures.
     """
     from workers.bench.webhook import report, run
 
-    click.echo(report(asyncio.run(run(requests_, concurrency, workdir))))
+    check_broker_tools(broker_kind)
+    click.echo(report(asyncio.run(run(requests_, concurrency, workdir, broker_kind))))
 
 
 @bench.command("normalize")

@@ -1,7 +1,8 @@
 """`parcelwatch bench stream`: the stream worker's throughput next to a bare aiokafka passthrough.
 
-One Tansu broker, the topics, N input records (`workers.bench.records`). Then, on the same broker
-and input, one after the other so neither competes for the CPU:
+One embedded broker (Tansu, or Apache Kafka with `--broker kafka`), the topics, N input records
+(`workers.bench.records`). Then, on the same broker and input, one after the other so neither
+competes for the CPU:
 
 * stream: WORKERS real worker processes (`python -m workers stream`, as `parcelwatch dev` starts
   it) of one app, so one consumer group over the same partitions, started together, each with its
@@ -44,7 +45,7 @@ from schemas.inputs import RAW_TOPIC, SHIPMENTS_TOPIC
 from schemas.outputs import OUTPUT_MODELS
 from workers.bench.records import BenchRecord, stream_records
 from workers.bench.report import cpu_seconds, json_line, ratio, table
-from workers.embedded import TansuBroker, start_child
+from workers.embedded import BROKERS, start_child
 from workers.kafka import client_options, ensure_topics, log_end_offsets, make_producer
 from workers.settings import Settings, as_environment
 
@@ -84,14 +85,17 @@ class StreamFigures:
     stream_startup_s: float
     rebalances: int
     outputs: dict[str, int]
+    broker: str = "tansu"
 
     @property
     def ratio(self) -> float | None:
         return ratio(self.stream.per_s, self.passthrough.per_s)
 
 
-def bench_settings(bootstrap: str, partitions: int, workdir: Path) -> Settings:
-    """Defaults pointed at the bench broker, with the dev stack's fast join and no HTTP port."""
+def bench_settings(bootstrap: str, partitions: int, workdir: Path, tansu_compat: bool = True) -> Settings:
+    """Defaults pointed at the bench broker, with the dev stack's fast join and no HTTP port.
+
+    `tansu_compat` off on Apache Kafka, so that the workers run there as production runs them."""
     base = Settings()
     return base.model_copy(
         update={
@@ -102,7 +106,7 @@ def bench_settings(bootstrap: str, partitions: int, workdir: Path) -> Settings:
                     "session_timeout_s": 2.0,
                     "heartbeat_interval_s": 0.5,
                     "rebalance_timeout_s": 2.0,
-                    "tansu_compat": True,
+                    "tansu_compat": tansu_compat,
                     "http_port": None,
                 }
             ),
@@ -399,15 +403,20 @@ async def measure_stream(
 
 
 async def run(
-    records: int, partitions: int, workers: int = 1, seed: int = 7, workdir: Path | None = None
+    records: int,
+    partitions: int,
+    workers: int = 1,
+    seed: int = 7,
+    workdir: Path | None = None,
+    broker_kind: str = "tansu",
 ) -> StreamFigures:
     timeout_s = max(60.0, records / 100)
     with contextlib.ExitStack() as stack:
         if workdir is None:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="parcelwatch-bench-")))
         workdir.mkdir(parents=True, exist_ok=True)
-        broker = stack.enter_context(TansuBroker(workdir=workdir))
-        settings = bench_settings(broker.bootstrap_servers, partitions, workdir)
+        broker = stack.enter_context(BROKERS[broker_kind](workdir=workdir))
+        settings = bench_settings(broker.bootstrap_servers, partitions, workdir, tansu_compat=broker_kind == "tansu")
         await ensure_topics(settings.kafka)
         await ensure_topics(settings.kafka, (PASSTHROUGH_TOPIC,))
         inputs = stream_records(records, datetime.now(UTC), seed)
@@ -423,6 +432,7 @@ async def run(
             stream_startup_s=stream.startup_s,
             rebalances=stream.rebalances,
             outputs={model.topic: stream.written.get(model.topic, 0) for model in OUTPUT_MODELS},
+            broker=broker_kind,
         )
 
 
@@ -445,7 +455,7 @@ def report(figures: StreamFigures) -> str:
     ]
     workers = "1 stream worker" if figures.workers == 1 else f"{figures.workers} stream workers in one group"
     lines = [
-        f"{figures.records:,} input records on {figures.partitions} partitions, "
+        f"{figures.records:,} input records on {figures.partitions} partitions of {figures.broker}, "
         f"produced in {figures.preload_s:.1f} s (overlapping the stream's timed window); "
         f"{workers}: start-up and group join {figures.stream_startup_s:.1f} s (not counted)",
     ]
@@ -459,6 +469,7 @@ def report(figures: StreamFigures) -> str:
         json_line(
             {
                 "bench": "stream",
+                "broker": figures.broker,
                 "records": figures.records,
                 "partitions": figures.partitions,
                 "workers": figures.workers,

@@ -1,11 +1,12 @@
 """`parcelwatch bench webhook`: the webhook receiver's requests/s and latency next to a bare handler.
 
-A Tansu broker and a redis-server; the real receiver (`python -m workers webhook`, the production
-entry point: verify, deduplicate in Redis, produce with acks=all) and the bare handler of
-`workers.bench.bare`, each in its own process on a loopback port, so neither shares an event
-loop with the load generator, which runs in this process. Each server first gets a short
-untimed warm-up, then exactly N requests with C in flight, every one a unique generic-carrier
-webhook signed with Standard Webhooks (signed before the clock starts).
+An embedded broker (Tansu, or Apache Kafka with `--broker kafka`) and a redis-server; the real
+receiver (`python -m workers webhook`, the production entry point: verify, deduplicate in Redis,
+produce with acks=all) and the bare handler of `workers.bench.bare`, each in its own process on
+a loopback port, so neither shares an event loop with the load generator, which runs in this
+process. Each server first gets a short untimed warm-up, then exactly N requests with C in
+flight, every one a unique generic-carrier webhook signed with Standard Webhooks (signed before
+the clock starts).
 """
 
 import asyncio
@@ -24,14 +25,14 @@ from pathlib import Path
 
 import aiohttp
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from pydantic import SecretStr
 
 from carriers.standard_webhooks import sign
 from schemas.inputs import RAW_TOPIC
 from workers.bench.report import cpu_seconds, json_line, percentile, ratio, table
-from workers.embedded import RedisServer, TansuBroker, free_port, start_child, stop_child
-from workers.kafka import client_options, ensure_topics
+from workers.embedded import BROKERS, RedisServer, free_port, start_child, stop_child
+from workers.kafka import client_options, ensure_topics, log_end_offsets, topic_partitions
 from workers.settings import Settings, as_environment
 
 READY_TIMEOUT_S = 30.0
@@ -66,6 +67,7 @@ class WebhookFigures:
     bare: LoadResult
     receiver: LoadResult
     produced: int
+    broker: str = "tansu"
 
     @property
     def ratio(self) -> float | None:
@@ -138,11 +140,12 @@ async def wait_ready(url: str, process: subprocess.Popen, log_path: Path) -> Non
 
 
 async def records_on(settings: Settings, topic: str) -> int:
+    """Records on `topic`, counted from fetch high watermarks (Tansu's ListOffsets can answer short)."""
     consumer = AIOKafkaConsumer(**client_options(settings.kafka))
     await consumer.start()
     try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        return sum((await consumer.end_offsets(partitions)).values()) if partitions else 0
+        partitions = (await topic_partitions(consumer)).get(topic, [])
+        return sum((await log_end_offsets(consumer, partitions)).values()) if partitions else 0
     finally:
         await consumer.stop()
 
@@ -162,14 +165,16 @@ async def measure(
     return replace(result, server_cpu_s=cpu_after - cpu_before)
 
 
-async def run(requests: int, concurrency: int, workdir: Path | None = None) -> WebhookFigures:
+async def run(
+    requests: int, concurrency: int, workdir: Path | None = None, broker_kind: str = "tansu"
+) -> WebhookFigures:
     warmup = min(200, max(concurrency, requests // 10))
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
     with contextlib.ExitStack() as stack:
         if workdir is None:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="parcelwatch-bench-")))
         workdir.mkdir(parents=True, exist_ok=True)
-        broker = stack.enter_context(TansuBroker(workdir=workdir))
+        broker = stack.enter_context(BROKERS[broker_kind](workdir=workdir))
         redis = stack.enter_context(RedisServer(workdir=workdir))
         base = Settings()
         settings = base.model_copy(
@@ -201,7 +206,7 @@ async def run(requests: int, concurrency: int, workdir: Path | None = None) -> W
             urls["receiver"], secret, "receiver", requests, warmup, concurrency, servers["receiver"].pid
         )
         produced = await records_on(settings, RAW_TOPIC)
-        return WebhookFigures(requests, concurrency, warmup, bare, receiver, produced)
+        return WebhookFigures(requests, concurrency, warmup, bare, receiver, produced, broker_kind)
 
 
 def report(figures: WebhookFigures) -> str:
@@ -225,10 +230,11 @@ def report(figures: WebhookFigures) -> str:
         "",
         table(("server", "requests", "requests/s", "p50 ms", "p99 ms", "answers", "server CPU µs/req", "× bare"), rows),
         "",
-        f"records the receiver produced on {RAW_TOPIC}: {figures.produced:,} (warm-up included)",
+        f"records the receiver produced on {RAW_TOPIC} of {figures.broker}: {figures.produced:,} (warm-up included)",
         json_line(
             {
                 "bench": "webhook",
+                "broker": figures.broker,
                 "requests": figures.requests,
                 "concurrency": figures.concurrency,
                 "receiver_rps": round(figures.receiver.per_s, 1),
