@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 import orjson
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from redis.asyncio import Redis
@@ -62,6 +63,23 @@ def _problem(status: int, reason: str, **headers: str) -> web.Response:
     return web.json_response({"error": reason}, status=status, headers=headers or None)
 
 
+class ShortBadRequests(logging.Filter):
+    """aiohttp answers a request it cannot parse (a control byte in a header, a broken request
+    line) 400 itself, and logs it as an error with a traceback: the client's fault, and one a
+    fuzzer or a scanner repeats at will, so it becomes one short warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError) and 400 <= (error.code or 0) < 500:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg, record.args = "malformed request refused: %s", (short(str(error), 300),)
+            record.exc_info = record.exc_text = None
+        return True
+
+
+BAD_REQUESTS = ShortBadRequests()
+
+
 def create_app(
     settings: Settings,
     *,
@@ -71,6 +89,7 @@ def create_app(
 ) -> web.Application:
     """The receiver's aiohttp app. Without `producer`/`redis` it opens its own from `settings`."""
     config = settings.webhook
+    logging.getLogger("aiohttp.server").addFilter(BAD_REQUESTS)
     limit = body_limit(config.max_body_bytes, MAX_REQUEST_SIZE)
     app = web.Application(client_max_size=limit, middlewares=[count_webhooks])
     secrets = {slug: [s.get_secret_value() for s in values] for slug, values in config.secrets.items()}

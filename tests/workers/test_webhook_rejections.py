@@ -1,5 +1,6 @@
 """Every rejection branch of the receiver, before anything reaches Kafka or Redis."""
 
+import asyncio
 import time
 
 import orjson
@@ -245,3 +246,16 @@ def test_secrets_of_carriers_with_their_own_scheme_are_not_standard_webhooks_sec
     from workers.settings import Settings
 
     assert Settings(webhook={"secrets": {"aftership": ["plain-key"]}}).webhook.secrets["aftership"]
+
+
+async def test_a_request_aiohttp_cannot_parse_is_one_short_warning_not_a_traceback(receiver, caplog):
+    reader, writer = await asyncio.open_connection(receiver.host, receiver.port)
+    writer.write(b"POST /webhooks/generic HTTP/1.1\r\nHost: x\r\nwebhook-id: msg_\x05\r\nContent-Length: 2\r\n\r\n{}")
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    assert answer.split(b" ", 2)[1] == b"400"
+    (record,) = [r for r in caplog.records if r.name == "aiohttp.server"]
+    assert (record.levelname, record.exc_info) == ("WARNING", None)
+    assert record.getMessage().startswith("malformed request refused: 400")
+    assert len(record.getMessage()) <= 1024
