@@ -26,8 +26,9 @@ from carriers.aftership.adapter import signature as aftership_signature
 from carriers.base import registry
 from carriers.seventeentrack.adapter import signature as seventeentrack_signature
 from workers import openapi
+from workers.admission import body_limit
 from workers.embedded import RedisServer, TansuBroker, free_port, start_child, stop_child
-from workers.kafka import ensure_topics
+from workers.kafka import MAX_REQUEST_SIZE, ensure_topics
 from workers.settings import Settings, as_environment
 
 pytestmark = pytest.mark.integration
@@ -174,6 +175,25 @@ def test_raw_header_and_body_bytes_find_no_5xx(live_receiver):
         statuses[status] += 1
         assert_answer_is_sound(status, body, f"raw case {index}")
     print("raw fuzz statuses:", dict(sorted(statuses.items())))
+
+
+def padded_push(size: int) -> bytes:
+    """A valid generic push of exactly `size` bytes (the padding is a field the format ignores)."""
+    head = b'{"tracking_number": "LP000000002CN", "events": [], "padding": "'
+    return head + b"x" * (size - len(head) - 2) + b'"}'
+
+
+def test_the_largest_body_a_record_can_hold_is_accepted_and_one_byte_more_is_413(live_receiver):
+    """Before: bodies of 1,048,324 to 1,048,576 bytes got 503 for ever (the record was over the
+    producer's max_request_size); now the door refuses them before verification."""
+    limit = body_limit(Settings().webhook.max_body_bytes, MAX_REQUEST_SIZE)
+    with httpx.Client(base_url=live_receiver, timeout=30) as client:
+        for size, expected in [(limit, 202), (limit + 1, 413), (1_048_400, 413)]:
+            body = padded_push(size)
+            headers = signed("generic", body, size) | {"content-type": "application/json"}
+            response = client.post("/webhooks/generic", content=body, headers=headers)
+            assert (size, response.status_code) == (size, expected), response.text[:300]
+            assert_answer_is_sound(response.status_code, response.content, f"{size} bytes")
 
 
 def test_fuzz_counts(live_receiver):
