@@ -9,7 +9,7 @@ import click
 from workers.bench import bench
 from workers.lag.cli import lag
 from workers.ops_cli import dlq, inspect
-from workers.settings import Settings, UnknownSetting
+from workers.settings import MisconfiguredSecret, Settings, UnknownSetting
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -267,7 +267,7 @@ cli.add_command(inspect)
 def main() -> None:
     try:
         cli(prog_name="parcelwatch")
-    except UnknownSetting as error:
+    except (UnknownSetting, MisconfiguredSecret) as error:
         click.echo(f"parcelwatch: {error}", err=True)
         sys.exit(2)
 

@@ -259,3 +259,18 @@ async def test_a_request_aiohttp_cannot_parse_is_one_short_warning_not_a_traceba
     assert (record.levelname, record.exc_info) == ("WARNING", None)
     assert record.getMessage().startswith("malformed request refused: 400")
     assert len(record.getMessage()) <= 1024
+
+
+def test_parcelwatch_webhook_with_a_malformed_secret_exits_2_in_one_line_naming_the_variable():
+    import os
+    import subprocess
+    import sys
+
+    env = os.environ | {"PARCELWATCH_WEBHOOK__SECRETS": '{"upu": ["whsec_b2s=", "plain-text-secret"]}'}
+    done = subprocess.run(
+        [sys.executable, "-m", "workers", "webhook"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "parcelwatch: PARCELWATCH_WEBHOOK__SECRETS: the upu secret #2 does not start with whsec_"
+    ]
