@@ -280,3 +280,19 @@ def test_conflict_flag_details():
         "delivered_at": "2026-03-21T00:00:00Z",
         "delivered_location": "Madrid",
     }
+
+
+def test_a_second_delivered_scan_is_a_notice_of_its_own_with_its_own_event_id():
+    """Carriers often send "delivered" twice (a scan, then the signature); protection already ends
+    at the first delivery + 5 days, so both notices share a deadline and differ in their facts."""
+    from datetime import timedelta
+
+    from schemas.outputs import BuyerNotification
+    from schemas.types import format_utc
+
+    again = day(20) + timedelta(minutes=1)
+    history = [registered(), scans(TN, ("delivered", day(20))), scans(TN, ("delivered", again))]
+    notices = [o for o in run(history) if isinstance(o, BuyerNotification) and o.template == "delivered_check_receipt"]
+    assert [n.facts["delivered_at"] for n in notices] == [format_utc(day(20)), format_utc(again)]
+    assert notices[0].deadline == notices[1].deadline
+    assert notices[0].event_id != notices[1].event_id
