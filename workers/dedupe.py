@@ -73,8 +73,9 @@ class DeliveryLedger:
         """Claim the delivery (NEW), or say who holds it (PENDING, DONE)."""
         return await self._queue(Claim.PENDING, self._key(carrier, delivery_id))
 
-    async def complete(self, carrier: str, delivery_id: str) -> None:
-        await self._queue(Claim.DONE, self._key(carrier, delivery_id))
+    def complete(self, carrier: str, delivery_id: str) -> asyncio.Future:
+        """Mark the delivery done; the future is settled when the mark's batch is (await it, or not)."""
+        return self._queue(Claim.DONE, self._key(carrier, delivery_id))
 
     async def release(self, carrier: str, delivery_id: str) -> None:
         await self._redis.delete(self._key(carrier, delivery_id))

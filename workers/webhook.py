@@ -93,7 +93,6 @@ def create_app(
     limit = body_limit(config.max_body_bytes, MAX_REQUEST_SIZE)
     app = web.Application(client_max_size=limit, middlewares=[count_webhooks])
     secrets = {slug: [s.get_secret_value() for s in values] for slug, values in config.secrets.items()}
-    marking: set[asyncio.Task] = set()
 
     async def connections(app: web.Application) -> AsyncIterator[None]:
         own_producer = producer is None
@@ -105,7 +104,6 @@ def create_app(
         if own_producer:
             await app[PRODUCER].start()
         yield
-        await asyncio.gather(*marking, return_exceptions=True)
         await app[LEDGER].aclose()
         if own_producer:
             await app[PRODUCER].stop()
@@ -198,9 +196,7 @@ def create_app(
             log.warning("kafka unavailable", extra={"error": short(repr(error)), "carrier": slug})
             await _forget(ledger, slug, delivery_id)
             return _problem(503, "tracking log (Kafka) unavailable", **{"Retry-After": RETRY_AFTER_S})
-        task = asyncio.create_task(_remember(ledger, slug, delivery_id))
-        marking.add(task)
-        task.add_done_callback(marking.discard)
+        ledger.complete(slug, delivery_id).add_done_callback(_unremembered)
         return web.json_response(
             {"status": "accepted", "delivery_id": delivery_id, "tracking_numbers": list(parts)}, status=202
         )
@@ -234,11 +230,17 @@ def create_app(
     return app
 
 
-async def _remember(ledger: DeliveryLedger, carrier: str, delivery_id: str) -> None:
-    try:
-        await ledger.complete(carrier, delivery_id)
-    except (RedisError, OSError):
-        log.warning("delivery produced but not remembered; a retry will be produced again", exc_info=True)
+def _unremembered(marked: asyncio.Future) -> None:
+    """A done mark that failed after its 202: a retry of the delivery will be produced again."""
+    if marked.cancelled() or marked.exception() is None:
+        return
+    error = marked.exception()
+    if isinstance(error, (RedisError, OSError)):
+        log.warning(
+            "delivery produced but not remembered; a retry will be produced again", extra={"error": short(str(error))}
+        )
+    else:
+        log.error("delivery produced but not remembered", exc_info=error)
 
 
 async def _forget(ledger: DeliveryLedger, carrier: str, delivery_id: str) -> None:
