@@ -113,7 +113,7 @@ class FlagRaised(Output):
 class BuyerNotification(Output):
     topic: ClassVar[str] = NOTIFICATIONS_TOPIC
     key_field: ClassVar[str] = "order_id"
-    identity: ClassVar[tuple[str, ...]] = ("order_id", "tracking_number", "template", "deadline", "facts")
+    identity: ClassVar[tuple[str, ...]] = ("order_id", "tracking_number", "template", "deadline")
 
     type: Literal["notification"] = "notification"
     template: Literal[

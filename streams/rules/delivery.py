@@ -78,15 +78,17 @@ def notify_buyer_of_delivery(order: OrderWatch, ctx: RuleContext) -> Verdict:
     """R9 (an open "not received" dispute) or R11 (no such dispute): the buyer has N days to act.
 
     Which one depends on the dispute, so it waits until the order side has said whether there is one.
+    One notice per deadline: carriers often send "delivered" twice (a scan, then the signature),
+    and the second changes nothing the buyer must do (protection already ends at the first + N days).
     """
     delivered = ctx.facts.delivered
     if delivered is None or not order.linked:
         return Verdict(order)
-    key = moment_key("delivery_notice", delivered.occurred_at)
-    if fired(order, key) or not may_raise(order, ctx.now):
-        return Verdict(order)
     # the buyer acts within N days of the delivery, and never after protection ends (R1 never lengthens it)
     deadline = min(delivered.occurred_at + days(ctx.settings.act_after_delivery_days), order.protection_ends_at)
+    key = moment_key("delivery_notice", deadline)
+    if fired(order, key) or not may_raise(order, ctx.now):
+        return Verdict(order)
     facts = {"delivered_at": format_utc(delivered.occurred_at), "location": delivered.location}
     if order.dispute is not None and order.dispute.open_not_received:
         template = "delivered_open_dispute"
