@@ -98,7 +98,7 @@ def stream(wait: bool, faust_args: tuple[str, ...]) -> None:
 @click.option("--port", type=int, help="port to bind (default: PARCELWATCH_WEBHOOK__PORT)")
 @click.option("--wait", is_flag=True, help=WAIT_HELP)
 def webhook(host: str | None, port: int | None, wait: bool) -> None:
-    """Run the webhook receiver: POST /webhooks/{carrier}, GET /healthz, GET /readyz.
+    """Run the webhook receiver: POST /webhooks/{carrier}; GET /healthz, /readyz, /metrics, /openapi.json.
 
     Without a broker or Redis it exits 2 saying which (or waits for them: --wait).
     """
