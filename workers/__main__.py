@@ -139,7 +139,8 @@ def dev(parcels: int, time_factor: float, seconds: float | None, seed: int, no_u
 
     The Tansu broker and redis-server come from their wheels and listen on free loopback ports;
     simulated orders are registered and the sandbox carrier pushes signed webhooks as its
-    parcels travel. Outputs of the stream are shown live. Ctrl-C stops everything.
+    parcels travel. Outputs of the stream are shown live; once every parcel has had its last
+    event it says so (on stderr with --no-ui). Ctrl-C stops everything.
 
     On start it prints the broker, Redis and receiver addresses and each carrier's webhook secret
     (to stderr with --no-ui, whose stdout is JSON lines) and writes them as shell exports to

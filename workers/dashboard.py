@@ -4,13 +4,14 @@ import asyncio
 from collections import Counter, deque
 from datetime import datetime
 
+from rich import box
 from rich.console import Console, Group
 from rich.live import Live
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from workers.dev import DevStack
+from workers.dev import DevStack, end_announcement
 
 STATUS_STYLE = {
     "delivered": "bold green",
@@ -25,13 +26,18 @@ STATUS_STYLE = {
     "unknown": "magenta",
 }
 
+DECISIONS_CHROME = 3  # the panel's two borders and the table's header
+PARCELS_CHROME = 3  # the table's title, header and the rule under it
+
 
 def summary(topic: str, value: dict) -> str:
+    """What a decision says, short enough to fit an 80-column terminal beside its tracking number."""
     match value.get("type"):
         case "status_changed":
             return f"{value['previous_status'] or '—'} → {value['status']}"
         case "protection_shortened" | "protection_restored":
-            return f"{value['type']}: ends {value['previous_ends_at'][:10]} → {value['protection_ends_at'][:10]}"
+            verb = value["type"].removeprefix("protection_")
+            return f"protection {verb}: {value['previous_ends_at'][:10]} → {value['protection_ends_at'][:10]}"
         case "flag_raised":
             return f"flag {value['flag']}"
         case "notification":
@@ -41,12 +47,23 @@ def summary(topic: str, value: dict) -> str:
     return topic
 
 
+def decision_rows(space: int) -> int:
+    """Decision lines in `space` terminal lines: about a third of it, never fewer than three, so
+    that the decisions stay in view on a small terminal while the parcels take the rest."""
+    return max(3, space // 3 - DECISIONS_CHROME)
+
+
+def shown_parcels(total: int, rows: int) -> int:
+    """How many of `total` parcels fit in `rows` lines, keeping one for the count of the others."""
+    return total if total <= rows else max(0, rows - 1)
+
+
 class LiveView:
-    def __init__(self, console: Console | None = None, decisions_shown: int = 12) -> None:
+    def __init__(self, console: Console | None = None, decisions_kept: int = 50) -> None:
         self.console = console or Console()
         self.status: dict[str, tuple[str, str]] = {}
         self.protection_ends: dict[str, str] = {}
-        self.decisions: deque[tuple[str, str, str, str]] = deque(maxlen=decisions_shown)
+        self.decisions: deque[tuple[str, str, str]] = deque(maxlen=decisions_kept)
         self.counts: Counter[str] = Counter()
 
     def on_output(self, topic: str, key: str | None, value: dict) -> None:
@@ -56,20 +73,36 @@ class LiveView:
         elif value.get("type") in ("protection_shortened", "protection_restored"):
             self.protection_ends[value["tracking_number"]] = value["protection_ends_at"]
         if value.get("type") != "status_changed" or value.get("status") == "delivered":
-            self.decisions.appendleft((datetime.now().strftime("%H:%M:%S"), topic, key or "", summary(topic, value)))
+            tracking_number = value.get("tracking_number") or key or ""
+            self.decisions.appendleft((datetime.now().strftime("%H:%M:%S"), tracking_number, summary(topic, value)))
 
-    def render(self, stack: DevStack) -> Group:
-        simulated = stack.carrier.simulated_now()
+    def header(self, stack: DevStack) -> Text:
         worker = "running" if stack.worker.poll() is None else f"exited ({stack.worker.returncode})"
         header = Text.assemble(
             ("parcelwatch dev", "bold"),
-            f"  simulated {simulated:%Y-%m-%d %H:%M} UTC  ·  broker {stack.settings.kafka.bootstrap_servers}",
-            f"  ·  receiver :{stack.settings.webhook.port}  ·  stream worker {worker}  ·  Ctrl-C stops",
+            f"  simulated {stack.carrier.simulated_now():%Y-%m-%d %H:%M} UTC  ·  stream worker {worker}\n",
+            f"broker {stack.settings.kafka.bootstrap_servers}  ·  receiver :{stack.settings.webhook.port}"
+            "  ·  Ctrl-C stops",
         )
-        parcels = Table(expand=True, title="parcels", title_justify="left")
-        for column in ("tracking number", "scenario", "status", "last scan (carrier time)", "protection ends"):
-            parcels.add_column(column)
-        for parcel in stack.parcels[: max(8, self.console.height - 24)]:
+        if stack.finished():
+            header.append("\n" + end_announcement(stack), style="bold green")
+        return header
+
+    def footer(self, stack: DevStack) -> Text:
+        pushes = stack.carrier.outcomes
+        return Text(
+            f"pushes delivered {pushes['delivered']}, retried {pushes['retried']}, given up {pushes['given_up']}"
+            "  ·  outputs "
+            + ", ".join(f"{t} {n}" for t, n in sorted(self.counts.items()))
+            + f"  ·  logs in {stack.workdir}"
+        )
+
+    def parcels_table(self, stack: DevStack, rows: int) -> Table:
+        parcels = Table(expand=True, title="parcels", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
+        for column in ("tracking number", "scenario", "status", "last scan", "protection ends"):
+            parcels.add_column(column, no_wrap=True, overflow="ellipsis")
+        shown = shown_parcels(len(stack.parcels), rows)
+        for parcel in stack.parcels[:shown]:
             status, at = self.status.get(parcel.tracking_number, ("—", ""))
             parcels.add_row(
                 parcel.tracking_number,
@@ -78,19 +111,28 @@ class LiveView:
                 at[:16].replace("T", " "),
                 self.protection_ends.get(parcel.tracking_number, "")[:10],
             )
-        decisions = Table(expand=True, title="decisions", title_justify="left")
-        for column in ("seen", "topic", "key", "what"):
-            decisions.add_column(column)
-        for row in self.decisions:
+        if shown < len(stack.parcels):
+            parcels.add_row(Text(f"… and {len(stack.parcels) - shown} more", style="italic"))
+        return parcels
+
+    def decisions_panel(self, rows: int) -> Panel:
+        decisions = Table(expand=True, box=None, padding=(0, 1))
+        decisions.add_column("seen", no_wrap=True)
+        decisions.add_column("tracking number", no_wrap=True)
+        decisions.add_column("decision", no_wrap=True, overflow="ellipsis", ratio=1)
+        for row in list(self.decisions)[:rows]:
             decisions.add_row(*row)
-        pushes = stack.carrier.outcomes
-        footer = Text(
-            f"pushes delivered {pushes['delivered']}, retried {pushes['retried']}, given up {pushes['given_up']}"
-            "  ·  outputs "
-            + ", ".join(f"{t} {n}" for t, n in sorted(self.counts.items()))
-            + f"  ·  logs in {stack.workdir}"
-        )
-        return Group(Panel(header), parcels, decisions, footer)
+        return Panel(decisions, title="decisions", title_align="left", height=rows + DECISIONS_CHROME)
+
+    def render(self, stack: DevStack) -> Group:
+        """The view in the console's height less one line (Live leaves the cursor under it): header and
+        footer as they wrap, a third of the rest for the latest decisions, the parcels in what is left."""
+        header, footer = self.header(stack), self.footer(stack)
+        options = self.console.options
+        space = self.console.height - 1 - sum(len(self.console.render_lines(t, options)) for t in (header, footer))
+        decisions = decision_rows(space)
+        parcels = space - decisions - DECISIONS_CHROME - PARCELS_CHROME
+        return Group(header, self.parcels_table(stack, parcels), self.decisions_panel(decisions), footer)
 
     async def show(self, stack: DevStack, until: asyncio.Event) -> None:
         with Live(self.render(stack), console=self.console, refresh_per_second=4, screen=False) as live:

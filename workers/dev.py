@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
@@ -27,7 +28,7 @@ from aiohttp import web
 from aiokafka import AIOKafkaConsumer
 from pydantic import SecretStr
 
-from carriers.sandbox.journeys import Parcel, simulate
+from carriers.sandbox.journeys import Parcel, journey, push_plan, simulate
 from carriers.sandbox.server import SandboxCarrierServer
 from schemas.inputs import SHIPMENTS_TOPIC, ShipmentRegistered
 from schemas.outputs import OUTPUT_MODELS
@@ -57,11 +58,46 @@ class DevStack:
     worker: subprocess.Popen
     workdir: Path
 
+    @cached_property
+    def ends_at(self) -> datetime:
+        return simulation_ends_at(self.parcels)
+
+    def finished(self) -> bool:
+        """Whether the simulated clock has passed every parcel's last push."""
+        return self.carrier.simulated_now() >= self.ends_at
+
 
 class View(Protocol):
     def on_output(self, topic: str, key: str | None, value: dict) -> None: ...
 
     async def show(self, stack: DevStack, until: asyncio.Event) -> None: ...
+
+
+def simulation_ends_at(parcels: list[Parcel]) -> datetime:
+    """The simulated time of the carrier's last push: after it no parcel moves any more, although the
+    stream still decides on its timers (deadlines due later)."""
+    return max(
+        moment
+        for parcel in parcels
+        for moment in (
+            parcel.shipped_at,
+            *(parcel.shipped_at + push.due for push in push_plan(parcel, journey(parcel))),
+        )
+    )
+
+
+def end_announcement(stack: DevStack) -> str:
+    return f"simulation over: every parcel has had its last event ({stack.ends_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"
+
+
+async def wait_for_end(stack: DevStack, until: asyncio.Event) -> bool:
+    """Whether the simulation finished before `until` was set (then it returns at once)."""
+    while not stack.finished():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(until.wait(), timeout=0.25)
+        if until.is_set():
+            return False
+    return True
 
 
 def registration(parcel: Parcel, index: int) -> ShipmentRegistered:
@@ -252,11 +288,14 @@ async def run(base: Settings, options: DevOptions, view: View, announce: Callabl
 
 
 class JsonLinesView:
-    """Each output as `{"topic", "key", "value"}` on stdout, the format of `parcelwatch replay`."""
+    """Each output as `{"topic", "key", "value"}` on stdout, the format of `parcelwatch replay`; the
+    end of the simulation is said on stderr, so that stdout stays JSON lines."""
 
     def on_output(self, topic: str, key: str | None, value: dict) -> None:
         sys.stdout.buffer.write(orjson.dumps({"topic": topic, "key": key, "value": value}) + b"\n")
         sys.stdout.flush()
 
     async def show(self, stack: DevStack, until: asyncio.Event) -> None:
+        if await wait_for_end(stack, until):
+            print(end_announcement(stack), file=sys.stderr, flush=True)
         await until.wait()
