@@ -89,12 +89,13 @@ class LiveView:
         return header
 
     def footer(self, stack: DevStack) -> Text:
+        """Counts of pushes and outputs, each topic by the middle of its name, so that it fits two lines
+        at 80 columns (the workdir, where the logs go, is in the start-up line `exports` above the view)."""
         pushes = stack.carrier.outcomes
+        outputs = ", ".join(f"{topic.split('.')[1]} {n}" for topic, n in sorted(self.counts.items()))
         return Text(
-            f"pushes delivered {pushes['delivered']}, retried {pushes['retried']}, given up {pushes['given_up']}"
-            "  ·  outputs "
-            + ", ".join(f"{t} {n}" for t, n in sorted(self.counts.items()))
-            + f"  ·  logs in {stack.workdir}"
+            f"pushes {pushes['delivered']} (retried {pushes['retried']}, given up {pushes['given_up']})"
+            f"  ·  outputs {outputs}"
         )
 
     def parcels_table(self, stack: DevStack, rows: int) -> Table:

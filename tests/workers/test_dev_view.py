@@ -120,3 +120,16 @@ async def test_without_the_ui_nothing_is_said_when_the_stack_stops_before_the_en
     asyncio.get_running_loop().call_later(0.3, until.set)
     await JsonLinesView().show(stack, until)
     assert capfd.readouterr() == ("", "")
+
+
+def test_the_footer_counts_every_output_topic_in_two_lines_at_80_columns():
+    stack = stack_at(START)
+    stack.carrier.outcomes.update(delivered=1_240, retried=12, given_up=1)
+    view = small_terminal()
+    for topic in ("shipments.status.v1", "protection.adjustments.v1", "tracking.flags.v1", "buyer.notifications.v1"):
+        view.counts[topic] = 1_000
+    view.counts["tracking.deadletter.v1"] = 3
+    footer = view.console.render_lines(view.footer(stack), view.console.options)
+    assert len(footer) <= 2
+    assert "adjustments 1000, status 1000" in view.footer(stack).plain
+    assert "deadletter 3" in view.footer(stack).plain
