@@ -182,9 +182,10 @@ class TableView:
 
 class StateCache:
     """Decoded states in front of a store that decodes on every read (RocksDB): the last
-    `entries` keys read or written, oldest dropped first. The shell fills it only with what is
-    durable (read from the store, or written and acknowledged) and clears it when the worker's
-    partitions change, since recovery and standby replicas write the store behind it."""
+    `entries` keys read or written, the least recently used dropped first. The shell fills it only
+    with what is durable (read from the store, or written and acknowledged) and makes a new one
+    when the worker's partitions change, since recovery and standby replicas write the store
+    behind it. One agent writes each table, so no other writer can make an entry stale."""
 
     def __init__(self, store: Mapping[str, Any], entries: int) -> None:
         self.store = store
@@ -209,9 +210,6 @@ class StateCache:
             self.values.pop(key, None)
             if value is not None:
                 self._keep(key, value)
-
-    def clear(self) -> None:
-        self.values.clear()
 
     def _keep(self, key: str, value: Any) -> None:
         values = self.values

@@ -126,7 +126,7 @@ class BatchShell:
 
     async def process(self, events: list[EventT]) -> None:
         readers = self._readers()
-        views = {name: TableView(readers[name]) for name, table in self.tables.items()}
+        views = {name: TableView(reader) for name, reader in readers.items()}
         owners: dict[tuple[str, str], EventT] = {}
         sources: list[Source] = []
         outgoing: list[Outgoing] = []
