@@ -64,18 +64,21 @@ def test_each_worker_has_its_own_data_directory(tmp_path):
     assert datadirs == {tmp_path / "stream-0", tmp_path / "stream-1", tmp_path / "stream-2"}
 
 
+FIGURES = StreamFigures(
+    records=100,
+    partitions=6,
+    workers=2,
+    preload_s=0.01,
+    passthrough=Timed(100, 0.01, 0.001),
+    stream=Timed(100, 1.0, 0.9),
+    stream_startup_s=5.0,
+    rebalances=0,
+    outputs={},
+)
+
+
 def test_the_report_says_when_the_group_rebalanced_while_timed():
-    figures = StreamFigures(
-        records=100,
-        partitions=6,
-        workers=2,
-        preload_s=0.01,
-        passthrough=Timed(100, 0.01, 0.001),
-        stream=Timed(100, 1.0, 0.9),
-        stream_startup_s=5.0,
-        rebalances=0,
-        outputs={},
-    )
+    figures = FIGURES
     assert "rebalanced" not in report(figures)
     text = report(dataclasses.replace(figures, rebalances=1))
     assert "the group rebalanced 1 time(s) during the timed window" in text
@@ -90,18 +93,7 @@ def test_the_workers_run_without_tansu_compat_on_apache_kafka(tmp_path):
 
 
 def test_the_report_names_the_broker():
-    figures = StreamFigures(
-        records=100,
-        partitions=6,
-        workers=1,
-        preload_s=0.01,
-        passthrough=Timed(100, 0.01, 0.001),
-        stream=Timed(100, 1.0, 0.9),
-        stream_startup_s=5.0,
-        rebalances=0,
-        outputs={},
-        broker="kafka",
-    )
+    figures = dataclasses.replace(FIGURES, workers=1, broker="kafka")
     text = report(figures)
     assert "partitions of kafka" in text.splitlines()[0]
     assert orjson.loads(text.splitlines()[-1])["broker"] == "kafka"

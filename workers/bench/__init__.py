@@ -25,14 +25,7 @@ def bench() -> None:
     """Benchmarks: figures on this machine, each next to a baseline measured in the same run."""
 
 
-@bench.command("stream")
-@click.option("--records", default=20_000, show_default=True, help="input records to produce and process")
-@click.option("--partitions", default=6, show_default=True, help="partitions of every topic")
-@click.option(
-    "--workers", default=1, show_default=True, type=click.IntRange(min=1), help="stream worker processes in one group"
-)
-@click.option("--seed", default=7, show_default=True, help="seed of the simulated parcels")
-@click.option(
+broker_option = click.option(
     "--broker",
     "broker_kind",
     type=click.Choice(BROKER_KINDS),
@@ -40,6 +33,16 @@ def bench() -> None:
     show_default=True,
     help="the embedded broker: Tansu, or Apache Kafka (needs java and mvn)",
 )
+
+
+@bench.command("stream")
+@click.option("--records", default=20_000, show_default=True, help="input records to produce and process")
+@click.option("--partitions", default=6, show_default=True, help="partitions of every topic")
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(min=1), help="stream worker processes in one group"
+)
+@click.option("--seed", default=7, show_default=True, help="seed of the simulated parcels")
+@broker_option
 @click.option(
     "--workdir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -69,14 +72,7 @@ def stream_command(
 @bench.command("webhook")
 @click.option("--requests", "requests_", default=5_000, show_default=True, help="timed requests per server")
 @click.option("--concurrency", default=32, show_default=True, help="requests in flight at once")
-@click.option(
-    "--broker",
-    "broker_kind",
-    type=click.Choice(BROKER_KINDS),
-    default="tansu",
-    show_default=True,
-    help="the embedded broker: Tansu, or Apache Kafka (needs java and mvn)",
-)
+@broker_option
 @click.option(
     "--workdir",
     type=click.Path(file_okay=False, path_type=Path),
