@@ -180,44 +180,6 @@ class TableView:
         self.changes[key] = None
 
 
-class StateCache:
-    """Decoded states in front of a store that decodes on every read (RocksDB): the last
-    `entries` keys read or written, the least recently used dropped first. The shell fills it only
-    with what is durable (read from the store, or written and acknowledged) and makes a new one
-    when the worker's partitions change, since recovery and standby replicas write the store
-    behind it. One agent writes each table, so no other writer can make an entry stale."""
-
-    def __init__(self, store: Mapping[str, Any], entries: int) -> None:
-        self.store = store
-        self.entries = entries
-        self.values: dict[str, Any] = {}
-
-    def get(self, key: str, default: Any = None) -> Any:
-        values = self.values
-        if key in values:
-            value = values.pop(key)
-            values[key] = value
-            return value
-        value = self.store.get(key)
-        if value is None:
-            return default
-        self._keep(key, value)
-        return value
-
-    def written(self, changes: Mapping[str, Any]) -> None:
-        """Keys just written to the store (None: deleted)."""
-        for key, value in changes.items():
-            self.values.pop(key, None)
-            if value is not None:
-                self._keep(key, value)
-
-    def _keep(self, key: str, value: Any) -> None:
-        values = self.values
-        values[key] = value
-        if len(values) > self.entries:
-            del values[next(iter(values))]
-
-
 class Engine:
     def __init__(self, settings: RuleSettings, text_threshold: float = TEXT_THRESHOLD) -> None:
         self.settings = settings

@@ -180,17 +180,6 @@ def store_put(table: faust.Table, key: str, value: Any, encoded: bytes | None) -
         store[key] = value
 
 
-def decodes_on_read(table: faust.Table) -> bool:
-    """Whether the table's store keeps encoded values (RocksDB), so that every read decodes one."""
-    return isinstance(table.data, SerializedStore)
-
-
-def rebalances(app: faust.App) -> int:
-    """How many rebalances the worker has started: the partitions it holds, and the stores'
-    contents (recovery, standby replicas), may have changed since this number last moved."""
-    return app.rebalancing_count
-
-
 def persist_offset(table: faust.Table, tp: TP, offset: int) -> None:
     """What Faust does when a changelog record it sent is acknowledged: RocksDB remembers the
     offset, so a restarted worker reads only the changelog after it (a no-op in memory)."""

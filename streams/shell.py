@@ -35,7 +35,7 @@ from schemas.inputs import DISPUTES_TOPIC
 from schemas.outputs import DeadLetter
 from streams import faust_shell
 from streams.commands import ORDER_COMMANDS_TOPIC
-from streams.engine import Source, StateCache, Step, TableView, decide_record, describe
+from streams.engine import Source, Step, TableView, decide_record, describe
 from streams.metrics import (
     EVENTS,
     FOREIGN_SHIPMENTS,
@@ -96,8 +96,6 @@ class BatchShell:
         self.tables = tables
         self.clock = clock
         self.wakeups = wakeups
-        self.reads: dict[str, Any] = {}
-        self.reads_rebalance: int | None = None
 
     async def run(self, stream: StreamT) -> None:
         """An agent's loop: batches from its channel until the worker stops."""
@@ -111,22 +109,8 @@ class BatchShell:
             if admitted:
                 await self.process(admitted)
 
-    def _readers(self) -> dict[str, Any]:
-        """What a batch reads each table through: a `StateCache` in front of a serialized store,
-        made anew after every rebalance; the store itself when it holds decoded values (memory)."""
-        rebalance = faust_shell.rebalances(self.app)
-        if rebalance != self.reads_rebalance:
-            entries = self.settings.stream.state_cache_entries
-            self.reads = {
-                name: StateCache(table.data, entries) if faust_shell.decodes_on_read(table) and entries else table.data
-                for name, table in self.tables.items()
-            }
-            self.reads_rebalance = rebalance
-        return self.reads
-
     async def process(self, events: list[EventT]) -> None:
-        readers = self._readers()
-        views = {name: TableView(reader) for name, reader in readers.items()}
+        views = {name: TableView(table.data) for name, table in self.tables.items()}
         owners: dict[tuple[str, str], EventT] = {}
         sources: list[Source] = []
         outgoing: list[Outgoing] = []
@@ -148,9 +132,6 @@ class BatchShell:
                 owners[("orders" if source.topic in ORDER_KEYED else "shipments", source.key)] = event
         await self._deliver_outputs(outgoing, sources, events)
         await self._write_states(views, owners)
-        for name, view in views.items():
-            if isinstance(readers[name], StateCache):
-                readers[name].written(view.changes)
         faust_shell.set_current_event(None)
         for event in events:
             event.ack()

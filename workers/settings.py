@@ -92,12 +92,6 @@ class StreamSettings(BaseModel):
         "rocksdb://",
         description="where tables live: RocksDB in datadir (a restart reads only the changelog's tail) or memory",
     )
-    state_cache_entries: int = Field(
-        10_000,
-        ge=0,
-        description="decoded states kept in memory per table in front of RocksDB, the most recently used "
-        "(0: none; a shipment's takes about 11 KB)",
-    )
     batch_size: int = Field(500, ge=1, description="records the agent takes per batch")
     batch_within_s: float = Field(0.05, gt=0, description="longest wait to fill a batch")
     producer_linger_s: float = Field(

@@ -167,17 +167,6 @@ async def test_uncommitted_input_partitions_are_rewound_and_changelogs_left_alon
     assert AIOKafkaConsumerThread.seek_to_committed is faust_shell._seek_to_committed_or_beginning
 
 
-def test_a_rebalance_start_is_counted_and_rocksdb_stores_hold_encoded_values(app):
-    from faust.stores.rocksdb import Store as RocksDBStore
-
-    before = faust_shell.rebalances(app)
-    app.on_rebalance_start()
-    assert faust_shell.rebalances(app) == before + 1
-    assert issubclass(RocksDBStore, faust_shell.SerializedStore)
-    table = app.Table("decoded")
-    assert not faust_shell.decodes_on_read(table), "the memory store keeps the values themselves"
-
-
 def test_the_remembered_partition_is_the_producers_default_partition():
     from aiokafka.partitioner import DefaultPartitioner
 

@@ -14,7 +14,7 @@ import streams.engine as engine
 from schemas.inputs import RAW_TOPIC, SHIPMENTS_TOPIC
 from schemas.outputs import DeadLetter
 from streams import shell
-from streams.engine import Engine, Source, StateCache, TableView, decide_record
+from streams.engine import Engine, Source, TableView, decide_record
 from streams.ingest import Rejected, to_inputs
 from streams.rules.settings import RuleSettings
 from tests.core.helpers import TN, day, registered, scans
@@ -119,32 +119,6 @@ def test_a_table_view_reads_through_and_keeps_its_writes():
     assert "b" not in view and "c" in view
     assert table == {"a": 1, "b": 2}
     assert view.changes == {"a": 10, "b": None, "c": 3}
-
-
-class CountingStore(dict):
-    def __init__(self, *args):
-        super().__init__(*args)
-        self.reads = 0
-
-    def get(self, key, default=None):
-        self.reads += 1
-        return super().get(key, default)
-
-
-def test_a_state_cache_decodes_a_key_once_and_keeps_the_most_recently_used():
-    store = CountingStore({"a": 1, "b": 2, "c": 3})
-    cache = StateCache(store, entries=2)
-    assert (cache.get("a"), cache.get("a"), cache.get("missing", "none")) == (1, 1, "none")
-    assert store.reads == 2, "a hit does not read the store; a miss is not kept"
-    cache.get("b")
-    cache.get("a")  # a is now the most recent: c pushes b out
-    cache.get("c")
-    assert list(cache.values) == ["a", "c"]
-    cache.written({"a": 10, "c": None, "d": 4})
-    assert cache.values == {"a": 10, "d": 4}
-    store["d"] = 40  # written behind the cache (recovery): seen by the cache made after a rebalance
-    assert cache.get("d") == 4
-    assert StateCache(store, entries=2).get("d") == 40
 
 
 def test_replay_dead_letters_a_poison_line_names_it_and_goes_on():
