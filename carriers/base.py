@@ -233,8 +233,8 @@ def normalise(
     taken, with `status_source="text"` and the confidence (and the text's substatus if the event
     has none). Otherwise the event stays exactly as the adapter made it (`unknown`,
     `status_source="carrier"`, no confidence): `text` always means "the status came from the
-    text". Every event still unknown is counted by carrier and code, every text status by carrier
-    and status (`carriers.metrics`).
+    text". Every text status is counted by carrier and status (`carriers.metrics`); an event still
+    unknown is counted by the stream when its history takes it (`streams.metrics.count_unknown`).
     """
     shipments = get_carrier(slug).parse(payload)
     return [_with_text_fallback(slug, _plausible(shipment, received_at), text_threshold) for shipment in shipments]
@@ -287,9 +287,7 @@ def _with_text_fallback(slug: str, shipment: ParsedShipment, threshold: float) -
     for event in shipment.events:
         if event.status is Status.UNKNOWN:
             guess = classify(event.description, threshold)
-            if guess.status is Status.UNKNOWN:
-                metrics.count_unknown(slug, event.raw_code)
-            else:
+            if guess.status is not Status.UNKNOWN:
                 metrics.count_text_classified(slug, guess.status.value)
                 event = event.model_copy(
                     update={

@@ -7,7 +7,9 @@ keeps the per-order link to its shipments and its dispute.
 A decision is the new state, the outputs for the dispute platform, the commands for other keys
 (an order handed to a new tracking number, a dispute forwarded to the order's shipments) and
 `wake_at`, the earliest deadline a time rule waits for: the shell calls `decide` with a `Tick`
-then.
+then. `unknown` holds the events with status `unknown` the input newly added to the history:
+the stream counts them (`streams.metrics.count_unknown`), so an event a carrier repeats is
+counted once.
 """
 
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from schemas.inputs import (
 )
 from schemas.outputs import Output, StatusChanged
 from schemas.state import DisputeState, OrderLink, OrderWatch, ShipmentState, evolve
+from schemas.status import Status
 from streams.commands import (
     AdoptOrder,
     DisputeChanged,
@@ -69,6 +72,7 @@ class Decision:
     commands: list[Command] = field(default_factory=list)
     wake_at: datetime | None = None
     forget: bool = False
+    unknown: tuple[TrackingEvent, ...] = ()
 
 
 def decide(state: ShipmentState | None, update: Input, now: datetime, settings: RuleSettings) -> Decision:
@@ -76,9 +80,10 @@ def decide(state: ShipmentState | None, update: Input, now: datetime, settings: 
     outputs: list[Output] = []
     commands: list[Command] = []
     facts: Facts | None = None  # of the new events, when they changed
+    unknown: tuple[TrackingEvent, ...] = ()
     match update:
         case CarrierUpdate():
-            current, changed, facts = _apply_events(current, update, settings.kept_events)
+            current, changed, facts, unknown = _apply_events(current, update, settings.kept_events)
             outputs.extend(changed)
         case OrderInput(event=ShipmentRegistered() as registered):
             current = _register(current, registered)
@@ -117,8 +122,8 @@ def decide(state: ShipmentState | None, update: Input, now: datetime, settings: 
     outputs.extend(fired)
     forget_at = _forget_at(current, settings)
     if now >= forget_at and not fired and not commands:
-        return Decision(current, forget=True)
-    return Decision(current, outputs, commands, min(filter(None, (wake_at, forget_at))))
+        return Decision(current, forget=True, unknown=unknown)
+    return Decision(current, outputs, commands, min(filter(None, (wake_at, forget_at))), unknown=unknown)
 
 
 def _forget_at(state: ShipmentState, settings: RuleSettings) -> datetime:
@@ -133,18 +138,19 @@ def _forget_at(state: ShipmentState, settings: RuleSettings) -> datetime:
 
 def _apply_events(
     state: ShipmentState, update: CarrierUpdate, limit: int
-) -> tuple[ShipmentState, list[Output], Facts | None]:
+) -> tuple[ShipmentState, list[Output], Facts | None, tuple[TrackingEvent, ...]]:
     history, added = merge_events(state.events, update.events)
     if not added:
-        return state, [], None
+        return state, [], None, ()
     history = kept_events(history, limit)
     if history == state.events:
-        return state, [], None  # each new event sorts before the kept ones and is not one the rules read
+        return state, [], None, ()  # each new event sorts before the kept ones and is not one the rules read
+    unknown = _unknown_kept(added, history)
     facts = Facts(state.tracking_number, history)
     latest, new_status = facts.current, facts.status
     updated = evolve(state, events=history, status=new_status, carrier=update.carrier)
     if latest is None or new_status == state.status:
-        return updated, [], facts
+        return updated, [], facts, unknown
     changed = StatusChanged.build(
         tracking_number=state.tracking_number,
         order_ids=tuple(sorted(state.orders)),
@@ -157,7 +163,18 @@ def _apply_events(
         location=latest.location,
         description=latest.description,
     )
-    return updated, [changed], facts
+    return updated, [changed], facts, unknown
+
+
+def _unknown_kept(added: tuple[TrackingEvent, ...], history: tuple[TrackingEvent, ...]) -> tuple[TrackingEvent, ...]:
+    """The `unknown` events of `added` the kept history holds. One `kept_events` leaves out at once
+    sorts before every kept event: most often an old event a full history re-pushed, which the state
+    no longer held, so it is not counted again."""
+    unknown = [event for event in added if event.status is Status.UNKNOWN]
+    if not unknown:
+        return ()
+    held = {event.identity() for event in history}
+    return tuple(event for event in unknown if event.identity() in held)
 
 
 def _register(state: ShipmentState, registered: ShipmentRegistered) -> ShipmentState:

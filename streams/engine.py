@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from carriers.textclass import TEXT_THRESHOLD
+from schemas.event import TrackingEvent
 from schemas.inputs import DISPUTES_TOPIC, RAW_TOPIC, SHIPMENTS_TOPIC, DisputeEvent
 from schemas.outputs import DeadLetter, Output
 from schemas.state import OrderLink, ShipmentState
@@ -39,6 +40,7 @@ class Step:
     outputs: list[Output] = field(default_factory=list)
     commands: list[Command] = field(default_factory=list)
     wake: tuple[str, datetime | None] | None = None
+    unknown: tuple[TrackingEvent, ...] = ()  # `Decision.unknown`: for the stream to count
 
 
 def step(
@@ -57,9 +59,9 @@ def step(
     if decision.forget:
         if key in shipments:
             del shipments[key]
-        return Step(wake=(key, None))
+        return Step(wake=(key, None), unknown=decision.unknown)
     shipments[key] = decision.state
-    return Step(decision.outputs, decision.commands, (key, decision.wake_at))
+    return Step(decision.outputs, decision.commands, (key, decision.wake_at), decision.unknown)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,24 @@
-"""What the stream worker counts (prometheus-client), served on its /metrics."""
+"""What the stream worker counts (prometheus-client), served on its /metrics.
+
+`parcelwatch_unknown_carrier_codes_total{carrier, code}` counts the events a shipment's history
+newly took whose code maps to no status (and whose text did not say one): an unmapped code is a
+gap in a carrier's table, and the counter says which codes to add (and backs the alert on a rising
+rate). An event a carrier repeats is not new to the history, so it is not counted again; nor is
+one older than every event the state keeps (`kept_events`), most often an old event of a re-pushed
+full history. Codes are labels, so their cardinality is bounded: a code longer than
+`MAX_CODE_LENGTH` characters, or any new code once a carrier already has `MAX_CODES_PER_CARRIER`
+distinct ones, is counted as `other`; an event without a code as `none`.
+"""
+
+from collections.abc import Iterable
 
 from prometheus_client import Counter, Histogram
 
+from schemas.event import TrackingEvent
 from schemas.outputs import DeadLetter, Output
+
+MAX_CODE_LENGTH = 40
+MAX_CODES_PER_CARRIER = 200
 
 EVENTS = Counter("parcelwatch_stream_events_total", "Input records the stream processed", ["topic"])
 RECORD_AGE = Histogram(
@@ -25,6 +41,13 @@ FOREIGN_SHIPMENTS = Counter(
     "Shipments in a raw record other than the one it is keyed by, left out (payloads are split at the edge)",
 )
 DEADLETTERS = Counter("parcelwatch_deadletter_records_total", "Records sent to the dead-letter topic", ["stage"])
+UNKNOWN_CODES = Counter(
+    "parcelwatch_unknown_carrier_codes",
+    "Carrier events new to a shipment's history whose code maps to no canonical status and whose text did not say one",
+    ["carrier", "code"],
+)
+
+_codes_seen: dict[str, set[str]] = {}
 
 
 def count_output(output: Output) -> None:
@@ -33,3 +56,23 @@ def count_output(output: Output) -> None:
         DEADLETTERS.labels(output.stage).inc()
     elif output.type != "status_changed":
         RULE_FIRINGS.labels(getattr(output, "flag", None) or getattr(output, "template", None) or output.type).inc()
+
+
+def code_label(carrier: str, code: str | None) -> str:
+    """The `code` label an unknown code is counted under (bounded per carrier)."""
+    if not code:
+        return "none"
+    if len(code) > MAX_CODE_LENGTH:
+        return "other"
+    seen = _codes_seen.setdefault(carrier, set())
+    if code in seen:
+        return code
+    if len(seen) >= MAX_CODES_PER_CARRIER:
+        return "other"
+    seen.add(code)
+    return code
+
+
+def count_unknown(events: Iterable[TrackingEvent]) -> None:
+    for event in events:
+        UNKNOWN_CODES.labels(carrier=event.carrier, code=code_label(event.carrier, event.raw_code)).inc()

@@ -10,7 +10,8 @@ For each batch an agent takes from its channel (`streams.faust_shell.take_batch`
 3. then each changed state is written once to its table (the local store and the changelog
    partition of the record that changed it) and those changelog writes are acknowledged;
 4. then the records are acknowledged to Faust, which commits their offsets (at least once:
-   after flushing the producer; exactly once: in the partition's transaction).
+   after flushing the producer; exactly once: in the partition's transaction), and the unknown
+   codes the batch's histories newly took are counted.
 
 A crash anywhere re-reads the records whose offsets were not committed and decides them again
 from the state before them: the same outputs with the same `event_id`s come out again
@@ -31,6 +32,7 @@ from aiokafka.errors import KafkaError, KafkaTimeoutError
 from faust.serializers import codecs
 from faust.types import TP, EventT, StreamT
 
+from schemas.event import TrackingEvent
 from schemas.inputs import DISPUTES_TOPIC
 from schemas.outputs import DeadLetter
 from streams import faust_shell
@@ -42,6 +44,7 @@ from streams.metrics import (
     IMPLAUSIBLE_EVENTS,
     RECORD_AGE,
     count_output,
+    count_unknown,
 )
 from streams.wakeups import WakeupIndex
 from workers.settings import Settings
@@ -115,6 +118,7 @@ class BatchShell:
         sources: list[Source] = []
         outgoing: list[Outgoing] = []
         wakes: list[tuple[str, datetime | None]] = []
+        unknown: list[TrackingEvent] = []
         for index, event in enumerate(events):
             message = event.message
             faust_shell.set_current_event(event)
@@ -128,6 +132,7 @@ class BatchShell:
                 outgoing.extend(self._outgoing(result, index))
                 if result.wake is not None:
                     wakes.append(result.wake)
+                unknown.extend(result.unknown)
             if source.key is not None:
                 owners[("orders" if source.topic in ORDER_KEYED else "shipments", source.key)] = event
         await self._deliver_outputs(outgoing, sources, events)
@@ -137,6 +142,7 @@ class BatchShell:
             event.ack()
         for wake in wakes:
             self.wakeups.schedule(*wake)
+        count_unknown(unknown)
         self._observe(events)
 
     def _source(self, message) -> Source:

@@ -1,10 +1,9 @@
 """The text fallback: a table per language (with negations and guards), the threshold, ties, and
-its wiring into `normalise` with the unknown-code and text-status counters."""
+its wiring into `normalise` with the text-status counter."""
 
 import pytest
 from prometheus_client import REGISTRY
 
-from carriers import metrics
 from carriers.base import normalise
 from carriers.textclass import TEXT_THRESHOLD, Classification, classify, fold
 from carriers.textclass.phrases import LANGUAGES
@@ -267,12 +266,10 @@ def test_normalise_takes_a_confident_status_from_the_text():
     assert counter("parcelwatch_text_classified_total", carrier="generic", status="delivered") == before + 1
 
 
-def test_normalise_leaves_an_unconfident_event_as_the_carrier_made_it_and_counts_its_code():
-    before = counter("parcelwatch_unknown_carrier_codes_total", carrier="generic", code="X42")
+def test_normalise_leaves_an_unconfident_event_as_the_carrier_made_it():
     (shipment,) = normalise("generic", generic(event("Sin estado", code="X42")))
     (canonical,) = shipment.events
     assert (canonical.status, canonical.status_source, canonical.confidence) == (U, "carrier", None)
-    assert counter("parcelwatch_unknown_carrier_codes_total", carrier="generic", code="X42") == before + 1
 
 
 def test_normalise_threshold_is_a_parameter():
@@ -289,21 +286,3 @@ def test_normalise_never_touches_an_event_the_carrier_mapped():
 def test_normalise_keeps_the_carriers_substatus_and_adds_the_texts():
     (shipment,) = normalise("generic", generic(event("Shipment damaged"), event("Lost", substatus="stolen")))
     assert [e.substatus for e in shipment.events] == ["damaged", "stolen"]
-
-
-def test_an_event_without_code_or_description_is_counted_as_none():
-    before = counter("parcelwatch_unknown_carrier_codes_total", carrier="generic", code="none")
-    normalise("generic", generic(event(None, code=None)))
-    assert counter("parcelwatch_unknown_carrier_codes_total", carrier="generic", code="none") == before + 1
-
-
-def test_unknown_code_labels_are_bounded(monkeypatch):
-    monkeypatch.setattr(metrics, "_codes_seen", {})
-    monkeypatch.setattr(metrics, "MAX_CODES_PER_CARRIER", 2)
-    assert metrics.code_label("c", "A") == "A"
-    assert metrics.code_label("c", "B") == "B"
-    assert metrics.code_label("c", "C") == "other"
-    assert metrics.code_label("c", "A") == "A"
-    assert metrics.code_label("d", "C") == "C"
-    assert metrics.code_label("c", "X" * 41) == "other"
-    assert metrics.code_label("c", "") == "none"

@@ -3,7 +3,7 @@
 Each carrier's fixtures (`carriers/<folder>/fixtures/*.json`, the bytes a record would carry) are
 repeated until at least `events` canonical events, then timed twice in this process: decoding the
 JSON only (the baseline, `orjson.loads` as the stream decodes records), and decoding plus
-`carriers.base.normalise` (the adapter's parse, the text fallback, the counters). No I/O is timed.
+`carriers.base.normalise` (the adapter's parse, the text fallback, its counter). No I/O is timed.
 """
 
 import math
