@@ -4,14 +4,17 @@ The contract is the table between `<!-- metrics:begin -->` and `<!-- metrics:end
 deploy/README.md; every expression under deploy/ may use only its names.
 """
 
+import os
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 import yaml
+
+from tests.debian import debian_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -111,10 +114,16 @@ def runbook_anchors() -> set[str]:
 
 
 def promtool() -> str:
-    path = shutil.which("promtool")
-    if path is None:
-        pytest.skip("promtool is not installed (Debian: apt-get install prometheus); the schema checks still ran")
+    """promtool from PATH, or from Debian's prometheus package (`tests.debian`)."""
+    (path,), _ = debian_tool("promtool", ("prometheus",))
     return path
+
+
+def unavailable(reason: str) -> NoReturn:
+    """A check whose tool is missing: skipped on a developer's machine, failed where `CI` is set."""
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
 
 
 def run(args: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess:

@@ -1,17 +1,15 @@
 """A client nobody here wrote: Debian's kcat (librdkafka) against Apache Kafka lists the topics,
 produces an order and a carrier record with Kafka's murmur2 partitioner, and reads the decision.
 
-kcat is used from PATH, or else fetched as Debian packages (`apt-get download`, unpacked into
-~/.cache/parcelwatch/kcat, no install). Where neither works it skips, except where `CI` is set.
+kcat is used from PATH, or else fetched as Debian packages (`tests.debian`: `apt-get download`,
+unpacked into ~/.cache/parcelwatch/kcat, no install). Where neither works it skips, except where
+`CI` is set.
 Only on Kafka: librdkafka 2.0.2 fails against Tansu (`ApiVersionRequest failed`).
 """
 
-import os
-import shutil
 import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import orjson
 import pytest
@@ -19,6 +17,7 @@ from aiokafka import AIOKafkaConsumer
 
 from schemas.types import format_utc
 from streams.faust_shell import default_partition
+from tests.debian import debian_tool
 from tests.integration.kafka_helpers import read_records
 from tests.integration.test_pipeline import registration
 from workers.kafka import topic_partitions
@@ -26,37 +25,11 @@ from workers.kafka import topic_partitions
 pytestmark = pytest.mark.brokers("kafka")
 
 PACKAGES = ("kcat", "librdkafka1", "libyajl2")
-CACHE = Path.home() / ".cache" / "parcelwatch" / "kcat"
-
-
-def fetched_kcat() -> tuple[list[str], dict[str, str]]:
-    """kcat unpacked from Debian's packages into CACHE (once), and the environment it runs in."""
-    root = CACHE / "root"
-    binary = root / "usr" / "bin" / "kcat"
-    if not binary.exists():
-        download = CACHE / "debs"
-        shutil.rmtree(download, ignore_errors=True)
-        download.mkdir(parents=True)
-        subprocess.run(["apt-get", "download", *PACKAGES], cwd=download, check=True, capture_output=True)
-        staging = CACHE / "staging"
-        shutil.rmtree(staging, ignore_errors=True)
-        for deb in download.glob("*.deb"):
-            subprocess.run(["dpkg-deb", "-x", str(deb), str(staging)], check=True)
-        staging.rename(root)
-    libraries = [str(path) for path in (root / "usr" / "lib").glob("*-linux-gnu")]
-    return [str(binary)], os.environ | {"LD_LIBRARY_PATH": ":".join(libraries)}
 
 
 @pytest.fixture(scope="session")
 def kcat() -> tuple[list[str], dict[str, str]]:
-    if path := shutil.which("kcat"):
-        return [path], dict(os.environ)
-    try:
-        return fetched_kcat()
-    except (OSError, subprocess.CalledProcessError) as error:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"kcat is not installed and could not be fetched from Debian: {error}")
+    return debian_tool("kcat", PACKAGES)
 
 
 def run_kcat(kcat, *args: str, stdin: bytes | None = None, timeout_s: float = 30) -> bytes:
