@@ -24,7 +24,7 @@ from schemas.codec import dump_link, dump_state, load_link, load_state
 from schemas.inputs import DISPUTES_TOPIC, RAW_TOPIC, SHIPMENTS_TOPIC
 from streams.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC, Tick
 from streams.core import next_wake
-from streams.faust_shell import QuietMonitor, seek_uncommitted_partitions_to_beginning
+from streams.faust_shell import QuietMonitor, gate_transaction_commits, seek_uncommitted_partitions_to_beginning
 from streams.http import serve
 from streams.shell import BatchShell
 from streams.tansu import correct_recovery_end_offsets
@@ -95,6 +95,7 @@ def create_app(settings: Settings) -> faust.App:
     config = settings.stream
     clock = StreamClock(config)
     seek_uncommitted_partitions_to_beginning()
+    gate_transaction_commits()
     if config.tansu_compat:
         correct_recovery_end_offsets(settings.kafka)
     app = faust.App(

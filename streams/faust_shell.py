@@ -9,6 +9,7 @@ that fails if a Faust upgrade changes it.
 """
 
 import asyncio
+import contextlib
 import weakref
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from faust.sensors import Sensor
 from faust.stores.base import SerializedStore
 from faust.streams import _current_event
+from faust.transport.consumer import TransactionManager
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.types import TP, EventT, Message, StreamT
 
@@ -109,8 +111,67 @@ class Record:
     partition: int | None = None
 
 
+def transactional_id(app: faust.App, message: Message) -> str:
+    """The transaction Faust commits `message`'s offset in (`TransactionManager.commit`): one per
+    input partition and topic group, `{app id}-{group}-{partition}`."""
+    return f"{app.conf.id}-{app.assignor.group_for_topic(message.topic)}-{message.partition}"
+
+
+class CommitGate:
+    """Under exactly-once, Faust commits a partition's transaction (its offsets and whatever was
+    produced in it) on its own timer. A batch whose outputs are in the transaction but whose
+    records are not acknowledged yet would be committed without its offsets: after a crash the
+    records are decided again and their outputs appear twice. Batches hold the gate from their
+    first send to their acknowledgement; a commit waits for the batches in flight, and new batches
+    wait for the commit."""
+
+    def __init__(self) -> None:
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._open = asyncio.Event()
+        self._open.set()
+        self._committing = asyncio.Lock()
+
+    @contextlib.asynccontextmanager
+    async def batch(self):
+        await self._open.wait()
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._idle.set()
+
+    @contextlib.asynccontextmanager
+    async def commit(self):
+        async with self._committing:
+            self._open.clear()
+            try:
+                await self._idle.wait()
+                yield
+            finally:
+                self._open.set()
+
+
+COMMIT_GATE = CommitGate()
+_FAUST_TRANSACTION_COMMIT = TransactionManager.commit
+
+
+async def _gated_transaction_commit(self, offsets, start_new_transaction: bool = True) -> bool:
+    async with COMMIT_GATE.commit():
+        return await _FAUST_TRANSACTION_COMMIT(self, offsets, start_new_transaction=start_new_transaction)
+
+
+def gate_transaction_commits() -> None:
+    """Make Faust's transaction commits wait for the batches in flight (`CommitGate`)."""
+    TransactionManager.commit = _gated_transaction_commit
+
+
 async def publish(
-    app: faust.App, items: Sequence[Any], record_of, one_per_batch: bool = False
+    app: faust.App, items: Sequence[Any], record_of, one_per_batch: bool = False, transaction_of=None
 ) -> tuple[list[tuple[list[Any], Awaitable]], list[tuple[Any, Exception]]]:
     """Hand `items` (each made a `Record` by `record_of`) to the producer.
 
@@ -118,7 +179,10 @@ async def publish(
     names the group's first offset), and the items refused at once (too large for a request).
     At least once, records go to aiokafka as one batch per partition (`create_batch`/
     `send_batch`: no per-record produce call, no linger); under exactly-once each goes through
-    Faust's transaction manager, which puts it in its partition's transaction.
+    the transactional producer `transaction_of(item)` names: the transaction of the input record
+    it comes from, where Faust commits that record's offset. (Faust's `TransactionManager.send`
+    picks the transaction of the *output's* partition number instead, or none when the worker's
+    consumer has no metadata for the output topic: outputs outside the transaction of their input.)
     """
     groups: list[tuple[list[Any], Awaitable]] = []
     refused: list[tuple[Any, Exception]] = []
@@ -133,9 +197,11 @@ async def publish(
         else:
             sendable.append((item, record))
     if app.in_transaction:
-        producer = await app.maybe_start_producer()
         for item, r in sendable:
-            groups.append(([item], await producer.send(r.topic, r.key, r.value, r.partition, None, None)))
+            sent = await app.producer.send(
+                r.topic, r.key, r.value, r.partition, None, None, transactional_id=transaction_of(item)
+            )
+            groups.append(([item], sent))
         return groups, refused
     producer = app.producer._ensure_producer()
     by_partition: dict[tuple[str, int], list[tuple[Any, Record]]] = {}
@@ -180,10 +246,14 @@ def store_put(table: faust.Table, key: str, value: Any, encoded: bytes | None) -
         store[key] = value
 
 
-def persist_offset(table: faust.Table, tp: TP, offset: int) -> None:
-    """What Faust does when a changelog record it sent is acknowledged: RocksDB remembers the
-    offset, so a restarted worker reads only the changelog after it (a no-op in memory)."""
-    table.data.set_persisted_offset(tp, offset)
+def persist_offset(table: faust.Table, tp: TP, offset: int, on_commit: bool = False) -> None:
+    """What Faust does when a changelog record it sent is acknowledged (`Table._on_changelog_sent`):
+    RocksDB remembers the offset, so a restarted worker reads only the changelog after it (a no-op
+    in memory); under exactly-once, only once the partition's transaction commits."""
+    if on_commit:
+        table.app.tables.persist_offset_on_commit(table.data, tp, offset)
+    else:
+        table.data.set_persisted_offset(tp, offset)
 
 
 def write_table(table: faust.Table, partition: int, key: str, value: Any) -> Awaitable:

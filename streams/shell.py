@@ -21,6 +21,7 @@ refuses for good (too large) is replaced by the record's dead letter.
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -135,11 +136,13 @@ class BatchShell:
                 unknown.extend(result.unknown)
             if source.key is not None:
                 owners[("orders" if source.topic in ORDER_KEYED else "shipments", source.key)] = event
-        await self._deliver_outputs(outgoing, sources, events)
-        await self._write_states(views, owners)
-        faust_shell.set_current_event(None)
-        for event in events:
-            event.ack()
+        gate = faust_shell.COMMIT_GATE.batch() if self.app.in_transaction else contextlib.nullcontext()
+        async with gate:  # exactly once: no transaction commits between the first send and the acks
+            await self._deliver_outputs(outgoing, sources, events)
+            await self._write_states(views, owners)
+            faust_shell.set_current_event(None)
+            for event in events:
+                event.ack()
         for wake in wakes:
             self.wakeups.schedule(*wake)
         count_unknown(unknown)
@@ -183,11 +186,19 @@ class BatchShell:
             count_output(output)
         return items
 
-    async def _publish(self, items: list, one_per_batch: bool):
-        return await faust_shell.publish(self.app, items, lambda item: item.as_record(), one_per_batch)
+    async def _publish(self, items: list, one_per_batch: bool, event_of=None):
+        """Under exactly-once `event_of(item)` names the input event an item comes from: the item goes
+        in that event's partition transaction, the one its offset is committed in."""
+        transaction_of = None
+        if event_of is not None:
+            transaction_of = lambda item: faust_shell.transactional_id(self.app, event_of(item).message)  # noqa: E731
+        return await faust_shell.publish(self.app, items, lambda item: item.as_record(), one_per_batch, transaction_of)
 
     async def _deliver_outputs(self, outgoing: list[Outgoing], sources: list[Source], events: list[EventT]) -> None:
-        refused, _ = await deliver(outgoing, self._publish)
+        async def publish(items: list, one_per_batch: bool):
+            return await self._publish(items, one_per_batch, lambda item: events[item.record])
+
+        refused, _ = await deliver(outgoing, publish)
         letters: dict[int, Outgoing] = {}
         for item, error in refused:
             log.error("the broker refused an output; its record is dead-lettered", extra={"topic": item.topic})
@@ -195,13 +206,14 @@ class BatchShell:
             letter = _dead_letter_for_refused(sources[item.record], item, error, at)
             count_output(letter)
             letters[item.record] = Outgoing(letter.topic, letter.key, letter.model_dump_json().encode(), item.record)
-        still_refused, _ = await deliver(list(letters.values()), self._publish)
+        still_refused, _ = await deliver(list(letters.values()), publish)
         for item, error in still_refused:
             log.error("a dead letter was refused too: %s", describe(error), extra={"topic": item.topic})
 
     async def _write_states(self, views: dict[str, TableView], owners: dict[tuple[str, str], EventT]) -> None:
-        """Each changed state to its local store and to its changelog, acknowledged. At least once,
-        the changelog offsets are then remembered (RocksDB), so a restart reads only what follows."""
+        """Each changed state to its local store and to its changelog, acknowledged (exactly once: in
+        the transaction of the record that changed it). The changelog offsets are then remembered
+        (RocksDB; exactly once, when the transaction commits), so a restart reads only what follows."""
         writes: list[StateWrite] = []
         for name, view in views.items():
             table = self.tables[name]
@@ -210,32 +222,24 @@ class BatchShell:
                 writes.append(StateWrite(table, key, value, encoded, owners[(name, key)]))
         if not writes:
             return
-        if self.app.in_transaction:
-            refused, _ = await deliver(writes, self._write_through_faust)
-        else:
-            for write in writes:
-                faust_shell.set_current_event(write.event)
-                faust_shell.store_put(write.table, write.key, write.value, write.encoded)
-            refused, acknowledged = await deliver(writes, self._publish)
-            last: dict[tuple[str, TP], tuple[Any, int]] = {}
-            for group, metadata in acknowledged:
-                slot = (group[0].table.name, TP(metadata.topic, metadata.partition))
-                offset = metadata.offset + len(group) - 1
-                last[slot] = (group[0].table, max(offset, last.get(slot, (None, -1))[1]))
-            for (_, tp), (table, offset) in last.items():
-                faust_shell.persist_offset(table, tp, offset)
-        for write, error in refused:
-            raise RuntimeError(f"the changelog of {write.table.name} refused {write.key!r}: {describe(error)}")
-
-    async def _write_through_faust(self, writes: list[StateWrite], one_per_batch: bool):
-        """Under exactly-once, Faust's own table write: the store, and the changelog record in the
-        partition's transaction, its offset remembered when the transaction commits."""
-        groups = []
         for write in writes:
             faust_shell.set_current_event(write.event)
-            partition = write.event.message.partition
-            groups.append(([write], faust_shell.write_table(write.table, partition, write.key, write.value)))
-        return groups, []
+            faust_shell.store_put(write.table, write.key, write.value, write.encoded)
+        in_transaction = self.app.in_transaction
+
+        async def publish(items: list, one_per_batch: bool):
+            return await self._publish(items, one_per_batch, (lambda write: write.event) if in_transaction else None)
+
+        refused, acknowledged = await deliver(writes, publish)
+        last: dict[tuple[str, TP], tuple[Any, int]] = {}
+        for group, metadata in acknowledged:
+            slot = (group[0].table.name, TP(metadata.topic, metadata.partition))
+            offset = metadata.offset + len(group) - 1
+            last[slot] = (group[0].table, max(offset, last.get(slot, (None, -1))[1]))
+        for (_, tp), (table, offset) in last.items():
+            faust_shell.persist_offset(table, tp, offset, on_commit=in_transaction)
+        for write, error in refused:
+            raise RuntimeError(f"the changelog of {write.table.name} refused {write.key!r}: {describe(error)}")
 
     @staticmethod
     def _observe(events: list[EventT]) -> None:

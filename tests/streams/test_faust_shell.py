@@ -175,3 +175,37 @@ def test_the_remembered_partition_is_the_producers_default_partition():
         assert faust_shell.default_partition(key, tuple(partitions)) == DefaultPartitioner()(
             key, partitions, partitions
         )
+
+
+def test_transactional_id_is_the_one_faust_commits_offsets_in_and_not_the_one_send_picks():
+    """`TransactionManager.commit` puts an input partition's offsets in `{id}-{group}-{partition}`;
+    its `send` names the transaction by the *output's* partition, so the shell names it itself."""
+    from faust.tables.manager import TableManager
+    from faust.transport.consumer import TransactionManager
+
+    assert 'transactional_id = f"{group_id}-{group}-{tp.partition}"' in inspect.getsource(TransactionManager.commit)
+    assert "p = self.consumer.key_partition(topic, key, partition)" in inspect.getsource(TransactionManager.send)
+    assert "persist_offset_on_commit" in inspect.getsource(Table._on_changelog_sent)
+    assert hasattr(TableManager, "persist_offset_on_commit")
+
+
+async def test_a_transaction_commit_waits_for_the_batches_in_flight_and_holds_new_ones():
+    gate, order = faust_shell.CommitGate(), []
+
+    async def batch(name: str, hold_s: float) -> None:
+        async with gate.batch():
+            order.append(f"{name} in")
+            await asyncio.sleep(hold_s)
+            order.append(f"{name} out")
+
+    async def commit() -> None:
+        async with gate.commit():
+            order.append("commit")
+            await asyncio.sleep(0.02)
+
+    first = asyncio.create_task(batch("a", 0.05))
+    await asyncio.sleep(0.01)
+    committing = asyncio.create_task(commit())
+    await asyncio.sleep(0.01)
+    await asyncio.gather(first, committing, batch("b", 0))
+    assert order == ["a in", "a out", "commit", "b in", "b out"]
