@@ -1,11 +1,12 @@
 """Which carrier's format a payload is in, from its shape alone (`parcelwatch normalize --carrier auto`).
 
-An ordered list of (slugs, predicate on the payload's top-level structure): the first predicate
-that holds names the carrier. Predicates look at keys the carriers document, never at values, and
-the most specific shapes come first (the generic and sandbox formats, which share
-`tracking_number` + `events`, come last; with no events at all the two cannot be told apart and
-the payload is read as generic, which gives the same empty history). Only carriers present in
-the registry are answered, so the list can name adapters that are not there yet.
+A list of (slugs, predicate on the payload's top-level structure). Predicates look at keys the
+carriers document, never at values. A payload is read as a carrier's only when exactly one
+registered carrier's predicate holds; when several hold, `AmbiguousShape` names them all and
+nothing is guessed. The generic and sandbox formats share `tracking_number` + `events`: sandbox
+events have `code` and `time`, generic ones `occurred_at`, and a payload with no events at all is
+generic (the sandbox predicate needs an event; either reading gives the same empty history). Only
+carriers present in the registry are answered, so the list can name adapters that are not there yet.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -38,7 +39,7 @@ def _fedex(payload: Any) -> bool:
 
 
 def _usps(payload: Any) -> bool:
-    return (d := _dict(payload)) is not None and "trackingEvents" in d
+    return (d := _dict(payload)) is not None and {"trackingNumber", "trackingEvents"} <= d.keys()
 
 
 def _seventeentrack(payload: Any) -> bool:
@@ -111,15 +112,26 @@ SHAPES: tuple[tuple[tuple[str, ...], Callable[[Any], bool]], ...] = (
 )
 
 
+class AmbiguousShape(ValueError):
+    """The payload's shape fits more than one registered carrier's format."""
+
+    def __init__(self, candidates: list[str]) -> None:
+        super().__init__(f"its shape fits several formats ({', '.join(candidates)})")
+        self.candidates = candidates
+
+
 def recognise(payload: Any) -> str | None:
-    """The slug of the registered carrier whose format the payload is in, or None."""
+    """The slug of the one registered carrier whose format the payload is in, or None when there is
+    none. Raise `AmbiguousShape` naming the candidates when there are several."""
     known = registry()
-    for slugs, predicate in SHAPES:
-        if predicate(payload):
-            for slug in slugs:
-                if slug in known:
-                    return slug
-    return None
+    candidates = [
+        next(slug for slug in slugs if slug in known)
+        for slugs, predicate in SHAPES
+        if any(slug in known for slug in slugs) and predicate(payload)
+    ]
+    if len(candidates) > 1:
+        raise AmbiguousShape(candidates)
+    return candidates[0] if candidates else None
 
 
 def looks_like(payload: Any) -> list[str]:

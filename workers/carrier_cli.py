@@ -3,8 +3,9 @@
 `normalize` reads a carrier payload as the stream would, and prints one canonical event per line.
 
 Input is one payload (a JSON document, or the text of an XML answer) or JSON lines of payloads.
-With `--carrier auto` the format is recognised from the payload's shape (`carriers/shapes.py`),
-and a `tracking.raw.v1` value (`{"carrier", "payload"}`) is read as its carrier says.
+With `--carrier auto` the format is recognised from the payload's shape (`carriers/shapes.py`):
+a payload whose shape fits no format, or several, is refused naming them; and a `tracking.raw.v1`
+value (`{"carrier", "payload"}`) is read as its carrier says.
 
 Output, per shipment: its history (ordered by carrier time, duplicates once) as one JSON line per
 event, then `{"tracking_number", "carrier", "status", "events": N}`. An event whose time is outside
@@ -26,7 +27,7 @@ from pydantic import ValidationError
 
 from carriers.base import PayloadInvalid, normalise, registry
 from carriers.detect import clean, detect
-from carriers.shapes import looks_like, recognise
+from carriers.shapes import AmbiguousShape, looks_like, recognise
 from schemas.event import derive_status, merge_events
 from schemas.inputs import RawTracking
 from schemas.types import describe_validation_error
@@ -78,7 +79,10 @@ def _carrier_of(payload: Any, carrier: str, where: str) -> tuple[str, Any, datet
             return payload["carrier"], payload["payload"], RawTracking.model_validate(payload).received_at
         except ValidationError as error:
             raise NormalizeError(f"{where}: not a tracking.raw.v1 value: {describe_validation_error(error)}") from None
-    slug = recognise(payload)
+    try:
+        slug = recognise(payload)
+    except AmbiguousShape as ambiguous:
+        raise NormalizeError(f"{where}: not read: {ambiguous}; name it with --carrier") from None
     if slug is None:
         shapes = looks_like(payload)
         hint = f" (it looks like {', '.join(shapes)}, which has no adapter here)" if shapes else ""

@@ -15,7 +15,10 @@ Polls: `GET {base_url}/tracking/2026-07/trackings?tracking_numbers=…` (base_ur
 fetched by AfterShip's own id only, which parcelwatch does not know; the list filter takes the number.
 
 Answers read: `{"meta", "data": {"trackings": […]}}` (GET /trackings), `{"meta", "data": {tracking}}`
-(GET /trackings/:id) and `{"meta", "data": {"tracking": {…}}}` (API v4 and versions up to 2024-01).
+(GET /trackings/:id), `{"meta", "data": {"tracking": {…}}}` (API v4 and versions up to 2024-01) and
+`{"meta", "data": {"tracking_number", "slug", "tag", "subtag", "checkpoint": {…}}}` (GET
+/last_checkpoint/:slug/:tracking_number, https://www.aftership.com/docs/tracking/model/checkpoint),
+whose one checkpoint is read as the shipment's one event.
 Field names of both generations are read: `country_region`/`country_iso3` (ISO alpha-3, made alpha-2).
 A list answer can hold several trackings: it is split into one list answer per tracking number (trackings of
 the same number under several couriers stay together); the other forms are about one tracking.
@@ -79,6 +82,7 @@ class Checkpoint(Format):
 class Tracking(Format):
     tracking_number: str = Field(min_length=1, max_length=64)
     checkpoints: list[Checkpoint] = []
+    checkpoint: Checkpoint | None = None
     origin: str | None = Field(None, validation_alias=AliasChoices("origin_country_region", "origin_country_iso3"))
     destination: str | None = Field(
         None, validation_alias=AliasChoices("destination_country_region", "destination_country_iso3")
@@ -152,6 +156,13 @@ def checkpoint_status(checkpoint: Checkpoint, origin: str | None, destination: s
     return AFTERSHIP_STATUS.status(checkpoint.tag) if checkpoint.tag else Status.UNKNOWN
 
 
+def _checkpoints(tracking: Tracking) -> list[Checkpoint]:
+    """A tracking's checkpoints, or the one checkpoint of a `/last_checkpoint` answer."""
+    if tracking.checkpoints or tracking.checkpoint is None:
+        return tracking.checkpoints
+    return [tracking.checkpoint]
+
+
 class AfterShipCarrier(WholePayload):
     slug = "aftership"
     webhook_headers = ("aftership-hmac-sha256",)
@@ -198,7 +209,7 @@ class AfterShipCarrier(WholePayload):
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
         return [
-            ParsedShipment(tracking.tracking_number, tuple(self._event(c, tracking) for c in tracking.checkpoints))
+            ParsedShipment(tracking.tracking_number, tuple(self._event(c, tracking) for c in _checkpoints(tracking)))
             for tracking in self._trackings(payload)
         ]
 

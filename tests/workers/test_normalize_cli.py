@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from carriers.base import registry
-from carriers.shapes import looks_like, recognise
+from carriers.shapes import AmbiguousShape, looks_like, recognise
 from schemas.event import TrackingEvent, merge_events
 from workers.__main__ import cli
 
@@ -214,3 +214,48 @@ def test_detect_exits_1_when_no_format_matches():
     assert result.stdout == ""
     assert "matches no known tracking-number format" in result.stderr
     assert orjson.loads(run("detect", "--json", "hello").stdout) == {"number": "HELLO", "candidates": []}
+
+
+def test_a_shape_that_fits_two_formats_is_refused_naming_both():
+    payload = {"trackResponse": {"shipment": []}, "trackingNumber": "X", "trackingEvents": []}
+    with pytest.raises(AmbiguousShape) as refused:
+        recognise(payload)
+    assert refused.value.candidates == ["ups", "usps"]
+    result = run("normalize", "-", input=orjson.dumps(payload))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "parcelwatch normalize: <stdin>: not read: its shape fits several formats (ups, usps); name it with --carrier\n"
+    )
+
+
+def test_tracking_events_without_a_tracking_number_are_not_usps():
+    assert recognise({"trackingEvents": [{"eventCode": "01"}]}) is None
+
+
+def test_an_aftership_last_checkpoint_answer_is_read_as_its_one_event():
+    payload = {
+        "meta": {"code": 200},
+        "data": {
+            "id": "5b7658cec7c33c0e007de3c5",
+            "tracking_number": "LP123456785CN",
+            "slug": "cainiao",
+            "tag": "Delivered",
+            "subtag": "Delivered_001",
+            "checkpoint": {
+                "checkpoint_time": "2026-03-10T14:05:00+01:00",
+                "tag": "Delivered",
+                "subtag": "Delivered_001",
+                "message": "Delivered",
+                "location": "Lyon",
+                "country_region": "FRA",
+            },
+        },
+    }
+    assert recognise(payload) == "aftership"
+    result = run("normalize", "-", input=orjson.dumps(payload))
+    assert result.exit_code == 0, result.stderr
+    *events, summary = lines(result.stdout)
+    assert [(e["raw_code"], e["occurred_at"], e["country"]) for e in events] == [
+        ("Delivered_001", "2026-03-10T14:05:00+01:00", "FR")
+    ]
+    assert summary == {"tracking_number": "LP123456785CN", "carrier": "aftership", "status": "delivered", "events": 1}
