@@ -4,6 +4,7 @@ once the broker and Redis listen; without it, a missing Redis alone is named and
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -17,6 +18,24 @@ ROOT = Path(__file__).resolve().parents[2]
 def env_for(bootstrap: str, redis_url: str) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.upper().startswith("PARCELWATCH_")}
     return clean | {"PARCELWATCH_KAFKA__BOOTSTRAP_SERVERS": bootstrap, "PARCELWATCH_REDIS__URL": redis_url}
+
+
+def until_said(process: subprocess.Popen, text: str, timeout_s: float = 60) -> str:
+    """What the process wrote to stderr up to the line holding `text` (so the test starts the
+    dependencies after the retries it checks, however slowly the process started)."""
+    said: list[str] = []
+
+    def read() -> None:
+        for line in iter(process.stderr.readline, b""):
+            said.append(line.decode())
+            if text in said[-1]:
+                return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout_s)
+    assert not reader.is_alive(), f"the process never said {text!r}: {''.join(said)!r}"
+    return "".join(said)
 
 
 def test_a_missing_redis_alone_is_named(broker):
@@ -45,7 +64,7 @@ def test_webhook_waits_for_a_broker_and_redis_started_after_it(tmp_path):
         cwd=ROOT,
     )
     try:
-        time.sleep(2)
+        waited = until_said(process, "retrying in 1 s")
         assert process.poll() is None, "it waits rather than exiting"
         with broker, redis:
             deadline = time.monotonic() + 45
@@ -63,6 +82,6 @@ def test_webhook_waits_for_a_broker_and_redis_started_after_it(tmp_path):
         if process.poll() is None:
             process.kill()
             process.wait()
-    waited = process.stderr.read().decode()
+    waited += process.stderr.read().decode()
     assert f"no Kafka broker answered at {broker.bootstrap_servers} (PARCELWATCH_KAFKA__BOOTSTRAP_SERVERS)" in waited
     assert "retrying in 0.5 s" in waited and "retrying in 1 s" in waited

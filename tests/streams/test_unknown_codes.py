@@ -76,7 +76,7 @@ class Shell(BatchShell):
 
     def __init__(self) -> None:
         tables = {name: SimpleNamespace(data={}) for name in ("shipments", "orders")}
-        super().__init__(None, Settings(), tables, Clock(), WakeupIndex())
+        super().__init__(SimpleNamespace(in_transaction=False), Settings(), tables, Clock(), WakeupIndex())
 
     async def _deliver_outputs(self, outgoing, sources, events) -> None:
         pass
