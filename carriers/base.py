@@ -2,22 +2,24 @@
 
 import importlib
 import pkgutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Any, Protocol, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, WrapValidator
 
 from carriers import metrics
 from carriers.textclass import TEXT_THRESHOLD, classify
+from carriers.times import IMPLAUSIBLE_TIME, INVALID_EVENT, NO_TIME, UNREADABLE_TIME, EventDefect
 from schemas.event import TrackingEvent
 from schemas.status import Status
 from schemas.types import describe_validation_error, format_utc
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 #: An event dated before this is not a scan: it is a carrier's null or default time (BRIEF §5).
 EARLIEST_EVENT_TIME = datetime(2000, 1, 1, tzinfo=UTC)
@@ -35,15 +37,40 @@ class PayloadInvalid(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class RefusedEvent:
-    """An event the carrier sent whose time is outside the plausible window, and why."""
+    """An event the carrier sent that cannot be used, and why; the rest of its answer is used.
 
-    event: TrackingEvent
+    `event` is the canonical event where it could be made (an implausible time), None where the
+    carrier's event could not be read; `reason` says why for people, `kind` is one of the bounded
+    reasons of `carriers.times` (counted by carrier and reason), `code` the carrier's code where the
+    event could not be read."""
+
+    event: TrackingEvent | None
     reason: str
+    kind: str = IMPLAUSIBLE_TIME
+    code: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How a dead letter or a log line names the event: its code, else its status."""
+        if self.event is not None:
+            return self.event.raw_code or self.event.status.value
+        return self.code or "event without a code"
+
+
+#: How many refused events a reason names before it counts the rest, so a body of 100,000 bad events
+#: gives a dead letter and an answer of a few kilobytes.
+NAMED_REFUSALS = 20
+
+
+def describe_refused(refused: Sequence[RefusedEvent], limit: int = NAMED_REFUSALS) -> str:
+    """The refused events for people, the first `limit` by name and reason, the others counted."""
+    named = "; ".join(f"{r.label}: {r.reason}" for r in refused[:limit])
+    return f"{named}; and {len(refused) - limit} more" if len(refused) > limit else named
 
 
 @dataclass(frozen=True, slots=True)
 class ParsedShipment:
-    """A shipment's events as a carrier reported them; `refused` holds those whose time cannot be a scan's."""
+    """A shipment's events as a carrier reported them; `refused` holds those that cannot be used."""
 
     tracking_number: str
     events: tuple[TrackingEvent, ...]
@@ -154,6 +181,66 @@ def _with_list(node: Any, path: tuple[str, ...], entries: list[Any]) -> Any:
     return {**node, path[0]: _with_list(node[path[0]], path[1:], entries)}
 
 
+@dataclass(frozen=True, slots=True)
+class Defect:
+    """One event of a payload that does not validate: what came, the reason (`carriers.times`) and why."""
+
+    raw: Any
+    kind: str
+    message: str
+
+
+def _event_or_defect(value: Any, handler: Callable[[Any], Any]) -> Any:
+    try:
+        return handler(value)
+    except ValidationError as error:
+        types = {item["type"] for item in error.errors(include_url=False)}
+        kind = next((kind for kind in (NO_TIME, UNREADABLE_TIME) if kind in types), INVALID_EVENT)
+        return Defect(value, kind, describe_validation_error(error))
+
+
+#: An event of a carrier format, validated on its own: a list of `OneEvent[Model]` holds `Model`s and,
+#: for the events that do not validate, `Defect`s, so one bad event does not refuse the answer. The
+#: JSON schema is the model's.
+OneEvent = Annotated[T, WrapValidator(_event_or_defect)]
+
+
+def raw_code(raw: Any, *keys: str) -> str | None:
+    """The first of `keys` that holds a non-empty string in a refused event, as it came or as validated
+    (its code, to name it)."""
+    if isinstance(raw, BaseModel):
+        raw = {key: getattr(raw, key, None) for key in keys}
+    if isinstance(raw, Mapping):
+        for key in keys:
+            value = raw.get(key)
+            if isinstance(value, str) and value:
+                return value[:64]
+    return None
+
+
+def refused_defect(index: int, defect: Defect, code: Callable[[Any], str | None]) -> RefusedEvent:
+    """The refusal of the event at `index` of its list that did not validate."""
+    return RefusedEvent(None, f"event {index}: {defect.message}", defect.kind, code(defect.raw))
+
+
+def read_events(
+    items: Iterable[Any], make: Callable[[Any], TrackingEvent], code: Callable[[Any], str | None]
+) -> tuple[tuple[TrackingEvent, ...], tuple[RefusedEvent, ...]]:
+    """Canonical events from a format's events, each on its own: a `Defect`, or an event whose `make`
+    raises `EventDefect`, is refused with its reason (`code(raw)` names a defect); the others are kept."""
+    events: list[TrackingEvent] = []
+    refused: list[RefusedEvent] = []
+    for index, item in enumerate(items):
+        if isinstance(item, Defect):
+            refused.append(refused_defect(index, item, code))
+            continue
+        try:
+            events.append(make(item))
+        except EventDefect as defect:
+            refused.append(RefusedEvent(None, f"event {index}: {defect}", defect.reason, code(item)))
+    return tuple(events), tuple(refused)
+
+
 def validate(model: type[M], payload: Any) -> M:
     """`payload` read as the carrier format `model`, or `PayloadInvalid` naming each failing field."""
     try:
@@ -225,8 +312,9 @@ def normalise(
 
     An event dated before `EARLIEST_EVENT_TIME`, or (when `received_at` is given) more than
     `FUTURE_TOLERANCE` after the record was received, is not a scan: it leaves the shipment's
-    `events` for its `refused`, with the reason. The caller decides what to do with refusals
-    (the stream counts and dead-letters them); the rest of the payload is used.
+    `events` for its `refused`, with the reason, beside the events the adapter already refused (one
+    that could not be read or placed in time). The caller decides what to do with refusals (the
+    stream counts and dead-letters them); the rest of the payload is used.
 
     An event the adapter left `unknown` (its code is in no table) gets the text fallback: when its
     description states a status with a confidence of at least `text_threshold`, that status is
@@ -277,7 +365,7 @@ def _plausible(shipment: ParsedShipment, received_at: datetime | None) -> Parsed
             refused.append(RefusedEvent(event, reason))
     if not refused:
         return shipment
-    return ParsedShipment(shipment.tracking_number, tuple(kept), tuple(refused))
+    return ParsedShipment(shipment.tracking_number, tuple(kept), (*shipment.refused, *refused))
 
 
 def _with_text_fallback(slug: str, shipment: ParsedShipment, threshold: float) -> ParsedShipment:

@@ -1,15 +1,135 @@
-"""Fast readers for the time formats carriers send, each giving exactly what `datetime.strptime` gives.
+"""Reading the times carriers send, and placing a time without a UTC offset in a zone.
 
+`read_time` reads ISO-8601 and the near forms carriers write (`2024-08-15 15:18:10 -0500`: a space
+before the offset); `CarrierTime` is that reader as a pydantic field type, which keeps a time without
+an offset as it came (naive) instead of refusing it. `resolve` then gives such a time its zone: the
+zone of the event's country when the country has one civil time (`carriers.zones`), else the carrier's
+home zone when the event is in the carrier's home country or names no country. The event is then
+marked `time_inferred`. A time that cannot be read or placed raises `EventDefect`: that event is
+refused (`carriers.base.RefusedEvent`), and the rest of the answer is used.
+
+The fast readers (`compact_datetime`, `offset_zone`) give exactly what `datetime.strptime` gives:
 `strptime` costs several microseconds a call (a regex, the locale, a dict of fields); a carrier
 answer has a time or two per event, so it dominated normalising UPS and USPS. These readers take
 the common well-formed case directly and hand anything else to `strptime` itself, so results and
 error messages stay the same, odd inputs included.
 """
 
+import re
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BeforeValidator, PlainSerializer, ValidationError, WrapValidator
+from pydantic_core import PydanticCustomError
+
+from carriers.zones import COUNTRY_ZONES
 
 COMPACT = "%Y%m%d%H%M%S"
+
+# Why an event is refused: a bounded set, the `reason` label of the stream's refused-events counter.
+#: The time is before 2000 or over a day after the record was received (BRIEF §5).
+IMPLAUSIBLE_TIME = "implausible_time"
+#: The time is there but is not a date and time.
+UNREADABLE_TIME = "unreadable_time"
+#: The event has no time at all.
+NO_TIME = "no_time"
+#: The time has no UTC offset and neither the event's country nor the carrier's home says the zone.
+NO_ZONE = "no_zone"
+#: Any other field of the event is missing or not what the carrier's format says.
+INVALID_EVENT = "invalid_event"
+#: The reasons that are about the event's time (dead-lettered at stage `event_time`; the rest at `event`).
+TIME_REASONS = frozenset({IMPLAUSIBLE_TIME, UNREADABLE_TIME, NO_TIME, NO_ZONE})
+
+_SPACED_OFFSET = re.compile(r"\s+(?=(?:Z|[+-]\d{2}(?::?\d{2})?)$)", re.IGNORECASE)
+
+
+class EventDefect(ValueError):
+    """One event cannot be used; `reason` is one of the reasons above, the message says why for people."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class HomeZone:
+    """A carrier's home: where its times are read when the event's country has several zones or is not named.
+
+    Each carrier says in a comment where the local time of its events is documented."""
+
+    country: str
+    zone: str
+
+
+def read_time(text: str) -> datetime:
+    """ISO-8601 (anything `datetime.fromisoformat` reads), also with a space before the offset
+    (`2024-08-15 15:18:10 -0500`). Naive when the text has no offset. Raises `EventDefect`."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    joined = _SPACED_OFFSET.sub("", text.strip())
+    try:
+        return datetime.fromisoformat(joined)
+    except ValueError:
+        raise EventDefect(UNREADABLE_TIME, f"{text!r} is not a date and time") from None
+
+
+def _carrier_time(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return read_time(value)
+        except EventDefect as defect:
+            raise PydanticCustomError(UNREADABLE_TIME, str(defect)) from None
+    raise PydanticCustomError(UNREADABLE_TIME, "{value!r} is not a date and time", {"value": value})
+
+
+def _unreadable_time(value: Any, handler: Any) -> Any:
+    try:
+        return handler(value)
+    except ValidationError as error:
+        message = "; ".join(item["msg"] for item in error.errors(include_url=False))
+        raise PydanticCustomError(UNREADABLE_TIME, "{message}", {"message": message}) from None
+
+
+#: Marks a field of another type that holds a time (Cainiao's epoch milliseconds): its errors are `unreadable_time`.
+TIME_FIELD = WrapValidator(_unreadable_time)
+
+#: A carrier's time as written: with its offset when it has one, naive when it has none (`resolve` places it).
+CarrierTime = Annotated[datetime, BeforeValidator(_carrier_time), PlainSerializer(datetime.isoformat, return_type=str)]
+
+
+def resolve(moment: datetime | None, country: str | None, home: HomeZone | None) -> tuple[datetime, bool]:
+    """The event time with a UTC offset, and whether parcelwatch inferred it.
+
+    A time with an offset is kept as it came. One without is read as the local time of the event
+    (what carriers document for such times) in the zone of `country` when that country has one civil
+    time (`carriers.zones`), else in the carrier's `home` zone when the event is in the home country
+    or names none. The result has the fixed offset that zone had at that time. Raises `EventDefect`
+    when there is no time, or no zone can be said (a multi-zone country other than the home).
+    """
+    if moment is None:
+        raise EventDefect(NO_TIME, "the event has no time")
+    if moment.tzinfo is not None and moment.utcoffset() is not None:
+        return moment, False
+    zone = COUNTRY_ZONES.get(country) if country else None
+    if zone is None and home is not None and country in (None, home.country):
+        zone = home.zone
+    if zone is None:
+        where = f"its country ({country}) has no single zone" if country else "the event names no country"
+        raise EventDefect(NO_ZONE, f"time {moment.isoformat()} has no UTC offset and {where}")
+    local = moment.replace(tzinfo=ZoneInfo(zone))
+    return moment.replace(tzinfo=offset_zone_of(local)), True
+
+
+def offset_zone_of(moment: datetime) -> timezone:
+    """The fixed-offset zone of an aware time's own offset."""
+    return timezone(moment.utcoffset())
 
 
 def at_offset(moment: datetime, zone: timezone) -> datetime:

@@ -12,7 +12,8 @@ gave survives, and every time from year 1 to 9999 round-trips.
 
     state    [1, tracking_number, updated_at, carrier, status, [event, …], [order, …]]
     event    [status, occurred_at, raw_code, location, country, description, substatus, carrier,
-              from_text, confidence]   (carrier null: the state's; from_text 1: status_source "text")
+              from_text, confidence, time_inferred]   (carrier null: the state's; from_text 1:
+              status_source "text"; time_inferred 1 or left out, so events written before it read as 0)
     order    [order_id, buyer_id, seller_id, order_value_usd, shipped_at, protection_ends_at,
               origin_country, destination_country, linked + 2 × closed, [fired, …],
               tracking_since (null: shipped_at), shortened_for, ends_before_shortening, dispute,
@@ -148,14 +149,16 @@ def _event(event: TrackingEvent, carrier: str | None) -> list:
             None if event.carrier == carrier else event.carrier,
             1 if text else None,
             event.confidence,
+            1 if event.time_inferred else None,
         ]
     )
 
 
 def _load_event(values: list, carrier: str | None) -> TrackingEvent:
-    status, occurred_at, raw_code, location, country, description, substatus, own_carrier, text, confidence = _padded(
-        values, 10
+    status, occurred_at, raw_code, location, country, description, substatus, own_carrier, text, *rest = _padded(
+        values, 11
     )
+    confidence, inferred = rest
     return assemble(
         TrackingEvent,
         {
@@ -169,6 +172,7 @@ def _load_event(values: list, carrier: str | None) -> TrackingEvent:
             "carrier": carrier if own_carrier is None else own_carrier,
             "status_source": "text" if text else "carrier",
             "confidence": confidence,
+            "time_inferred": bool(inferred),
         },
     )
 

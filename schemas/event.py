@@ -22,6 +22,11 @@ class TrackingEvent(Frozen):
         "carrier", description="carrier: from the carrier's code or status; text: classified from the description"
     )
     confidence: float | None = Field(None, description="the text classifier's confidence, when status_source is text")
+    time_inferred: bool = Field(
+        False,
+        description="the carrier gave the time without a UTC offset; parcelwatch placed it in the zone of the"
+        " event's country or the carrier's home zone (carriers/times.py)",
+    )
 
     def identity(self) -> tuple:
         """Events with the same carrier, code, instant and location are one event (BRIEF §2)."""

@@ -68,6 +68,11 @@ class StatusChanged(Output):
     country: str | None = None
     location: str | None = None
     description: str | None = None
+    time_inferred: bool = Field(
+        False,
+        description="occurred_at comes from a carrier time without a UTC offset, placed by parcelwatch in the zone"
+        " of the event's country or the carrier's home zone",
+    )
 
 
 class ProtectionAdjusted(Output):
@@ -82,6 +87,12 @@ class ProtectionAdjusted(Output):
     previous_ends_at: UtcTimestamp = Field(description="end of buyer protection before this adjustment")
     protection_ends_at: UtcTimestamp = Field(description="end of buyer protection from now on")
     reason: str = Field(description="the rule and the scan behind the adjustment, for people")
+    time_inferred: bool = Field(
+        False,
+        description="delivered_at comes from a carrier time without a UTC offset, placed by parcelwatch in the zone"
+        " of the event's country or the carrier's home zone (known for protection_shortened; false on"
+        " protection_restored)",
+    )
 
 
 class FlagRaised(Output):
@@ -144,7 +155,10 @@ class DeadLetter(Output):
     offset: int | None = None
     record_key: str | None = None
     value: str = Field(description="the record's value as it was, decoded as UTF-8 (invalid bytes replaced)")
-    stage: Literal["decode", "validate", "parse", "event_time", "decide", "webhook"]
+    stage: Literal["decode", "validate", "parse", "event_time", "event", "decide", "webhook"] = Field(
+        description="where it was refused; event_time and event: events of a carrier record left out (a time"
+        " that is implausible, unreadable or without a zone; another invalid field), the rest of it used"
+    )
     reason: str
     at: UtcTimestamp
 

@@ -162,6 +162,7 @@ def _apply_events(
         country=latest.country,
         location=latest.location,
         description=latest.description,
+        time_inferred=latest.time_inferred,
     )
     return updated, [changed], facts, unknown
 

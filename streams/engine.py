@@ -141,8 +141,8 @@ def decide_record(
     """The steps one record leads to, and what it carried (None when it was rejected whole).
 
     A record that cannot be decoded, validated or parsed is one dead letter; events it carried
-    at implausible times are left out and reported in one dead letter (stage `event_time`), and
-    the rest of the record is decided.
+    that cannot be used are left out and reported in one dead letter per stage (`event_time` for
+    those refused for their time, `event` for the others), and the rest of the record is decided.
     """
     try:
         read = to_inputs(
@@ -153,7 +153,7 @@ def decide_record(
     except Exception as error:
         log.exception("reading a record failed; dead-lettered", extra={"topic": source.topic, "key": source.key})
         return [Step(outputs=[source.dead_letter("parse", describe(error), now)])], None
-    steps = [Step(outputs=[source.dead_letter("event_time", read.refusal(), now)])] if read.refused else []
+    steps = [Step(outputs=[source.dead_letter(stage, reason, now)]) for stage, reason in read.refusals().items()]
     steps.extend(safe_step(shipments, orders, update, now, settings, source) for update in read.inputs)
     return steps, read
 

@@ -7,8 +7,9 @@ A record changes only the state of the key it is keyed by: a raw record's shipme
 its key are left out (`RecordInputs.foreign`; the receiver and the poller split payloads per
 number, so there should be none), and an order event about another number than its key is
 rejected. Without a key (`replay`, which has no partitions) every shipment of a record is used.
-Events whose time is outside the plausible window are left out by the carrier boundary
-(`carriers.base.normalise`) and reported in `RecordInputs.refused`.
+Events that cannot be used (a time outside the plausible window, or one that cannot be read or
+placed in a zone, a missing or invalid field) are left out by the carrier boundary
+(`carriers.base.normalise`) and reported in `RecordInputs.refused`; the rest of the record is used.
 """
 
 from dataclasses import dataclass
@@ -18,8 +19,9 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from carriers.base import PayloadInvalid, RefusedEvent, UnknownCarrier, normalise
+from carriers.base import PayloadInvalid, RefusedEvent, UnknownCarrier, describe_refused, normalise
 from carriers.textclass import TEXT_THRESHOLD
+from carriers.times import TIME_REASONS
 from schemas.inputs import DISPUTES_TOPIC, ORDER_EVENT, RAW_TOPIC, SHIPMENTS_TOPIC, DisputeEvent, RawTracking
 from schemas.types import describe_validation_error
 from streams.commands import (
@@ -48,9 +50,14 @@ class RecordInputs:
     refused: tuple[RefusedEvent, ...] = ()
     foreign: tuple[str, ...] = ()
 
-    def refusal(self) -> str:
-        """The reason reported in the dead-letter topic for the refused events."""
-        return "; ".join(f"{r.event.raw_code or r.event.status.value}: {r.reason}" for r in self.refused)
+    def refusals(self) -> dict[str, str]:
+        """The dead letters the refused events give, stage → reason: `event_time` for those refused for
+        their time, `event` for the others (a missing or invalid field), each naming its events
+        (`describe_refused`)."""
+        stages: dict[str, list[RefusedEvent]] = {}
+        for refused in self.refused:
+            stages.setdefault("event_time" if refused.kind in TIME_REASONS else "event", []).append(refused)
+        return {stage: describe_refused(refused) for stage, refused in stages.items()}
 
 
 def load_json(value: bytes | str) -> Any:

@@ -31,10 +31,11 @@ OUTPUTS = Counter("parcelwatch_outputs_total", "Records produced for the dispute
 RULE_FIRINGS = Counter(
     "parcelwatch_rule_firings_total", "Rule outputs, by the flag, template or adjustment they raise", ["rule"]
 )
-IMPLAUSIBLE_EVENTS = Counter(
-    "parcelwatch_implausible_event_times_total",
-    "Carrier events left out because their time is before 2000 or over a day after the record was received",
-    ["carrier"],
+REFUSED_EVENTS = Counter(
+    "parcelwatch_refused_carrier_events",
+    "Carrier events left out of a record whose other events were used, by carrier and reason (carriers/times.py):"
+    " implausible_time, unreadable_time, no_time, no_zone, invalid_event",
+    ["carrier", "reason"],
 )
 FOREIGN_SHIPMENTS = Counter(
     "parcelwatch_stream_foreign_shipments_total",

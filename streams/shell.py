@@ -42,8 +42,8 @@ from streams.engine import Source, Step, TableView, decide_record, describe
 from streams.metrics import (
     EVENTS,
     FOREIGN_SHIPMENTS,
-    IMPLAUSIBLE_EVENTS,
     RECORD_AGE,
+    REFUSED_EVENTS,
     count_output,
     count_unknown,
 )
@@ -173,8 +173,8 @@ class BatchShell:
 
     @staticmethod
     def _count(read) -> None:
-        if read.refused:
-            IMPLAUSIBLE_EVENTS.labels(read.carrier).inc(len(read.refused))
+        for refused in read.refused:
+            REFUSED_EVENTS.labels(read.carrier, refused.kind).inc()
         if read.foreign:
             FOREIGN_SHIPMENTS.inc(len(read.foreign))
 

@@ -109,8 +109,7 @@ def normalize_lines(
             raise NormalizeError(f"{where}: not a valid {slug} payload: {error}") from None
         for shipment in shipments:
             for refusal in shipment.refused:
-                code = refusal.event.raw_code or refusal.event.status.value
-                refused(f"{where}: {shipment.tracking_number}: event {code} refused: {refusal.reason}")
+                refused(f"{where}: {shipment.tracking_number}: event {refusal.label} refused: {refusal.reason}")
             history, _ = merge_events((), shipment.events)
             for event in history:
                 yield orjson.dumps({"tracking_number": shipment.tracking_number, **event.model_dump(mode="json")})

@@ -15,7 +15,7 @@ import click
 from workers.settings import Settings
 
 #: The stages of `DeadLetter.stage` (tests check they match).
-STAGES = ("decode", "validate", "parse", "event_time", "decide", "webhook")
+STAGES = ("decode", "validate", "parse", "event_time", "event", "decide", "webhook")
 
 
 def _console():

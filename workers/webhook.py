@@ -7,8 +7,9 @@ the delivery is marked done in Redis after the answer (a mark that fails only le
 a duplicate raw record, which the stream deduplicates). Every refusal says why in a short reason
 (`workers.admission`): 415 content type, 413 a body no record can hold (checked before any
 verification), 401 signature or unreadable signature headers, 400 body (not JSON, nested deeper
-than `max_json_depth`, or not the carrier's format: the failing field is named and the body is
-dead-lettered), 404 carrier, 409 the same delivery is being produced right now, and 503 (with
+than `max_json_depth`, not the carrier's format, or events none of which can be used: the failing
+field or events are named and the body is dead-lettered; a body with one usable event is taken and
+the stream dead-letters the others), 404 carrier, 409 the same delivery is being produced right now, and 503 (with
 Retry-After) only when Kafka or Redis cannot make it durable, a rejected body's dead letter
 included. `GET /metrics` serves the Prometheus metrics; `/healthz` says the process is up,
 `/readyz` that Redis and Kafka answer; `/openapi.json` is the receiver's OpenAPI document.
@@ -18,6 +19,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 from aiohttp import web
@@ -27,7 +29,14 @@ from aiokafka.errors import KafkaError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from carriers.base import PayloadInvalid, UnknownCarrier, WebhookRejected, get_carrier
+from carriers.base import (
+    Carrier,
+    PayloadInvalid,
+    UnknownCarrier,
+    WebhookRejected,
+    describe_refused,
+    get_carrier,
+)
 from schemas.inputs import RAW_TOPIC
 from schemas.outputs import DeadLetter
 from streams.metrics import DEADLETTERS
@@ -78,6 +87,16 @@ class ShortBadRequests(logging.Filter):
 
 
 BAD_REQUESTS = ShortBadRequests()
+
+
+def unusable(carrier: Carrier, parts: dict[str, Any]) -> str | None:
+    """Why a body is refused whose events are all refused (at least one): not one could be used. A body
+    with one usable event is taken, and the stream dead-letters the others (`streams.ingest`)."""
+    shipments = [shipment for part in parts.values() for shipment in carrier.parse(part)]
+    refused = [event for shipment in shipments for event in shipment.refused]
+    if not refused or any(shipment.events for shipment in shipments):
+        return None
+    return f"no event of the body can be used: {describe_refused(refused)}"
 
 
 def create_app(
@@ -169,8 +188,11 @@ def create_app(
             return await refuse_body(slug, body, f"body nests deeper than {config.max_json_depth} levels")
         try:
             parts = carrier.split(payload)
+            refusal = unusable(carrier, parts)
         except PayloadInvalid as error:
             return await refuse_body(slug, body, short(str(error)))
+        if refusal:
+            return await refuse_body(slug, body, short(refusal))
         received_at = clock()
         records = [
             (number.encode(), raw_record(slug, received_at, part, delivery_id)) for number, part in parts.items()

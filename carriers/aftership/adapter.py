@@ -25,8 +25,11 @@ the same number under several couriers stay together); the other forms are about
 
 Checkpoint times use "the timezone of the checkpoint", as `YYYY-MM-DDTHH:mm:ss` or with an offset
 (the Checkpoint model of the docs). GET answers give the local offset and PUT answers `Z`: either
-fixes the instant and is kept as given. A time without an offset names no instant (its zone is not
-given), so such a payload is refused, naming the field, rather than read in a guessed zone.
+fixes the instant and is kept as given. A time without an offset is the checkpoint's local time: it
+is read in the zone of the checkpoint's country when that country has one civil time
+(`carriers.zones`) and marked `time_inferred`. AfterShip is an aggregator with no home zone, so a
+checkpoint elsewhere (no country, or one of several zones) is refused, as is one whose time or another
+field is not what the docs say; the rest of the payload is used.
 """
 
 import base64
@@ -43,17 +46,21 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 from carriers.aftership.countries import ALPHA3_TO_ALPHA2
 from carriers.aftership.status import AFTERSHIP_STATUS, AFTERSHIP_SUBSTATUS, CUSTOMS
 from carriers.base import (
+    OneEvent,
     ParsedShipment,
     PayloadInvalid,
     PollEndpoint,
     WebhookRejected,
     WholePayload,
     customs_direction,
+    raw_code,
+    read_events,
     split_list,
 )
+from carriers.times import CarrierTime, resolve
 from schemas.event import TrackingEvent
 from schemas.status import Status
-from schemas.types import Timestamp, describe_validation_error
+from schemas.types import describe_validation_error
 
 API_VERSION = "2026-07"
 
@@ -68,7 +75,7 @@ class Format(BaseModel):
 
 
 class Checkpoint(Format):
-    checkpoint_time: Timestamp
+    checkpoint_time: CarrierTime | None = None
     tag: str | None = None
     subtag: str | None = None
     message: str | None = None
@@ -81,8 +88,8 @@ class Checkpoint(Format):
 
 class Tracking(Format):
     tracking_number: str = Field(min_length=1, max_length=64)
-    checkpoints: list[Checkpoint] = []
-    checkpoint: Checkpoint | None = None
+    checkpoints: list[OneEvent[Checkpoint]] = []
+    checkpoint: OneEvent[Checkpoint] | None = None
     origin: str | None = Field(None, validation_alias=AliasChoices("origin_country_region", "origin_country_iso3"))
     destination: str | None = Field(
         None, validation_alias=AliasChoices("destination_country_region", "destination_country_iso3")
@@ -156,7 +163,7 @@ def checkpoint_status(checkpoint: Checkpoint, origin: str | None, destination: s
     return AFTERSHIP_STATUS.status(checkpoint.tag) if checkpoint.tag else Status.UNKNOWN
 
 
-def _checkpoints(tracking: Tracking) -> list[Checkpoint]:
+def _checkpoints(tracking: Tracking) -> list[Any]:
     """A tracking's checkpoints, or the one checkpoint of a `/last_checkpoint` answer."""
     if tracking.checkpoints or tracking.checkpoint is None:
         return tracking.checkpoints
@@ -209,15 +216,24 @@ class AfterShipCarrier(WholePayload):
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
         return [
-            ParsedShipment(tracking.tracking_number, tuple(self._event(c, tracking) for c in _checkpoints(tracking)))
+            ParsedShipment(
+                tracking.tracking_number,
+                *read_events(
+                    _checkpoints(tracking),
+                    lambda checkpoint, tracking=tracking: self._event(checkpoint, tracking),
+                    lambda raw: raw_code(raw, "subtag", "tag"),
+                ),
+            )
             for tracking in self._trackings(payload)
         ]
 
     def _event(self, checkpoint: Checkpoint, tracking: Tracking) -> TrackingEvent:
+        occurred_at, inferred = resolve(checkpoint.checkpoint_time, checkpoint.country, None)
         return TrackingEvent(
             status=checkpoint_status(checkpoint, tracking.origin, tracking.destination),
             substatus=AFTERSHIP_SUBSTATUS.get(checkpoint.subtag) if checkpoint.subtag else None,
-            occurred_at=checkpoint.checkpoint_time,
+            occurred_at=occurred_at,
+            time_inferred=inferred,
             country=checkpoint.country,
             location=checkpoint.location or checkpoint.city,
             description=checkpoint.message,

@@ -17,20 +17,32 @@ Times: `time` (epoch milliseconds) is the instant. `timeStr` is Beijing wall tim
 carry GMT+08:00 on Belgian delivery scans and GMT+0 on Israeli customs), and no event names its
 country. So every event is given +08:00, Cainiao's own zone: the instant is exact and the local
 time reads the same as the `timeStr` Cainiao shows; `country` stays unset. A leading "[place]" in
-`standerdDesc` is the event's location; `desc`, the carrier's note, is the description.
+`standerdDesc` is the event's location; `desc`, the carrier's note, is the description. A trace
+without an `actionCode` or a `time` that is not epoch milliseconds is refused on its own; the rest
+of the answer is used.
 """
 
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from carriers.base import ParsedShipment, PollEndpoint, PollOnly, split_list, validate
+from carriers.base import (
+    Defect,
+    OneEvent,
+    ParsedShipment,
+    PollEndpoint,
+    PollOnly,
+    raw_code,
+    refused_defect,
+    split_list,
+    validate,
+)
 from carriers.cainiao.status import CAINIAO_STATUS, CAINIAO_SUBSTATUS
-from carriers.times import at_offset
+from carriers.times import TIME_FIELD, at_offset
 from schemas.event import TrackingEvent
 
 CAINIAO_TIME = timezone(timedelta(hours=8))
@@ -44,7 +56,7 @@ class CainiaoTrace(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     actionCode: str = Field(min_length=1, max_length=64)
-    time: int = Field(
+    time: Annotated[int, TIME_FIELD] = Field(
         ge=(datetime.min.replace(tzinfo=UTC) - _EPOCH) // _MILLISECOND,
         le=(datetime.max.replace(tzinfo=UTC) - _EPOCH) // _MILLISECOND,
         description="epoch milliseconds",
@@ -57,7 +69,7 @@ class CainiaoParcel(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     mailNo: str = Field(min_length=1, max_length=64)
-    detailList: list[CainiaoTrace] = []
+    detailList: list[OneEvent[CainiaoTrace]] = []
 
 
 class CainiaoAnswer(BaseModel):
@@ -78,12 +90,19 @@ class CainiaoCarrier(PollOnly):
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
         answer = validate(CainiaoAnswer, payload)
-        return [ParsedShipment(parcel.mailNo, self._events(parcel)) for parcel in answer.module]
+        return [ParsedShipment(parcel.mailNo, *self._events(parcel)) for parcel in answer.module]
 
-    def _events(self, parcel: CainiaoParcel) -> tuple[TrackingEvent, ...]:
-        # Oldest first; among traces sharing a millisecond, Cainiao's own order (read backwards).
-        traces = sorted(reversed(parcel.detailList), key=lambda trace: trace.time)
-        return tuple(self._event(trace) for trace in traces)
+    def _events(self, parcel: CainiaoParcel) -> tuple[tuple[TrackingEvent, ...], tuple]:
+        # Oldest first; among traces sharing a millisecond, Cainiao's own order (read backwards). Refused
+        # traces are named by their place in the answer.
+        items = parcel.detailList
+        refused = tuple(
+            refused_defect(index, item, lambda raw: raw_code(raw, "actionCode"))
+            for index, item in enumerate(items)
+            if isinstance(item, Defect)
+        )
+        traces = sorted((item for item in reversed(items) if isinstance(item, CainiaoTrace)), key=lambda t: t.time)
+        return tuple(self._event(trace) for trace in traces), refused
 
     def _event(self, trace: CainiaoTrace) -> TrackingEvent:
         place = PLACE.match(trace.standerdDesc or "")

@@ -8,8 +8,10 @@ header (https://developer.dhl.com/api-reference/shipment-tracking). One number p
 
 Each `shipments[]` entry is one shipment under its `id` (DHL may answer with a shipment of another service
 whose id differs from the number asked). `raw_code` is the `statusCode`; the text is `description`, else `status`.
-Event times are ISO-8601; one without an offset cannot be placed on a timeline and the answer is refused
-(`PayloadInvalid`) rather than read in a guessed time zone.
+Event times are ISO-8601. DHL documents no zone for a `timestamp` without an offset (its own documentation
+example has one): such a time is read as the local time of the event's place when its country has one civil
+time (`carriers.zones`) and marked `time_inferred`; otherwise that event is refused, as is one whose time or
+another field is not what the API says. The rest of the answer is used.
 
 DHL offers push notifications as a separate API with its own format; `dhl` is poll-only. The MyDHL API
 (DHL Express) is a different API and format, not handled here.
@@ -21,11 +23,11 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from carriers.base import ParsedShipment, PollEndpoint, PollOnly, split_list, validate
+from carriers.base import OneEvent, ParsedShipment, PollEndpoint, PollOnly, raw_code, read_events, split_list, validate
 from carriers.dhl.status import DHL_STATUS
+from carriers.times import CarrierTime, resolve
 from schemas.event import TrackingEvent
 from schemas.status import Status
-from schemas.types import Timestamp
 
 
 class DhlAddress(BaseModel):
@@ -45,7 +47,7 @@ class DhlPlace(BaseModel):
 class DhlEvent(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    timestamp: Timestamp
+    timestamp: CarrierTime | None = None
     statusCode: str | None = None
     status: str | None = None
     description: str | None = None
@@ -64,7 +66,7 @@ class DhlShipment(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     id: str = Field(min_length=1, max_length=64)
-    events: list[DhlEvent] = []
+    events: list[OneEvent[DhlEvent]] = []
 
 
 class DhlAnswer(BaseModel):
@@ -90,23 +92,22 @@ class DhlCarrier(PollOnly):
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
         return [
-            ParsedShipment(
-                shipment.id,
-                tuple(
-                    TrackingEvent(
-                        status=DHL_STATUS.status(event.statusCode) if event.statusCode else Status.UNKNOWN,
-                        occurred_at=event.timestamp,
-                        country=event.country(),
-                        location=event.place(),
-                        description=event.description or event.status,
-                        raw_code=event.statusCode,
-                        carrier=self.slug,
-                    )
-                    for event in shipment.events
-                ),
-            )
+            ParsedShipment(shipment.id, *read_events(shipment.events, self._event, _code))
             for shipment in self._validate(payload).shipments
         ]
+
+    def _event(self, event: DhlEvent) -> TrackingEvent:
+        occurred_at, inferred = resolve(event.timestamp, event.country(), None)
+        return TrackingEvent(
+            status=DHL_STATUS.status(event.statusCode) if event.statusCode else Status.UNKNOWN,
+            occurred_at=occurred_at,
+            country=event.country(),
+            location=event.place(),
+            description=event.description or event.status,
+            raw_code=event.statusCode,
+            carrier=self.slug,
+            time_inferred=inferred,
+        )
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
         if len(tracking_numbers) != 1:
@@ -119,6 +120,10 @@ class DhlCarrier(PollOnly):
             params={"trackingNumber": tracking_numbers[0]},
             headers={"DHL-API-Key": endpoint.api_key, "Accept": "application/json"},
         )
+
+
+def _code(raw: Any) -> str | None:
+    return raw_code(raw, "statusCode")
 
 
 CARRIER = DhlCarrier()

@@ -10,7 +10,11 @@ call, detailed scans included (https://developer.fedex.com/api/en-us/catalog/tra
 Each requested number (`completeTrackResults[].trackingNumber`) is one shipment with the scans of all its
 `trackResults`. A number FedEx does not know comes back with an `error` (TRACKING.TRACKINGNUMBER.NOTFOUND) and no scans:
 no events, not an error.
-Scan times are ISO-8601 with the offset of the scan; a time without one is refused (`PayloadInvalid`).
+Scan times are ISO-8601, the local time of the scan location (the Track API's `scanEvents.date`), most with
+its offset. One without (a pickup scan at `2024-08-15T00:00:00`, as karrio's FedEx tests hold from a real
+answer) is read in the zone of the scan's country when it has one, else in FedEx's home zone for a US scan
+(`HOME`), and marked `time_inferred`. A scan that still cannot be used (no time, a time that is not one, an
+invalid field) is refused on its own (`ParsedShipment.refused`); the rest of the answer is used.
 
 FedEx offers tracking webhooks only as a separate product (Advanced Integrated Visibility) with its own
 format; `fedex` is poll-only.
@@ -22,13 +26,26 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from carriers.base import ParsedShipment, PollEndpoint, PollOnly, customs_direction, split_list, validate
+from carriers.base import (
+    OneEvent,
+    ParsedShipment,
+    PollEndpoint,
+    PollOnly,
+    customs_direction,
+    raw_code,
+    read_events,
+    split_list,
+    validate,
+)
 from carriers.fedex.status import FEDEX_CUSTOMS_CODES, FEDEX_STATUS, FEDEX_SUBSTATUS
+from carriers.times import CarrierTime, HomeZone, resolve
 from schemas.event import TrackingEvent
 from schemas.status import Status
-from schemas.types import Timestamp
 
 MAX_NUMBERS_PER_CALL = 30
+#: A US scan time without an offset is local to the scan (Track API: `scanEvents.date`); a US place gives no
+#: single zone, so it is read at FedEx's home, Memphis, TN (Central time).
+HOME = HomeZone("US", "America/Chicago")
 
 
 class FedexAddress(BaseModel):
@@ -57,7 +74,7 @@ class FedexParty(BaseModel):
 class FedexScanEvent(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    date: Timestamp
+    date: CarrierTime | None = None
     eventType: str | None = None
     derivedStatusCode: str | None = None
     eventDescription: str | None = None
@@ -77,7 +94,7 @@ class FedexTrackResult(BaseModel):
 
     shipperInformation: FedexParty = FedexParty()
     recipientInformation: FedexParty = FedexParty()
-    scanEvents: list[FedexScanEvent] = []
+    scanEvents: list[OneEvent[FedexScanEvent]] = []
 
     def customs_status(self, event: FedexScanEvent) -> Status:
         """A customs scan is export in the shipper's country and import in the recipient's (when they differ)."""
@@ -127,25 +144,36 @@ class FedexCarrier(PollOnly):
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
         return [
-            ParsedShipment(
-                result.trackingNumber,
-                tuple(
-                    TrackingEvent(
-                        status=track.status(event),
-                        substatus=FEDEX_SUBSTATUS.get(event.code() or ""),
-                        occurred_at=event.date,
-                        country=event.scanLocation.country(),
-                        location=event.scanLocation.place(),
-                        description=event.description(),
-                        raw_code=event.code(),
-                        carrier=self.slug,
-                    )
-                    for track in result.trackResults
-                    for event in track.scanEvents
-                ),
-            )
+            ParsedShipment(result.trackingNumber, *self._events(result))
             for result in self._validate(payload).output.completeTrackResults
         ]
+
+    def _events(self, result: FedexCompleteTrackResult) -> tuple[tuple, tuple]:
+        events, refused = [], []
+        for track in result.trackResults:
+            kept, left_out = read_events(
+                track.scanEvents,
+                lambda event, track=track: self._event(track, event),
+                lambda raw: raw_code(raw, "eventType", "derivedStatusCode"),
+            )
+            events.extend(kept)
+            refused.extend(left_out)
+        return tuple(events), tuple(refused)
+
+    def _event(self, track: FedexTrackResult, event: FedexScanEvent) -> TrackingEvent:
+        country = event.scanLocation.country()
+        occurred_at, inferred = resolve(event.date, country, HOME)
+        return TrackingEvent(
+            status=track.status(event),
+            substatus=FEDEX_SUBSTATUS.get(event.code() or ""),
+            occurred_at=occurred_at,
+            country=country,
+            location=event.scanLocation.place(),
+            description=event.description(),
+            raw_code=event.code(),
+            carrier=self.slug,
+            time_inferred=inferred,
+        )
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
         if not 1 <= len(tracking_numbers) <= MAX_NUMBERS_PER_CALL:

@@ -3,25 +3,28 @@
     {"tracking_number": "…", "events": [{"status", "occurred_at", "country", "location",
                                          "description", "code"}]}
 
-`status` is a canonical status (BRIEF §2). Pushes are signed with Standard Webhooks.
+`status` is a canonical status (BRIEF §2); `occurred_at` is ISO-8601 with its UTC offset. A time without
+one is read as the local time of the event's country when that country has one civil time
+(`carriers.zones`) and marked `time_inferred`; an event that still cannot be used is refused on its
+own and the rest of the payload is used. Pushes are signed with Standard Webhooks.
 """
 
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from carriers.base import ParsedShipment, PushOnly, WholePayload, validate
+from carriers.base import OneEvent, ParsedShipment, PushOnly, WholePayload, raw_code, read_events, validate
 from carriers.standard_webhooks import SignedWithStandardWebhooks
+from carriers.times import CarrierTime, resolve
 from schemas.event import TrackingEvent
 from schemas.status import Status
-from schemas.types import Timestamp
 
 
 class GenericEvent(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     status: Status = Status.UNKNOWN
-    occurred_at: Timestamp
+    occurred_at: CarrierTime | None = None
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     location: str | None = None
     description: str | None = None
@@ -33,7 +36,7 @@ class GenericPayload(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     tracking_number: str = Field(min_length=1, max_length=64)
-    events: list[GenericEvent]
+    events: list[OneEvent[GenericEvent]]
 
 
 class GenericCarrier(SignedWithStandardWebhooks, PushOnly, WholePayload):
@@ -48,20 +51,22 @@ class GenericCarrier(SignedWithStandardWebhooks, PushOnly, WholePayload):
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
         shipment = self._validate(payload)
-        events = tuple(
-            TrackingEvent(
-                status=event.status,
-                substatus=event.substatus,
-                occurred_at=event.occurred_at,
-                country=event.country,
-                location=event.location,
-                description=event.description,
-                raw_code=event.code,
-                carrier=self.slug,
-            )
-            for event in shipment.events
+        events, refused = read_events(shipment.events, self._event, lambda raw: raw_code(raw, "code", "status"))
+        return [ParsedShipment(shipment.tracking_number, events, refused)]
+
+    def _event(self, event: GenericEvent) -> TrackingEvent:
+        occurred_at, inferred = resolve(event.occurred_at, event.country, None)
+        return TrackingEvent(
+            status=event.status,
+            substatus=event.substatus,
+            occurred_at=occurred_at,
+            country=event.country,
+            location=event.location,
+            description=event.description,
+            raw_code=event.code,
+            carrier=self.slug,
+            time_inferred=inferred,
         )
-        return [ParsedShipment(shipment.tracking_number, events)]
 
 
 CARRIER = GenericCarrier()

@@ -10,7 +10,11 @@ The answer's `historyRecord` elements each hold `ItemParameters/Barcode`,
 place), `AddressParameters/OperationAddress` and `CountryOper`. Elements are read by local name
 whatever their namespace, so the legacy endpoint's SOAP 1.1 answer parses the same way. An empty
 history (a barcode Russian Post does not know) names no barcode, so it gives no shipment; a SOAP
-Fault is an invalid payload. Russian Post does not push. An answer is about the one barcode asked,
+Fault is an invalid payload. A record whose operation or time cannot be read is refused on its own
+(under its barcode; one without a barcode belongs to no item and refuses the answer), and the rest
+is used. An `OperDate` without an offset is read in the zone of `CountryOper` when that country has
+one civil time (`carriers.zones`) and marked `time_inferred`; Russia has eleven zones and the record
+names none, so a Russian one is refused. Russian Post does not push. An answer is about the one barcode asked,
 so it is never split (`WholePayload`).
 """
 
@@ -23,8 +27,9 @@ from xml.sax.saxutils import escape
 
 import httpx
 
-from carriers.base import ParsedShipment, PayloadInvalid, PollEndpoint, PollOnly, WholePayload
+from carriers.base import ParsedShipment, PayloadInvalid, PollEndpoint, PollOnly, RefusedEvent, WholePayload
 from carriers.russianpost.status import RUSSIANPOST_STATUS, RUSSIANPOST_SUBSTATUS, operation_key
+from carriers.times import INVALID_EVENT, NO_TIME, UNREADABLE_TIME, EventDefect, resolve
 from schemas.event import TrackingEvent
 
 LANGUAGE = "ENG"
@@ -90,15 +95,25 @@ class HistoryRecord:
             raise PayloadInvalid(f"{self.where}/OperationParameters/{name}/Id: {value!r} is not a number")
         return value
 
-    def occurred_at(self) -> datetime:
-        value = self.required("OperationParameters", "OperDate")
+    def occurred_at(self, country: str | None) -> tuple[datetime, bool]:
+        where = f"{self.where}/OperationParameters/OperDate"
+        value = _text(self.element, "OperationParameters", "OperDate")
+        if value is None:
+            raise EventDefect(NO_TIME, f"{where}: missing or empty")
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:
-            moment = None
-        if moment is None or moment.tzinfo is None:
-            raise PayloadInvalid(f"{self.where}/OperationParameters/OperDate: {value!r} is not a time with an offset")
-        return moment
+            raise EventDefect(UNREADABLE_TIME, f"{where}: {value!r} is not a time") from None
+        try:
+            return resolve(moment, country, None)
+        except EventDefect as defect:
+            raise EventDefect(defect.reason, f"{where}: {defect}") from None
+
+
+def _code(record: HistoryRecord) -> str | None:
+    """A refused record's OperType (and OperAttr) as written, to name it."""
+    parts = [_text(record.element, "OperationParameters", name, "Id") for name in ("OperType", "OperAttr")]
+    return ".".join(part for part in parts if part)[:64] or None
 
 
 class RussianPostCarrier(PollOnly, WholePayload):
@@ -113,12 +128,18 @@ class RussianPostCarrier(PollOnly, WholePayload):
             raise PayloadInvalid(f"Fault: {reason or 'SOAP fault without a reason'}")
         if next(_descendants(root, "OperationHistoryData"), None) is None:
             raise PayloadInvalid("OperationHistoryData: missing; not a getOperationHistory answer")
-        shipments: dict[str, list[TrackingEvent]] = {}
+        shipments: dict[str, tuple[list[TrackingEvent], list[RefusedEvent]]] = {}
         for index, element in enumerate(_descendants(root, "historyRecord")):
             record = HistoryRecord(element, index)
             barcode = record.required("ItemParameters", "Barcode")
-            shipments.setdefault(barcode, []).append(self._event(record))
-        return [ParsedShipment(barcode, tuple(events)) for barcode, events in shipments.items()]
+            events, refused = shipments.setdefault(barcode, ([], []))
+            try:
+                events.append(self._event(record))
+            except PayloadInvalid as invalid:
+                refused.append(RefusedEvent(None, str(invalid), INVALID_EVENT, _code(record)))
+            except EventDefect as defect:
+                refused.append(RefusedEvent(None, str(defect), defect.reason, _code(record)))
+        return [ParsedShipment(barcode, tuple(kept), tuple(left)) for barcode, (kept, left) in shipments.items()]
 
     @staticmethod
     def _document(payload: Any) -> ElementTree.Element:
@@ -135,11 +156,14 @@ class RussianPostCarrier(PollOnly, WholePayload):
         names = [_text(record.element, "OperationParameters", part, "Name") for part in ("OperType", "OperAttr")]
         address = ("AddressParameters", "OperationAddress")
         country = _text(record.element, "AddressParameters", "CountryOper", "Code2A")
+        country = country if country and COUNTRY_ALPHA2.match(country) else None
+        occurred_at, inferred = record.occurred_at(country)
         return TrackingEvent(
             status=RUSSIANPOST_STATUS.status(key),
             substatus=RUSSIANPOST_SUBSTATUS.get(key),
-            occurred_at=record.occurred_at(),
-            country=country if country and COUNTRY_ALPHA2.match(country) else None,
+            occurred_at=occurred_at,
+            time_inferred=inferred,
+            country=country,
             location=_text(record.element, *address, "Description") or _text(record.element, *address, "Index"),
             description=": ".join(dict.fromkeys(name for name in names if name)) or None,
             raw_code=oper_type if oper_attr is None else f"{oper_type}.{oper_attr}",

@@ -5,7 +5,8 @@
                  "location": "Shenzhen Post Office", "description": "Accepted at the post office"}]}
 
 `code` is one of the sandbox's codes (`carriers/sandbox/status.py`); `time` is ISO-8601 with
-the offset of the place of the event. `GET {base_url}/v1/tracking/{number}` answers every event
+the offset of the place of the event (one without is placed as `generic` does, `carriers.times.resolve`;
+an event that cannot be used is refused on its own). `GET {base_url}/v1/tracking/{number}` answers every event
 so far (an unknown number answers 200 with no events); a push to the webhook carries only the
 events that are new since the previous push, one delivery per event, signed with Standard Webhooks.
 """
@@ -17,18 +18,19 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from carriers.base import ParsedShipment, PollEndpoint, WholePayload, validate
+from carriers.base import OneEvent, ParsedShipment, PollEndpoint, WholePayload, raw_code, read_events, validate
 from carriers.sandbox.status import SANDBOX_STATUS, SANDBOX_SUBSTATUS
 from carriers.standard_webhooks import SignedWithStandardWebhooks
+from carriers.times import CarrierTime, resolve
 from schemas.event import TrackingEvent
-from schemas.types import CountryCode, Timestamp
+from schemas.types import CountryCode
 
 
 class SandboxEvent(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     code: str = Field(min_length=1, max_length=64)
-    time: Timestamp
+    time: CarrierTime | None = None
     country: CountryCode | None = None
     location: str | None = None
     description: str | None = None
@@ -38,7 +40,7 @@ class SandboxShipment(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     tracking_number: str = Field(min_length=1, max_length=64)
-    events: list[SandboxEvent]
+    events: list[OneEvent[SandboxEvent]]
 
 
 class SandboxCarrier(SignedWithStandardWebhooks, WholePayload):
@@ -54,20 +56,22 @@ class SandboxCarrier(SignedWithStandardWebhooks, WholePayload):
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
         shipment = self._validate(payload)
-        events = tuple(
-            TrackingEvent(
-                status=SANDBOX_STATUS.status(event.code),
-                substatus=SANDBOX_SUBSTATUS.get(event.code),
-                occurred_at=event.time,
-                country=event.country,
-                location=event.location,
-                description=event.description,
-                raw_code=event.code,
-                carrier=self.slug,
-            )
-            for event in shipment.events
+        events, refused = read_events(shipment.events, self._event, lambda raw: raw_code(raw, "code"))
+        return [ParsedShipment(shipment.tracking_number, events, refused)]
+
+    def _event(self, event: SandboxEvent) -> TrackingEvent:
+        occurred_at, inferred = resolve(event.time, event.country, None)
+        return TrackingEvent(
+            status=SANDBOX_STATUS.status(event.code),
+            substatus=SANDBOX_SUBSTATUS.get(event.code),
+            occurred_at=occurred_at,
+            country=event.country,
+            location=event.location,
+            description=event.description,
+            raw_code=event.code,
+            carrier=self.slug,
+            time_inferred=inferred,
         )
-        return [ParsedShipment(shipment.tracking_number, events)]
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
         """The poll for one shipment's events so far (the sandbox answers one number per call)."""

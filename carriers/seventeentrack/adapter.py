@@ -17,7 +17,13 @@ per `accepted` entry, each with an empty `rejected`; a push is about one number.
 
 Events are `track_info.tracking.providers[].events[]`: `sub_status` (status.py), `time_iso` (the
 local time with its offset, kept as it is) or else `time_utc`, `description`, `location` and
-`address.country`. An event with neither time has no known instant and the payload is refused.
+`address.country`. An event with neither has only `time_raw` (`date`, `time`, `timezone`: the time
+as the provider wrote it; `timezone` empty when the provider gave none): with an offset (in
+`timezone` or in `time`, `15:18:10 -0500`) it is read as it is; without one it is the provider's local
+time, read in the zone of the event's country when that country has one civil time (`carriers.zones`),
+else in the zone of the provider's own country (`provider.country`) for an event there or naming no
+country, and marked `time_inferred`. An event that still cannot be used is refused on its own; the rest
+of the payload is used.
 """
 
 import hashlib
@@ -27,21 +33,26 @@ from datetime import datetime
 from typing import Any, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from carriers.base import (
+    OneEvent,
     ParsedShipment,
     PayloadInvalid,
     PollEndpoint,
     WebhookRejected,
     WholePayload,
     customs_direction,
+    raw_code,
+    read_events,
     split_list,
 )
 from carriers.seventeentrack.status import CUSTOMS, SEVENTEENTRACK_STATUS, SEVENTEENTRACK_SUBSTATUS
+from carriers.times import CarrierTime, HomeZone, read_time, resolve
+from carriers.zones import COUNTRY_ZONES
 from schemas.event import TrackingEvent
 from schemas.status import Status
-from schemas.types import CountryCode, Timestamp, describe_validation_error
+from schemas.types import CountryCode, describe_validation_error
 
 API_PATH = "/track/v2.2/gettrackinfo"
 
@@ -59,32 +70,59 @@ class Address(Format):
         return value or None
 
 
+class TimeRaw(Format):
+    date: str | None = None
+    time: str | None = None
+    timezone: str | None = None
+
+    def text(self) -> str | None:
+        """The time as written, its parts joined (`2024-08-15 15:18:10 -0500`); None without a date."""
+        parts = [part.strip() for part in (self.date, self.time, self.timezone) if part and part.strip()]
+        return " ".join(parts) if self.date and self.date.strip() else None
+
+
 class Event(Format):
-    time_iso: Timestamp | None = None
-    time_utc: Timestamp | None = None
+    time_iso: CarrierTime | None = None
+    time_utc: CarrierTime | None = None
+    time_raw: TimeRaw | None = None
     description: str | None = None
     location: str | None = None
     sub_status: str | None = None
     address: Address | None = None
 
-    @field_validator("description", "location", mode="before")
+    @field_validator("description", "location", "time_iso", "time_utc", mode="before")
     @classmethod
     def _empty_is_absent(cls, value: Any) -> Any:
         return value or None
 
-    @model_validator(mode="after")
-    def _has_an_instant(self) -> "Event":
-        if self.time_iso is None and self.time_utc is None:
-            raise ValueError("time_iso and time_utc are both empty: the event has no time with a UTC offset")
-        return self
+    def occurred_at(self, home: HomeZone | None) -> tuple[datetime, bool]:
+        """`time_iso`, else `time_utc`, else `time_raw`; one without an offset placed by `resolve`."""
+        written = [moment for moment in (self.time_iso, self.time_utc) if moment is not None]
+        for moment in written:
+            if moment.tzinfo is not None:
+                return moment, False
+        raw = self.time_raw.text() if self.time_raw else None
+        local = written[0] if written else read_time(raw) if raw else None
+        return resolve(local, self.address.country if self.address else None, home)
 
-    @property
-    def occurred_at(self) -> datetime:
-        return self.time_iso or self.time_utc
+
+class ProviderInfo(Format):
+    country: CountryCode | None = None
+
+    @field_validator("country", mode="before")
+    @classmethod
+    def _empty_is_absent(cls, value: Any) -> Any:
+        return value or None
 
 
 class Provider(Format):
-    events: list[Event] = []
+    provider: ProviderInfo | None = None
+    events: list[OneEvent[Event]] = []
+
+    def home(self) -> HomeZone | None:
+        """The zone of the provider's own country, where it has one civil time."""
+        country = self.provider.country if self.provider else None
+        return HomeZone(country, COUNTRY_ZONES[country]) if country in COUNTRY_ZONES else None
 
 
 class Tracking(Format):
@@ -181,26 +219,35 @@ class SeventeenTrackCarrier(WholePayload):
         return {number: {**part, "data": {**part["data"], "rejected": []}} for number, part in parts.items()}
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
-        return [ParsedShipment(shipment.number, self._events(shipment)) for shipment in self._shipments(payload)]
+        return [ParsedShipment(shipment.number, *self._events(shipment)) for shipment in self._shipments(payload)]
 
-    def _events(self, shipment: Shipment) -> tuple[TrackingEvent, ...]:
+    def _events(self, shipment: Shipment) -> tuple[tuple[TrackingEvent, ...], tuple]:
         info = shipment.track_info
         if info is None or info.tracking is None:
-            return ()
+            return (), ()
         places = info.shipping_info or ShippingInfo()
         origin = places.shipper_address.country if places.shipper_address else None
         destination = places.recipient_address.country if places.recipient_address else None
-        return tuple(
-            self._event(event, origin, destination) for provider in info.tracking.providers for event in provider.events
-        )
+        events, refused = [], []
+        for provider in info.tracking.providers:
+            kept, left_out = read_events(
+                provider.events,
+                lambda event, home=provider.home(): self._event(event, origin, destination, home),
+                lambda raw: raw_code(raw, "sub_status"),
+            )
+            events.extend(kept)
+            refused.extend(left_out)
+        return tuple(events), tuple(refused)
 
-    def _event(self, event: Event, origin: str | None, destination: str | None) -> TrackingEvent:
+    def _event(self, event: Event, origin: str | None, destination: str | None, home: HomeZone | None) -> TrackingEvent:
         code = event.sub_status
         country = event.address.country if event.address else None
+        occurred_at, inferred = event.occurred_at(home)
         return TrackingEvent(
             status=event_status(code, country, origin, destination),
             substatus=SEVENTEENTRACK_SUBSTATUS.get(code) if code else None,
-            occurred_at=event.occurred_at,
+            occurred_at=occurred_at,
+            time_inferred=inferred,
             country=country,
             location=event.location,
             description=event.description,

@@ -13,7 +13,10 @@ a shipment under its own `trackingNumber` (the inquiry number where it has none)
 into one answer per package number, each shipment keeping only that number's packages.
 
 Times: `date`+`time` are local, `gmtOffset` is their offset; without `gmtOffset`, `gmtDate`+`gmtTime` are UTC.
-An activity with neither has no place on a timeline: the answer is refused (`PayloadInvalid`).
+An activity with neither is read in the zone of its country when it has one, else (a US activity, or one
+naming no country) in UPS's home zone (`HOME`), and marked `time_inferred`. An activity that still cannot be
+used (a date or time that is not one, an activity elsewhere in a country of several zones) is refused on
+its own; the rest of the answer is used.
 
 UPS pushes through the separate Track Alert API (per-number subscriptions, its own payload, a shared
 `credential` header rather than a signature); `ups` is poll-only.
@@ -26,10 +29,10 @@ from urllib.parse import quote
 from uuid import uuid4
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from carriers.base import ParsedShipment, PollEndpoint, PollOnly, validate
-from carriers.times import compact_datetime, offset_zone
+from carriers.base import OneEvent, ParsedShipment, PollEndpoint, PollOnly, raw_code, read_events, validate
+from carriers.times import INVALID_EVENT, UNREADABLE_TIME, EventDefect, HomeZone, compact_datetime, offset_zone, resolve
 from carriers.ups.status import UPS_ACTIVITY_CODES, UPS_STATUS_TYPES
 from schemas.event import TrackingEvent
 from schemas.status import Status
@@ -37,6 +40,9 @@ from schemas.status import Status
 DATE = r"^\d{8}$"
 TIME = r"^\d{5,6}$"
 OFFSET = r"^[+-]\d{2}:\d{2}$"
+#: `date` and `time` are "localized" (Tracking.yaml, activity.date and activity.time): the time of the place.
+#: A US place gives no single zone, so it is read at UPS's home, Atlanta, GA (Eastern time).
+HOME = HomeZone("US", "America/New_York")
 
 
 class UpsAddress(BaseModel):
@@ -73,17 +79,21 @@ class UpsActivity(BaseModel):
     location: UpsLocation = UpsLocation()
     status: UpsStatus = UpsStatus()
 
-    @model_validator(mode="after")
-    def _has_a_time_with_offset(self) -> "UpsActivity":
-        self.occurred_at()
-        return self
-
-    def occurred_at(self) -> datetime:
-        if self.gmtOffset:
-            return compact_datetime(self.date + self.time.zfill(6)).replace(tzinfo=offset_zone(self.gmtOffset))
-        if self.gmtDate and self.gmtTime:
-            return compact_datetime(self.gmtDate + self.gmtTime.zfill(6)).replace(tzinfo=UTC)
-        raise ValueError("no time with an offset: needs gmtOffset, or gmtDate and gmtTime")
+    def occurred_at(self) -> tuple[datetime, bool]:
+        """The activity's time, and whether it was inferred (neither `gmtOffset` nor the GMT date and time)."""
+        try:
+            zone = offset_zone(self.gmtOffset) if self.gmtOffset else None
+        except ValueError as error:
+            raise EventDefect(INVALID_EVENT, f"gmtOffset: {error}") from None
+        try:
+            if zone is not None:
+                return compact_datetime(self.date + self.time.zfill(6)).replace(tzinfo=zone), False
+            if self.gmtDate and self.gmtTime:
+                return compact_datetime(self.gmtDate + self.gmtTime.zfill(6)).replace(tzinfo=UTC), False
+            local = compact_datetime(self.date + self.time.zfill(6))
+        except ValueError as error:
+            raise EventDefect(UNREADABLE_TIME, f"date and time: {error}") from None
+        return resolve(local, self.country(), HOME)
 
     def canonical_status(self) -> Status:
         if self.status.code in UPS_ACTIVITY_CODES:
@@ -104,7 +114,7 @@ class UpsPackage(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     trackingNumber: str | None = None
-    activity: list[UpsActivity] = []
+    activity: list[OneEvent[UpsActivity]] = []
 
 
 class UpsShipment(BaseModel):
@@ -167,23 +177,22 @@ class UpsCarrier(PollOnly):
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
         return [
-            ParsedShipment(
-                number,
-                tuple(
-                    TrackingEvent(
-                        status=activity.canonical_status(),
-                        occurred_at=activity.occurred_at(),
-                        country=activity.country(),
-                        location=activity.place(),
-                        description=activity.status.description,
-                        raw_code=activity.status.code or activity.status.type,
-                        carrier=self.slug,
-                    )
-                    for activity in activities
-                ),
-            )
+            ParsedShipment(number, *read_events(activities, self._event, _code))
             for number, activities in self._shipments(self._validate(payload))
         ]
+
+    def _event(self, activity: UpsActivity) -> TrackingEvent:
+        occurred_at, inferred = activity.occurred_at()
+        return TrackingEvent(
+            status=activity.canonical_status(),
+            occurred_at=occurred_at,
+            country=activity.country(),
+            location=activity.place(),
+            description=activity.status.description,
+            raw_code=activity.status.code or activity.status.type,
+            carrier=self.slug,
+            time_inferred=inferred,
+        )
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
         """`transId` is unique per request (UPS: "An identifier unique to the request", at most 32 characters)."""
@@ -199,6 +208,13 @@ class UpsCarrier(PollOnly):
             "transactionSrc": "parcelwatch",
         }
         return httpx.Request("GET", url, headers=headers)
+
+
+def _code(activity: Any) -> str | None:
+    """A refused activity's `status.code` (else its `status.type`), as validated or as it came."""
+    if isinstance(activity, UpsActivity):
+        return activity.status.code or activity.status.type
+    return raw_code(activity.get("status") if isinstance(activity, dict) else None, "code", "type")
 
 
 CARRIER = UpsCarrier()

@@ -14,7 +14,11 @@ with the record's fields under names of our choosing:
                  "country": "CN"}]}                   optional, ISO 3166-1 alpha-2
 
 One message may carry records of several items, in any order: it is split into one message per
-item, each with that item's records in their order. Partners push it signed with Standard Webhooks;
+item, each with that item's records in their order. A record that is not what this format says (a
+time that is not one, a bad code) is refused on its own, under its item, and the rest is used; a time
+without an offset is read in the zone of the record's country when it has one civil time
+(`carriers.zones`) and marked `time_inferred`. A record without a usable `mail_item_id` belongs to no
+item, so it refuses the message. Partners push it signed with Standard Webhooks;
 UPU has nothing parcelwatch could poll, so the adapter only receives.
 """
 
@@ -22,11 +26,22 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from carriers.base import ParsedShipment, PushOnly, split_list, validate
+from carriers.base import (
+    Defect,
+    OneEvent,
+    ParsedShipment,
+    PayloadInvalid,
+    PushOnly,
+    raw_code,
+    read_events,
+    split_list,
+    validate,
+)
 from carriers.standard_webhooks import SignedWithStandardWebhooks
+from carriers.times import CarrierTime, resolve
 from carriers.upu.status import UPU_STATUS, UPU_SUBSTATUS
 from schemas.event import TrackingEvent
-from schemas.types import CountryCode, Timestamp
+from schemas.types import CountryCode
 
 
 class UpuItemEvent(BaseModel):
@@ -35,7 +50,7 @@ class UpuItemEvent(BaseModel):
     mail_item_id: str = Field(min_length=1, max_length=64)
     event_code: str = Field(pattern=r"^[A-Z]{3}$")
     event_name: str | None = None
-    event_time: Timestamp
+    event_time: CarrierTime | None = None
     office_code: str | None = None
     office_name: str | None = None
     country: CountryCode | None = None
@@ -44,7 +59,7 @@ class UpuItemEvent(BaseModel):
 class UpuMessage(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    events: list[UpuItemEvent]
+    events: list[OneEvent[UpuItemEvent]]
 
 
 class UpuCarrier(SignedWithStandardWebhooks, PushOnly):
@@ -54,24 +69,40 @@ class UpuCarrier(SignedWithStandardWebhooks, PushOnly):
     def _validate(self, payload: Any) -> UpuMessage:
         return validate(UpuMessage, payload)
 
+    def _numbers(self, payload: Any) -> list[tuple[str, Any]]:
+        """Each record with the item it is about (read from the raw record where it did not validate)."""
+        found = []
+        for index, record in enumerate(self._validate(payload).events):
+            number = record.raw.get("mail_item_id") if isinstance(record, Defect) else record.mail_item_id
+            if isinstance(record, Defect) and not (
+                isinstance(record.raw, dict) and isinstance(number, str) and 1 <= len(number) <= 64
+            ):
+                raise PayloadInvalid(f"events.{index}: a record without a usable mail_item_id: {record.message}")
+            found.append((number, record))
+        return found
+
     def tracking_numbers(self, payload: Any) -> list[str]:
-        return list(dict.fromkeys(record.mail_item_id for record in self._validate(payload).events))
+        return list(dict.fromkeys(number for number, _ in self._numbers(payload)))
 
     def split(self, payload: Any) -> dict[str, Any]:
-        numbers = [record.mail_item_id for record in self._validate(payload).events]
-        return split_list(payload, ("events",), numbers)
+        return split_list(payload, ("events",), [number for number, _ in self._numbers(payload)])
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
-        items: dict[str, list[TrackingEvent]] = {}
-        for record in self._validate(payload).events:
-            items.setdefault(record.mail_item_id, []).append(self._event(record))
-        return [ParsedShipment(item, tuple(events)) for item, events in items.items()]
+        items: dict[str, list[Any]] = {}
+        for number, record in self._numbers(payload):
+            items.setdefault(number, []).append(record)
+        return [
+            ParsedShipment(item, *read_events(records, self._event, lambda raw: raw_code(raw, "event_code")))
+            for item, records in items.items()
+        ]
 
     def _event(self, record: UpuItemEvent) -> TrackingEvent:
+        occurred_at, inferred = resolve(record.event_time, record.country, None)
         return TrackingEvent(
             status=UPU_STATUS.status(record.event_code),
             substatus=UPU_SUBSTATUS.get(record.event_code),
-            occurred_at=record.event_time,
+            occurred_at=occurred_at,
+            time_inferred=inferred,
             country=record.country,
             location=record.office_name or record.office_code,
             description=record.event_name,

@@ -7,7 +7,11 @@ token (https://developers.usps.com/trackingv3). One number per call. The answer:
 
 Times: `GMTTimestamp` is the instant and `GMTOffset` the offset of the local time at the event (the API's own
 field descriptions); the event keeps that local offset. Without `GMTTimestamp`, the local `eventTimestamp` plus
-`GMTOffset`. An event with neither has no place on a timeline: the answer is refused (`PayloadInvalid`).
+`GMTOffset`. Pre-shipment events (label created, picked up by a partner) can come with `eventTimestamp` alone:
+that local time is read in the zone of the event's country when it has one, else (a domestic event, whose
+`eventCountry` is null) in USPS's home zone (`HOME`), and marked `time_inferred`. An event that still cannot be
+used (no time at all, a field that is not what the API says) is refused on its own; the rest of the answer is
+used.
 
 USPS has tracking notifications by e-mail and a separate subscriptions API; neither is the form this worker
 takes pushes in, so `usps` is poll-only.
@@ -19,15 +23,27 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from carriers.base import ParsedShipment, PollEndpoint, PollOnly, WholePayload, validate
-from carriers.times import at_offset, offset_zone
+from carriers.base import (
+    OneEvent,
+    ParsedShipment,
+    PollEndpoint,
+    PollOnly,
+    WholePayload,
+    raw_code,
+    read_events,
+    validate,
+)
+from carriers.times import CarrierTime, EventDefect, HomeZone, at_offset, offset_zone, resolve
 from carriers.usps.status import USPS_STATUS, USPS_SUBSTATUS
 from schemas.event import TrackingEvent
 from schemas.status import Status
 
 OFFSET = r"^[+-]\d{2}:\d{2}$"
+#: `eventTimestamp` is the local time of the event (Tracking API v3); a domestic event names no country and
+#: the US has several zones, so one without `GMTOffset` is read at USPS's home, Washington, DC (Eastern time).
+HOME = HomeZone("US", "America/New_York")
 
 
 class UspsEvent(BaseModel):
@@ -35,7 +51,7 @@ class UspsEvent(BaseModel):
 
     eventCode: str | None = None
     eventType: str | None = None
-    eventTimestamp: datetime | None = None
+    eventTimestamp: CarrierTime | None = None
     GMTTimestamp: AwareDatetime | None = None
     GMTOffset: str | None = Field(default=None, pattern=OFFSET)
     eventCity: str | None = None
@@ -43,20 +59,18 @@ class UspsEvent(BaseModel):
     eventZIP: str | None = None
     eventCountry: str | None = None
 
-    @model_validator(mode="after")
-    def _has_a_time_with_offset(self) -> "UspsEvent":
-        self.occurred_at()
-        return self
-
-    def occurred_at(self) -> datetime:
-        local = offset_zone(self.GMTOffset) if self.GMTOffset else None
+    def occurred_at(self) -> tuple[datetime, bool]:
+        """The event's time and whether it was inferred (`eventTimestamp` without `GMTOffset`)."""
+        try:
+            local = offset_zone(self.GMTOffset) if self.GMTOffset else None
+        except ValueError as error:
+            raise EventDefect("invalid_event", f"GMTOffset: {error}") from None
         if self.GMTTimestamp is not None:
-            return at_offset(self.GMTTimestamp, local) if local else self.GMTTimestamp
-        if self.eventTimestamp is not None and self.eventTimestamp.tzinfo:
-            return self.eventTimestamp
-        if self.eventTimestamp is not None and local:
-            return self.eventTimestamp.replace(tzinfo=local)
-        raise ValueError("no time with an offset: needs GMTTimestamp, or eventTimestamp with GMTOffset")
+            return (at_offset(self.GMTTimestamp, local) if local else self.GMTTimestamp), False
+        if self.eventTimestamp is not None and self.eventTimestamp.tzinfo is None and local:
+            return self.eventTimestamp.replace(tzinfo=local), False
+        # A foreign event can name its country in words ("CHINA"): then it is not a domestic one.
+        return resolve(self.eventTimestamp, self.country() or self.eventCountry, HOME)
 
     def country(self) -> str | None:
         code = self.eventCountry
@@ -72,7 +86,7 @@ class UspsTracking(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     trackingNumber: str = Field(min_length=1, max_length=64)
-    trackingEvents: list[UspsEvent] = []
+    trackingEvents: list[OneEvent[UspsEvent]] = []
 
 
 class UspsCarrier(PollOnly, WholePayload):
@@ -88,20 +102,22 @@ class UspsCarrier(PollOnly, WholePayload):
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
         answer = self._validate(payload)
-        events = tuple(
-            TrackingEvent(
-                status=USPS_STATUS.status(event.eventCode) if event.eventCode else Status.UNKNOWN,
-                substatus=USPS_SUBSTATUS.get(event.eventCode or ""),
-                occurred_at=event.occurred_at(),
-                country=event.country(),
-                location=event.location(),
-                description=event.eventType,
-                raw_code=event.eventCode,
-                carrier=self.slug,
-            )
-            for event in answer.trackingEvents
+        events, refused = read_events(answer.trackingEvents, self._event, lambda raw: raw_code(raw, "eventCode"))
+        return [ParsedShipment(answer.trackingNumber, events, refused)]
+
+    def _event(self, event: UspsEvent) -> TrackingEvent:
+        occurred_at, inferred = event.occurred_at()
+        return TrackingEvent(
+            status=USPS_STATUS.status(event.eventCode) if event.eventCode else Status.UNKNOWN,
+            substatus=USPS_SUBSTATUS.get(event.eventCode or ""),
+            occurred_at=occurred_at,
+            country=event.country(),
+            location=event.location(),
+            description=event.eventType,
+            raw_code=event.eventCode,
+            carrier=self.slug,
+            time_inferred=inferred,
         )
-        return [ParsedShipment(answer.trackingNumber, events)]
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
         if len(tracking_numbers) != 1:

@@ -37,6 +37,7 @@ def shorten_protection_on_delivery(order: OrderWatch, ctx: RuleContext) -> Verdi
         previous_ends_at=order.protection_ends_at,
         protection_ends_at=ends_at,
         reason=f"R1: delivered ({delivered.raw_code or delivered.status}) at {format_utc(delivered.occurred_at)}",
+        time_inferred=delivered.time_inferred,
     )
     updated = remember(
         order,
@@ -90,6 +91,8 @@ def notify_buyer_of_delivery(order: OrderWatch, ctx: RuleContext) -> Verdict:
     if fired(order, key) or not may_raise(order, ctx.now):
         return Verdict(order)
     facts = {"delivered_at": format_utc(delivered.occurred_at), "location": delivered.location}
+    if delivered.time_inferred:
+        facts["time_inferred"] = True  # delivered_at was given without an offset (carriers/times.py)
     if order.dispute is not None and order.dispute.open_not_received:
         template = "delivered_open_dispute"
         facts["dispute_id"] = order.dispute.dispute_id
@@ -114,5 +117,6 @@ def flag_delivery_in_another_country(order: OrderWatch, ctx: RuleContext) -> Ver
         delivered.occurred_at,
         delivered_country=delivered.country,
         destination_country=order.destination_country,
+        **({"time_inferred": True} if delivered.time_inferred else {}),
     )
     return Verdict(remember(order, key), [output])

@@ -24,5 +24,6 @@ def flag_dispute_after_delivery(order: OrderWatch, ctx: RuleContext) -> Verdict:
         dispute_id=dispute.dispute_id,
         delivered_at=format_utc(delivered.occurred_at),
         delivered_location=delivered.location,
+        **({"time_inferred": True} if delivered.time_inferred else {}),
     )
     return Verdict(remember(order, key), [output])

@@ -234,15 +234,59 @@ def test_time_utc_stands_in_for_a_missing_time_iso():
 
 
 @pytest.mark.parametrize(
-    ("times", "message"),
+    ("times", "country", "expected"),
     [
-        ({"time_iso": None, "time_utc": None}, "events.0: Value error, time_iso and time_utc are both empty"),
-        ({"time_iso": "2026-03-19T07:45:00", "time_utc": None}, "events.0.time_iso: Input should have timezone info"),
+        # time_raw with its offset, in `timezone` or in `time` (`15:18:10 -0500`): read as written
+        (
+            {"time_raw": {"date": "2026-03-19", "time": "07:45:00", "timezone": "+01:00"}},
+            "ES",
+            ("07:45:00+01:00", False),
+        ),
+        (
+            {"time_raw": {"date": "2026-03-19", "time": "15:18:10 -0500", "timezone": ""}},
+            "US",
+            ("15:18:10-05:00", False),
+        ),
+        # zone-less: the event's country when it has one zone (ES has two: Canarias), else the provider's (CN)
+        ({"time_raw": {"date": "2026-03-19", "time": "07:45:00", "timezone": ""}}, "FR", ("07:45:00+01:00", True)),
+        ({"time_raw": {"date": "2026-03-19", "time": "07:45:00", "timezone": None}}, None, ("07:45:00+08:00", True)),
+        ({"time_iso": "2026-07-19T07:45:00"}, "FR", ("07:45:00+02:00", True)),  # summer time
     ],
 )
-def test_event_without_an_instant_is_refused_naming_the_field(times, message):
-    with pytest.raises(PayloadInvalid, match="^data.track_info.tracking.providers.0." + message):
-        CARRIER.parse(push(event(sub_status="InTransit_Arrival", **times)))
+def test_an_event_time_without_an_instant_is_placed_and_marked(times, country, expected):
+    fields = {"time_iso": None, "time_utc": None, "sub_status": "InTransit_Arrival"} | times
+    if country:
+        fields["address"] = {"country": country}
+    payload = push(event(**fields))
+    payload["data"]["track_info"]["tracking"]["providers"][0]["provider"] = {"key": 190012, "country": "CN"}
+    ((parsed,),) = [shipment.events for shipment in CARRIER.parse(payload)]
+    assert (parsed.occurred_at.isoformat()[11:], parsed.time_inferred) == expected
+
+
+@pytest.mark.parametrize(
+    ("times", "reason", "message"),
+    [
+        ({"time_iso": None, "time_utc": None}, "no_time", "event 0: the event has no time"),
+        ({"time_iso": "yesterday"}, "unreadable_time", "event 0: time_iso: 'yesterday' is not a date and time"),
+        (
+            {"time_iso": None, "time_utc": None, "time_raw": {"date": "2026-03-19", "time": "7h45"}},
+            "unreadable_time",
+            "event 0: '2026-03-19 7h45' is not a date and time",
+        ),
+        (
+            {"time_iso": "2026-03-19T07:45:00", "time_utc": None, "address": {"country": "US"}},
+            "no_zone",
+            "event 0: time 2026-03-19T07:45:00 has no UTC offset and its country (US) has no single zone",
+        ),
+        ({"address": {"country": "Spain"}}, "invalid_event", "event 0: address.country: String should match"),
+    ],
+)
+def test_an_event_that_cannot_be_used_is_refused_and_the_rest_is_used(times, reason, message):
+    good = event(sub_status="Delivered_Other")
+    (shipment,) = CARRIER.parse(push(event(sub_status="InTransit_Arrival", **times), good))
+    assert [e.raw_code for e in shipment.events] == ["Delivered_Other"]
+    ((refused,),) = [shipment.refused]
+    assert (refused.kind, refused.code, refused.reason[: len(message)]) == (reason, "InTransit_Arrival", message)
 
 
 def test_an_error_answer_is_not_tracking_data():

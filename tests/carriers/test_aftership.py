@@ -236,9 +236,35 @@ def test_utc_time_of_a_put_answer_is_kept():
     assert shipment.events[0].occurred_at.isoformat() == "2026-03-19T06:45:00+00:00"
 
 
-def test_time_without_offset_is_refused_naming_the_field():
-    with pytest.raises(PayloadInvalid, match="^msg.checkpoints.0.checkpoint_time: Input should have timezone info"):
-        CARRIER.parse(webhook(checkpoint(checkpoint_time="2026-03-19T07:45:00")))
+def test_time_without_offset_is_the_local_time_of_a_single_zone_country():
+    (shipment,) = CARRIER.parse(webhook(checkpoint(checkpoint_time="2026-03-19T07:45:00", country_region="NLD")))
+    (event,) = shipment.events
+    assert (event.occurred_at.isoformat(), event.time_inferred) == ("2026-03-19T07:45:00+01:00", True)
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason", "message"),
+    [
+        (
+            {"checkpoint_time": "2026-03-19T07:45:00", "country_region": "ESP"},
+            "no_zone",
+            "event 0: time 2026-03-19T07:45:00 has no UTC offset and its country (ES) has no single zone",
+        ),
+        (
+            {"checkpoint_time": "2026-03-19T07:45:00"},
+            "no_zone",
+            "event 0: time 2026-03-19T07:45:00 has no UTC offset and the event names no country",
+        ),
+        ({"checkpoint_time": "19/03/2026"}, "unreadable_time", "event 0: checkpoint_time: '19/03/2026' is not a"),
+        ({"checkpoint_time": None}, "no_time", "event 0: the event has no time"),
+        ({"message": 42}, "invalid_event", "event 0: message: Input should be a valid string"),
+    ],
+)
+def test_a_checkpoint_that_cannot_be_used_is_refused_and_the_rest_is_used(fields, reason, message):
+    (shipment,) = CARRIER.parse(webhook(checkpoint(**fields), checkpoint(subtag="Delivered_001")))
+    assert [event.raw_code for event in shipment.events] == ["Delivered_001"]
+    ((refused,),) = [shipment.refused]
+    assert (refused.kind, refused.code, refused.reason[: len(message)]) == (reason, "InTransit_004", message)
 
 
 def test_an_error_answer_is_not_tracking_data():

@@ -87,8 +87,6 @@ def test_scan_keeps_its_offset_place_and_both_texts():
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
-        (with_first_scan(date="2026-02-27T08:10:00"), "scanEvents.0.date: Input should have timezone info"),
-        (with_first_scan(date=None), "scanEvents.0.date:"),
         ({"output": {"completeTrackResults": [{"trackResults": []}]}}, "completeTrackResults.0.trackingNumber: Field"),
         ({"errors": [{"code": "NOT.AUTHORIZED.ERROR", "message": "…"}]}, "output: Field required"),
         (None, "(body):"),
@@ -129,3 +127,31 @@ def test_poll_request_refuses_what_fedex_cannot_answer(numbers, endpoint, messag
 def test_pushes_are_refused():
     with pytest.raises(WebhookRejected):
         FEDEX.verify_webhook({}, b"{}", ["secret"], datetime(2026, 3, 1, tzinfo=UTC), 300)
+
+
+def test_a_us_scan_time_without_offset_is_read_at_fedex_home_and_marked():
+    """karrio's FedEx tests hold a real answer with a pickup scan at `2024-08-15T00:00:00` in Mankato, MN."""
+    location = {"city": "MANKATO", "stateOrProvinceCode": "MN", "postalCode": "56001", "countryCode": "US"}
+    event = first_event(with_first_scan(date="2024-08-15T00:00:00", scanLocation=location))
+    assert (event.occurred_at.isoformat(), event.time_inferred) == ("2024-08-15T00:00:00-05:00", True)
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason", "message"),
+    [
+        (
+            {"date": "2026-02-27T08:10:00", "scanLocation": {"countryCode": "BR"}},
+            "no_zone",
+            "event 0: time 2026-02-27T08:10:00 has no UTC offset and its country (BR) has no single zone",
+        ),
+        ({"date": "Feb 27"}, "unreadable_time", "event 0: date: 'Feb 27' is not a date and time"),
+        ({"date": None}, "no_time", "event 0: the event has no time"),
+        ({"scanLocation": "LOS ANGELES"}, "invalid_event", "event 0: scanLocation: Input should be a valid"),
+    ],
+)
+def test_a_scan_that_cannot_be_used_is_refused_and_the_rest_is_used(fields, reason, message):
+    (shipment, *_) = FEDEX.parse(with_first_scan(**fields))
+    assert len(shipment.events) == len(track_result(EXPORT_IMPORT)["scanEvents"]) - 1
+    ((refused,),) = [shipment.refused]
+    code = track_result(EXPORT_IMPORT)["scanEvents"][0]["eventType"]
+    assert (refused.kind, refused.code, refused.reason[: len(message)]) == (reason, code, message)

@@ -1,7 +1,8 @@
 """The carrier contract: every `carriers/*/fixtures/X.json` parses to `X.expected.json`, whole.
 
 Adding a fixture adds a test. The expected file holds, per shipment, the canonical events and
-the shipment-level status the same status function derives.
+the shipment-level status the same status function derives, and, when the adapter refused events
+of it (each on its own: the rest of the answer is used), those events' code, reason and message.
 """
 
 import json
@@ -26,13 +27,14 @@ def canonical(slug: str, payload) -> list[dict]:
     shipments = []
     for shipment in get_carrier(slug).parse(payload):
         status = shipment_status(shipment)
-        shipments.append(
-            {
-                "tracking_number": shipment.tracking_number,
-                "status": status.value if status else None,
-                "events": [event.model_dump(mode="json") for event in shipment.events],
-            }
-        )
+        entry = {
+            "tracking_number": shipment.tracking_number,
+            "status": status.value if status else None,
+            "events": [event.model_dump(mode="json") for event in shipment.events],
+        }
+        if shipment.refused:
+            entry["refused"] = [{"code": r.code, "reason": r.kind, "message": r.reason} for r in shipment.refused]
+        shipments.append(entry)
     return shipments
 
 

@@ -119,18 +119,6 @@ def test_soap_fault_is_an_invalid_payload_with_its_reason():
     ("payload", "message"),
     [
         (answer(record(barcode=None)), "historyRecord[0]/ItemParameters/Barcode: missing or empty"),
-        (answer(record(), record(oper_type=None)), "historyRecord[1]/OperationParameters/OperType/Id: missing"),
-        (answer(record(oper_type="two")), "historyRecord[0]/OperationParameters/OperType/Id: 'two' is not a number"),
-        (answer(record(oper_attr="x")), "historyRecord[0]/OperationParameters/OperAttr/Id: 'x' is not a number"),
-        (answer(record(date=None)), "historyRecord[0]/OperationParameters/OperDate: missing or empty"),
-        (
-            answer(record(date="2026-03-18T17:44:00")),
-            "historyRecord[0]/OperationParameters/OperDate: '2026-03-18T17:44",
-        ),
-        (
-            answer(record(date="18.03.2026")),
-            "historyRecord[0]/OperationParameters/OperDate: '18.03.2026' is not a time",
-        ),
         ("<S:Envelope", "(body): not well-formed XML"),
         ("<Envelope/>", "OperationHistoryData: missing"),
         ({"history": []}, "(body): expected the XML text"),
@@ -172,3 +160,25 @@ def test_russian_post_is_polled_one_barcode_at_a_time_and_refuses_webhooks():
         CARRIER.build_poll_request(["RA123456785CN", "RB987654326CN"], ENDPOINT)
     with pytest.raises(WebhookRejected):
         CARRIER.verify_webhook({}, b"", ["whsec_eA=="], datetime(2026, 3, 1, tzinfo=UTC), 300)
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason", "message"),
+    [
+        (record(oper_type=None), "invalid_event", "historyRecord[1]/OperationParameters/OperType/Id: missing"),
+        (record(oper_type="two"), "invalid_event", "historyRecord[1]/OperationParameters/OperType/Id: 'two' is not a"),
+        (record(oper_attr="x"), "invalid_event", "historyRecord[1]/OperationParameters/OperAttr/Id: 'x' is not a"),
+        (record(date=None), "no_time", "historyRecord[1]/OperationParameters/OperDate: missing or empty"),
+        (
+            record(date="2026-03-18T17:44:00"),
+            "no_zone",
+            "historyRecord[1]/OperationParameters/OperDate: time 2026-03-18T17:44:00 has no UTC offset",
+        ),
+        (record(date="18.03.2026"), "unreadable_time", "historyRecord[1]/OperationParameters/OperDate: '18.03.2026'"),
+    ],
+)
+def test_a_record_that_cannot_be_used_is_refused_and_the_rest_is_used(bad, reason, message):
+    [shipment] = CARRIER.parse(answer(record(), bad))
+    assert [event.raw_code for event in shipment.events] == ["2.1"]
+    ((refused,),) = [shipment.refused]
+    assert (refused.kind, refused.reason[: len(message)]) == (reason, message)

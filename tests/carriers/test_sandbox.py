@@ -247,16 +247,6 @@ def test_unknown_code_is_unknown_and_keeps_its_raw_code():
         ({"tracking_number": "", "events": []}, "tracking_number:"),
         ({"tracking_number": "X1"}, "events:"),
         ({"tracking_number": "X1", "events": {}}, "events:"),
-        ({"tracking_number": "X1", "events": [{"time": "2026-03-02T10:00:00Z"}]}, "events.0.code:"),
-        ({"tracking_number": "X1", "events": [{"code": "ACCEPTED", "time": "2026-03-02T10:00:00"}]}, "events.0.time:"),
-        ({"tracking_number": "X1", "events": [{"code": "ACCEPTED", "time": "yesterday"}]}, "events.0.time:"),
-        (
-            {
-                "tracking_number": "X1",
-                "events": [{"code": "ACCEPTED", "time": "2026-03-02T10:00:00Z", "country": "cn"}],
-            },
-            "events.0.country:",
-        ),
         (["not", "an", "object"], "(body):"),
     ],
 )
@@ -534,3 +524,20 @@ async def test_stop_leaves_no_task_and_frees_the_port():
         async with httpx.AsyncClient() as client:
             with pytest.raises(httpx.ConnectError):
                 await client.get(f"{url}/v1/parcels")
+
+
+@pytest.mark.parametrize(
+    ("event", "reason", "message"),
+    [
+        ({"time": "2026-03-02T10:00:00Z"}, "invalid_event", "event 0: code: Field required"),
+        ({"code": "ACCEPTED", "time": "2026-03-02T10:00:00"}, "no_zone", "event 0: time 2026-03-02T10:00:00 has no"),
+        ({"code": "ACCEPTED", "time": "yesterday"}, "unreadable_time", "event 0: time: 'yesterday' is not a date"),
+        ({"code": "ACCEPTED", "time": "2026-03-02T10:00:00Z", "country": "cn"}, "invalid_event", "event 0: country:"),
+    ],
+)
+def test_an_event_that_cannot_be_used_is_refused_and_the_rest_is_used(event, reason, message):
+    good = {"code": "DELIVERED", "time": "2026-03-20T10:00:00+01:00", "country": "FR"}
+    [shipment] = CARRIER.parse({"tracking_number": "X1", "events": [event, good]})
+    assert [e.raw_code for e in shipment.events] == ["DELIVERED"]
+    ((refused,),) = [shipment.refused]
+    assert (refused.kind, refused.code, refused.reason[: len(message)]) == (reason, event.get("code"), message)

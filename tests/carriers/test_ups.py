@@ -31,15 +31,18 @@ def first_event(payload: dict):
     return shipment.events[0]
 
 
-# The corpus case is the Track API documentation example: placeholder values ("string") and activities without
-# gmtOffset or gmtDate/gmtTime, so nothing places them in time.
-CORPUS_REFUSED = {"ups-a2e8100e": "trackResponse.shipment.0.package.0.activity.0: Value error, no time with an offset"}
+# The corpus case is the Track API documentation example: placeholder values ("string") and an activity in
+# Wayne, NJ without gmtOffset or gmtDate/gmtTime: its localized time is read at UPS's home zone (Eastern).
+CORPUS_EXPECTED = {"ups-a2e8100e": ("string", "2021-02-10T07:13:56-05:00", "SR")}
 
 
 @pytest.mark.parametrize("case", corpus_cases("ups"), ids=lambda case: case["id"] if case else "absent")
-def test_corpus_doc_example_is_refused_for_lack_of_an_offset(case):
-    with pytest.raises(PayloadInvalid, match=re.escape(CORPUS_REFUSED[case["id"]])):
-        UPS.parse(corpus_payload(case))
+def test_corpus_doc_example_is_read_with_its_time_placed_and_marked(case):
+    (shipment,) = UPS.parse(corpus_payload(case))
+    (event,) = shipment.events
+    number, moment, code = CORPUS_EXPECTED[case["id"]]
+    assert (shipment.tracking_number, event.occurred_at.isoformat(), event.raw_code) == (number, moment, code)
+    assert event.time_inferred and shipment.refused == ()
 
 
 @pytest.mark.parametrize(
@@ -85,20 +88,6 @@ def test_local_time_with_its_offset_else_the_gmt_time(fields, expected):
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
-        (with_first_activity(gmtOffset=None, gmtTime=None), "activity.0: Value error, no time with an offset"),
-        (with_first_activity(gmtOffset="EST"), "activity.0.gmtOffset:"),
-        (
-            with_first_activity(gmtOffset="+24:00"),
-            "activity.0: Value error, offset must be a timedelta strictly between",
-        ),
-        (with_first_activity(gmtOffset="+05:60"), "activity.0: Value error, time data '+05:60' does not match"),
-        (with_first_activity(date="20260230"), "activity.0: Value error, day is out of range for month"),
-        (with_first_activity(date="20261305"), "activity.0: Value error, unconverted data remains"),
-        (with_first_activity(time="240000"), "activity.0: Value error, unconverted data remains"),
-        (with_first_activity(time="143260"), "activity.0: Value error, second must be in 0..59"),
-        (with_first_activity(gmtOffset=None, gmtDate="20260230"), "activity.0: Value error, day is out of range"),
-        (with_first_activity(date="2026-03-05"), "activity.0.date:"),
-        (with_first_activity(time=None), "activity.0.time: Field required"),
         ({"trackResponse": {"shipment": [{"package": []}]}}, "trackResponse.shipment.0.inquiryNumber: Field required"),
         ({"response": {"errors": [{"code": "151018", "message": "Invalid tracking number"}]}}, "trackResponse: Field"),
         ("not json object", "(body):"),
@@ -146,3 +135,37 @@ def test_poll_request_refuses_what_ups_cannot_answer(numbers, endpoint, message)
 def test_pushes_are_refused():
     with pytest.raises(WebhookRejected):
         UPS.verify_webhook({}, b"{}", ["secret"], datetime(2026, 3, 1, tzinfo=UTC), 300)
+
+
+def test_an_activity_without_offset_or_gmt_time_is_read_at_ups_home_and_marked():
+    event = first_event(with_first_activity(gmtOffset=None, gmtTime=None))
+    assert (event.occurred_at.isoformat(), event.time_inferred) == ("2026-03-05T14:32:12-05:00", True)
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason", "message"),
+    [
+        ({"gmtOffset": "EST"}, "invalid_event", "gmtOffset: String should match pattern"),
+        ({"gmtOffset": "+24:00"}, "invalid_event", "gmtOffset: offset must be a timedelta strictly between"),
+        ({"gmtOffset": "+05:60"}, "invalid_event", "gmtOffset: time data '+05:60' does not match"),
+        ({"date": "20260230"}, "unreadable_time", "date and time: day is out of range for month"),
+        ({"date": "20261305"}, "unreadable_time", "date and time: unconverted data remains"),
+        ({"time": "240000"}, "unreadable_time", "date and time: unconverted data remains"),
+        ({"time": "143260"}, "unreadable_time", "date and time: second must be in 0..59"),
+        ({"gmtOffset": None, "gmtDate": "20260230"}, "unreadable_time", "date and time: day is out of range"),
+        ({"date": "2026-03-05"}, "invalid_event", "date: String should match pattern"),
+        ({"time": None}, "invalid_event", "time: Field required"),
+        (
+            {"gmtOffset": None, "gmtTime": None, "location": {"address": {"countryCode": "CA"}}},
+            "no_zone",
+            "has no UTC offset and its country (CA) has no single zone",
+        ),
+    ],
+)
+def test_an_activity_that_cannot_be_used_is_refused_and_the_rest_is_used(fields, reason, message):
+    activities = DELIVERED["trackResponse"]["shipment"][0]["package"][0]["activity"]
+    (shipment,) = UPS.parse(with_first_activity(**fields))
+    assert len(shipment.events) == len(activities) - 1
+    ((refused,),) = [shipment.refused]
+    assert refused.kind == reason and refused.code == activities[0]["status"]["code"]
+    assert refused.reason.startswith("event 0: ") and message in refused.reason

@@ -81,11 +81,7 @@ def test_one_message_may_carry_several_items():
     ("payload", "field_named"),
     [
         ({}, "events: Field required"),
-        ({"events": [record(mail_item_id="")]}, "events.0.mail_item_id:"),
-        ({"events": [record(event_code="emi")]}, "events.0.event_code: String should match pattern"),
-        ({"events": [record(event_code=None)]}, "events.0.event_code:"),
-        ({"events": [record(event_time="2026-03-16T13:02:00")]}, "events.0.event_time: Input should have timezone"),
-        ({"events": [record(country="Spain")]}, "events.0.country: String should match pattern"),
+        ({"events": [record(mail_item_id="")]}, "events.0: a record without a usable mail_item_id: mail_item_id:"),
         ("EMI", "(body): Input should be a valid dictionary"),
     ],
 )
@@ -107,3 +103,27 @@ def test_upu_has_nothing_to_poll():
     assert CARRIER.poll_batch_size == 0
     with pytest.raises(LookupError, match="only pushes"):
         CARRIER.build_poll_request(["RR123456785CN"], PollEndpoint("https://upu.example"))
+
+
+def test_a_time_without_offset_is_the_local_time_of_a_single_zone_country():
+    [shipment] = CARRIER.parse({"events": [record(event_time="2026-03-16T13:02:00", country="FR")]})
+    (event,) = shipment.events
+    assert (event.occurred_at.isoformat(), event.time_inferred) == ("2026-03-16T13:02:00+01:00", True)
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason", "message"),
+    [
+        ({"event_code": "emi"}, "invalid_event", "event_code: String should match pattern"),
+        ({"event_code": None}, "invalid_event", "event_code:"),
+        ({"event_time": "2026-03-16T13:02:00", "country": "RU"}, "no_zone", "its country (RU) has no single zone"),
+        ({"event_time": "16/03/2026"}, "unreadable_time", "event_time: '16/03/2026' is not a date and time"),
+        ({"country": "Spain"}, "invalid_event", "country: String should match pattern"),
+    ],
+)
+def test_a_record_that_cannot_be_used_is_refused_under_its_item_and_the_rest_is_used(fields, reason, message):
+    good = record(event_code="EMD", event_time="2026-03-17T09:00:00+01:00")
+    [shipment] = CARRIER.parse({"events": [record(**fields), good]})
+    assert [e.raw_code for e in shipment.events] == ["EMD"]
+    ((refused,),) = [shipment.refused]
+    assert refused.kind == reason and refused.reason.startswith("event 0: ") and message in refused.reason

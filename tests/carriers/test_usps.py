@@ -73,11 +73,6 @@ def test_time_falls_back_to_what_the_event_carries(fields, expected):
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
-        (with_first_event(GMTTimestamp=None, GMTOffset=None), "trackingEvents.0: Value error, no time with an offset"),
-        (with_first_event(GMTTimestamp="2026-02-12T22:21:37"), "trackingEvents.0.GMTTimestamp:"),
-        (with_first_event(GMTOffset="PST"), "trackingEvents.0.GMTOffset:"),
-        (with_first_event(GMTOffset="+24:00"), "trackingEvents.0: Value error, offset must be a timedelta strictly"),
-        (with_first_event(GMTOffset="-05:60"), "trackingEvents.0: Value error, time data '-05:60' does not match"),
         ({"trackingEvents": []}, "trackingNumber: Field required"),
         ({"trackingNumber": "", "trackingEvents": []}, "trackingNumber: String should have at least 1 character"),
         ([], "(body):"),
@@ -126,3 +121,32 @@ def test_poll_request_refuses_what_usps_cannot_answer(numbers, endpoint, message
 def test_pushes_are_refused():
     with pytest.raises(WebhookRejected):
         USPS.verify_webhook({}, b"{}", ["secret"], datetime(2026, 3, 1, tzinfo=UTC), 300)
+
+
+def test_a_pre_shipment_event_without_gmt_fields_is_read_at_usps_home_and_marked():
+    event = first_event(with_first_event(GMTTimestamp=None, GMTOffset=None, eventTimestamp="2024-11-15T11:32:00"))
+    assert (event.occurred_at.isoformat(), event.time_inferred) == ("2024-11-15T11:32:00-05:00", True)
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason", "message"),
+    [
+        ({"GMTTimestamp": None, "GMTOffset": None, "eventTimestamp": None}, "no_time", "the event has no time"),
+        (
+            {"GMTTimestamp": None, "GMTOffset": None, "eventTimestamp": "2024-11-15T11:32:00", "eventCountry": "CHINA"},
+            "no_zone",
+            "has no UTC offset and its country (CHINA) has no single zone",
+        ),
+        ({"GMTTimestamp": "2026-02-12T22:21:37"}, "invalid_event", "GMTTimestamp: Input should have timezone info"),
+        ({"eventTimestamp": "12 Feb"}, "unreadable_time", "eventTimestamp: '12 Feb' is not a date and time"),
+        ({"GMTOffset": "PST"}, "invalid_event", "GMTOffset: String should match pattern"),
+        ({"GMTOffset": "+24:00"}, "invalid_event", "GMTOffset: offset must be a timedelta strictly"),
+        ({"GMTOffset": "-05:60"}, "invalid_event", "GMTOffset: time data '-05:60' does not match"),
+    ],
+)
+def test_an_event_that_cannot_be_used_is_refused_and_the_rest_is_used(fields, reason, message):
+    (shipment,) = USPS.parse(with_first_event(**fields))
+    assert len(shipment.events) == len(DELIVERED["trackingEvents"]) - 1
+    ((refused,),) = [shipment.refused]
+    assert refused.kind == reason and refused.code == DELIVERED["trackingEvents"][0]["eventCode"]
+    assert refused.reason.startswith("event 0: ") and message in refused.reason

@@ -130,6 +130,7 @@ def test_every_field_of_every_record_round_trips():
             carrier="correos",  # not the state's carrier
             status_source="text",
             confidence=0.91,
+            time_inferred=True,
         ),
         event(status="unknown", confidence=0.5),
     )
@@ -180,6 +181,14 @@ def test_the_encoding_is_positional_and_compact():
         [[1, [1772445600, 28800], "ACCEPTED", "Shenzhen", "CN"]],
         [],
     ]
+
+
+def test_an_inferred_time_is_one_trailing_flag_and_events_written_before_it_read_as_not_inferred():
+    inferred = ShipmentState(tracking_number=TN, carrier="generic", events=(event(time_inferred=True),))
+    encoded = orjson.loads(dump_state(inferred))
+    assert encoded[5][0][-2:] == [None, 1]  # confidence absent, time_inferred
+    written_before = orjson.dumps([*encoded[:5], [encoded[5][0][:2]], []])
+    assert load_state(written_before).events[0].time_inferred is False
 
 
 @pytest.mark.parametrize(

@@ -36,13 +36,41 @@ def test_clock_only_lines_are_accepted():
 def test_rejected_record_is_dead_lettered_and_reported_with_its_line():
     warnings = []
     bad = scans(TN, ("delivered", day(20)))
-    bad["value"]["payload"]["events"][0]["occurred_at"] = "yesterday"
+    bad["value"]["payload"]["tracking_number"] = ""
     outputs = list(replay(lines(registered(TN), bad), RuleSettings(), source="h.jsonl", warn=warnings.append))
     (letter,) = [o for o in outputs if o.topic == "tracking.deadletter.v1"]
     assert letter.stage == "parse"
-    assert "events.0.occurred_at" in letter.reason
+    assert "tracking_number" in letter.reason
     assert letter.offset == 2
     assert warnings == [f"h.jsonl:2: dead-lettered at parse: {letter.reason}"]
+
+
+@pytest.mark.parametrize(
+    ("event", "stage", "reason"),
+    [
+        ({"occurred_at": "yesterday"}, "event_time", "DELIVERED: event 1: occurred_at: 'yesterday' is not a date"),
+        ({"country": "Spain"}, "event", "DELIVERED: event 1: country: String should match pattern"),
+    ],
+)
+def test_one_bad_event_is_dead_lettered_and_the_rest_of_the_answer_decided(event, stage, reason):
+    warnings = []
+    record = scans(TN, ("in_transit", day(3)), ("delivered", day(20)))
+    record["value"]["payload"]["events"][1] |= event
+    outputs = list(replay(lines(registered(TN), record), RuleSettings(), source="h.jsonl", warn=warnings.append))
+    (letter,) = [o for o in outputs if o.topic == "tracking.deadletter.v1"]
+    assert (letter.stage, letter.reason[: len(reason)], letter.offset) == (stage, reason, 2)
+    assert [o.status for o in outputs if o.type == "status_changed"] == ["in_transit"]
+
+
+def test_an_inferred_delivery_time_is_marked_in_what_it_leads_to():
+    record = scans(TN, ("delivered", day(20)))
+    event = record["value"]["payload"]["events"][0]
+    event |= {"occurred_at": event["occurred_at"][:19], "country": "FR"}
+    outputs = list(replay(lines(registered(TN), record), RuleSettings()))
+    changed = next(o for o in outputs if o.type == "status_changed")
+    shortened = next(o for o in outputs if o.type == "protection_shortened")
+    notice = next(o for o in outputs if o.type == "notification" and o.template.startswith("delivered_"))
+    assert (changed.time_inferred, shortened.time_inferred, notice.facts.get("time_inferred")) == (True, True, True)
 
 
 @pytest.mark.parametrize(

@@ -99,6 +99,7 @@ OTHER: dict[type[Output], dict[str, Any]] = {
         "country": "BE",
         "location": "Paris",
         "description": "livré",
+        "time_inferred": True,
     },
     ProtectionAdjusted: {
         "type": "protection_restored",
@@ -108,6 +109,7 @@ OTHER: dict[type[Output], dict[str, Any]] = {
         "previous_ends_at": T + timedelta(days=61),
         "protection_ends_at": T + timedelta(days=6),
         "reason": "another wording",
+        "time_inferred": True,
     },
     FlagRaised: {
         "flag": "stuck_in_export",
