@@ -23,20 +23,6 @@ def cli() -> None:
 WAIT_HELP = "wait with backoff until the broker (and Redis) answer, instead of exiting 2"
 
 
-def _require(command: str, dependencies: list, wait: bool) -> None:
-    """Exit 2 with one line naming what did not answer, unless `wait`, which waits for it."""
-    from workers import preflight
-
-    def say(message: str) -> None:
-        click.echo(f"parcelwatch {command}: {message}", err=True)
-
-    try:
-        asyncio.run(preflight.require(dependencies, wait=wait, say=say))
-    except preflight.Unreachable as error:
-        say(str(error))
-        sys.exit(2)
-
-
 @cli.command()
 @click.argument("history", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 def replay(history: str) -> None:
@@ -85,7 +71,7 @@ def stream(wait: bool, faust_args: tuple[str, ...]) -> None:
 
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())  # Faust's option for it is a no-op in 0.15
     config = Settings()
-    _require("stream", [preflight.kafka(config.kafka)], wait)
+    preflight.exit_unless_answering("stream", [preflight.kafka(config.kafka)], wait)
     asyncio.run(ensure_topics(config.kafka))
     app = create_app(config)
     level = {"DEBUG": "debug", "INFO": "info", "WARNING": "warn", "ERROR": "error"}[config.log_level]
@@ -108,7 +94,7 @@ def webhook(host: str | None, port: int | None, wait: bool) -> None:
     from workers.webhook import create_app
 
     config = Settings()
-    _require("webhook", [preflight.kafka(config.kafka), preflight.redis(config.redis)], wait)
+    preflight.exit_unless_answering("webhook", [preflight.kafka(config.kafka), preflight.redis(config.redis)], wait)
     logs.configure(config.log_level)
     web.run_app(
         create_app(config),
@@ -250,7 +236,7 @@ def poller(metrics_port: int | None, no_feed: bool, wait: bool) -> None:
     from workers.poller import run
 
     config = Settings()
-    _require("poller", [preflight.kafka(config.kafka), preflight.redis(config.redis)], wait)
+    preflight.exit_unless_answering("poller", [preflight.kafka(config.kafka), preflight.redis(config.redis)], wait)
     logs.configure(config.log_level)
     if metrics_port is not None:
         from prometheus_client import start_http_server

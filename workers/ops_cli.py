@@ -6,7 +6,7 @@ committed, no group rebalances). Heavy modules are imported when a command runs.
 
 import asyncio
 import sys
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,16 +25,19 @@ def _console():
     return Console(width=None if sys.stdout.isatty() else 200, soft_wrap=False)
 
 
-def _run(name: str, job: Coroutine[Any, Any, int]) -> None:
+def _run(name: str, settings: Settings, job: Callable[[], Coroutine[Any, Any, int]]) -> None:
+    """Run `job` once the broker answers; a broker that stops answering midway is one line, exit 2."""
     from aiokafka.errors import KafkaConnectionError
 
-    from workers import logs
+    from workers import logs, preflight
 
     logs.configure("ERROR")
+    broker = preflight.kafka(settings.kafka)
+    preflight.exit_unless_answering(name, [broker])
     try:
-        code = asyncio.run(job)
+        code = asyncio.run(job())
     except KafkaConnectionError:
-        click.echo(f"parcelwatch {name}: no Kafka broker answered at {Settings().kafka.bootstrap_servers}", err=True)
+        click.echo(f"parcelwatch {name}: {broker.missing()}", err=True)
         code = 2
     except TimeoutError as error:
         click.echo(f"parcelwatch {name}: {error}", err=True)
@@ -106,7 +109,7 @@ def list_letters(since: str | None, stages: tuple[str, ...], limit: int, as_json
             click.echo(f"showing the newest {len(shown)} of {len(matching)} (--limit 0 shows all)", err=True)
         return 0
 
-    _run("dlq list", job())
+    _run("dlq list", settings, job)
 
 
 @dlq.command("show")
@@ -137,7 +140,7 @@ def show(event_id: str, as_json: bool) -> None:
             click.echo(describe(found[0], redriven))
         return 0
 
-    _run("dlq show", job())
+    _run("dlq show", settings, job)
 
 
 @dlq.command("redrive")
@@ -187,7 +190,7 @@ def redrive(
         click.echo(summary.line())
         return summary.exit_code
 
-    _run("dlq redrive", job())
+    _run("dlq redrive", settings, job)
 
 
 @click.command()
@@ -240,4 +243,4 @@ def inspect(tracking_number: str, as_json: bool, outputs_limit: int) -> None:
                 console.print()
         return 0
 
-    _run("inspect", job())
+    _run("inspect", settings, job)

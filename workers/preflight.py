@@ -2,11 +2,14 @@
 
 Without them a process used to die in a long `KafkaConnectionError` traceback. `require` says
 in one line what did not answer, where, and which setting names it; with `wait` (a container
-started before its broker) it retries with backoff until everything answers.
+started before its broker) it retries with backoff until everything answers. Every command that
+talks to the broker or Redis starts with `exit_unless_answering`: the workers, and the ops tools
+(`lag`, `dlq`, `inspect`).
 """
 
 import asyncio
 import logging
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -93,3 +96,17 @@ async def require(
         say(f"{missing}; retrying in {delay:g} s")
         await asyncio.sleep(delay)
         delay = min(delay * 2, max_backoff_s)
+
+
+def exit_unless_answering(command: str, dependencies: list[Dependency], wait: bool = False) -> None:
+    """Exit 2 with one line on stderr, `parcelwatch COMMAND: ...`, naming what did not answer, unless
+    `wait`, which waits for it (saying so on stderr at each retry)."""
+
+    def say(message: str) -> None:
+        print(f"parcelwatch {command}: {message}", file=sys.stderr, flush=True)
+
+    try:
+        asyncio.run(require(dependencies, wait=wait, say=say))
+    except Unreachable as error:
+        say(str(error))
+        sys.exit(2)

@@ -1,5 +1,6 @@
 """A process started without its broker or Redis says in one line what it could not reach, where,
-and which setting names it, and exits 2 (it was a 40-line KafkaConnectionError traceback)."""
+and which setting names it, and exits 2 (it was a 40-line KafkaConnectionError traceback; the ops tools printed the client's log
+lines and left out the setting)."""
 
 import os
 import subprocess
@@ -43,3 +44,18 @@ def test_a_redis_password_is_not_printed():
     assert result.returncode == 2
     assert "hunter2" not in result.stderr
     assert "redis://:**********@127.0.0.1:" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["lag"], ["lag", "--serve"], ["dlq", "list"], ["dlq", "show", "X"], ["dlq", "redrive", "--all"], ["inspect", "X"]],
+)
+def test_an_ops_tool_without_a_broker_says_so_in_one_line_and_exits_2(command):
+    env = closed_ports_env()
+    result = subprocess.run(
+        [sys.executable, "-m", "workers", *command], env=env, capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    bootstrap = env["PARCELWATCH_KAFKA__BOOTSTRAP_SERVERS"]
+    name = " ".join(part for part in command if part.islower() and not part.startswith("-"))
+    expected = f"parcelwatch {name}: no Kafka broker answered at {bootstrap} (PARCELWATCH_KAFKA__BOOTSTRAP_SERVERS)\n"
+    assert (result.returncode, result.stderr, result.stdout) == (2, expected, "")

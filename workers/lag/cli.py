@@ -58,13 +58,14 @@ def lag(
     not move over the window while a live member holds the partition; STOP: it did not move and
     no live member holds it; REWIND: it went back.
     """
-    from workers import logs
+    from workers import logs, preflight
 
     config = Settings()
     overrides = {k: v for k, v in (("interval_s", interval), ("window", window)) if v is not None}
     settings = LagSettings.model_validate(config.lag.model_dump() | overrides)
     watched = list(groups) or default_groups(config)
     logs.configure("WARNING")
+    preflight.exit_unless_answering("lag", [preflight.kafka(config.kafka)])
     if serve:
         job = _serve(config, settings, watched, host or settings.host, port or settings.port)
     elif watch:
@@ -80,6 +81,7 @@ def lag(
 async def _connected(config: Settings, settings: LagSettings, groups: list[str]):
     from aiokafka.errors import KafkaConnectionError
 
+    from workers import preflight
     from workers.lag.collector import LagCollector
 
     collector = LagCollector(config.kafka, settings, groups)
@@ -87,7 +89,7 @@ async def _connected(config: Settings, settings: LagSettings, groups: list[str])
         await collector.start()
     except KafkaConnectionError:
         await collector.stop()
-        click.echo(f"parcelwatch lag: no Kafka broker answered at {config.kafka.bootstrap_servers}", err=True)
+        click.echo(f"parcelwatch lag: {preflight.kafka(config.kafka).missing()}", err=True)
         return None
     return collector
 
