@@ -207,16 +207,35 @@ def detect(number: str, as_json: bool) -> None:
 @cli.command()
 @click.argument("payload", default="-", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--carrier", default="auto", show_default=True, help="carrier slug, or auto to recognise the format")
-def normalize(payload: str, carrier: str) -> None:
+@click.option(
+    "--report",
+    "folder",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="read every payload file under this folder and print counts instead of events",
+)
+@click.option("--json", "as_json", is_flag=True, help="with --report, one JSON document instead of text")
+def normalize(payload: str, carrier: str, folder: Path | None, as_json: bool) -> None:
     """Print the canonical events a carrier PAYLOAD file (`-`: stdin) gives, one JSON line each.
 
     PAYLOAD is a JSON document, an XML answer, or JSON lines of payloads. After each shipment's
     events comes {"tracking_number", "carrier", "status", "events": N}. Unmapped codes go through the
     text fallback with PARCELWATCH_CARRIERS__TEXT_THRESHOLD. Unreadable or invalid input stops with
     a message naming the file (and line), exit code 2.
-    """
-    from workers.carrier_cli import run_normalize
 
+    With --report FOLDER, every file under FOLDER is read the same way (its carrier named by a
+    sidecar, NAME.carrier beside it or .carrier in its folder or one above, else --carrier) and the
+    counts are printed: shipments and events by status, events classified from their text, unknown
+    codes by carrier, inferred times, refused events by carrier and reason, and the payloads not
+    read, by reason, each named with its file and line. Exit code 0 even when some were not read.
+    """
+    from workers.carrier_cli import run_normalize, run_report
+
+    if folder is not None:
+        if payload != "-":
+            raise click.UsageError("give a PAYLOAD or --report FOLDER, not both")
+        sys.exit(run_report(folder, carrier, Settings().carriers.text_threshold, as_json))
+    if as_json:
+        raise click.UsageError("--json goes with --report")
     sys.exit(run_normalize(payload, carrier, Settings().carriers.text_threshold))
 
 

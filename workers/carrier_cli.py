@@ -12,6 +12,8 @@ event, then `{"tracking_number", "carrier", "status", "events": N}`. An event wh
 the plausible window (`carriers.base.normalise`) is left out of the history and named on stderr; the
 record counts as received at its `received_at` (a `tracking.raw.v1` value) or else now. Anything that
 cannot be read raises `NormalizeError` with the file (and line) in its message.
+
+`normalize --report FOLDER` reads a whole folder and prints counts instead (`workers.corpus_report`).
 """
 
 import sys
@@ -34,7 +36,12 @@ from schemas.types import describe_validation_error
 
 
 class NormalizeError(Exception):
-    """Bad input: the message names the file (and the line, where there is one)."""
+    """Bad input: the message names the file (and the line, where there is one); `kind` says why in a
+    word (`unreadable`, `invalid`, `ambiguous`, `unrecognised`), for `normalize --report`."""
+
+    def __init__(self, message: str, kind: str = "unreadable") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 def read_payloads(data: bytes, source: str) -> list[tuple[int | None, Any]]:
@@ -68,7 +75,7 @@ def read_payloads(data: bytes, source: str) -> list[tuple[int | None, Any]]:
     return payloads
 
 
-def _carrier_of(payload: Any, carrier: str, where: str) -> tuple[str, Any, datetime | None]:
+def carrier_of(payload: Any, carrier: str, where: str) -> tuple[str, Any, datetime | None]:
     """The carrier, the carrier's payload and, for a `tracking.raw.v1` value that has one, its `received_at`."""
     if carrier != "auto":
         return carrier, payload, None
@@ -78,15 +85,17 @@ def _carrier_of(payload: Any, carrier: str, where: str) -> tuple[str, Any, datet
         try:
             return payload["carrier"], payload["payload"], RawTracking.model_validate(payload).received_at
         except ValidationError as error:
-            raise NormalizeError(f"{where}: not a tracking.raw.v1 value: {describe_validation_error(error)}") from None
+            message = f"{where}: not a tracking.raw.v1 value: {describe_validation_error(error)}"
+            raise NormalizeError(message, "invalid") from None
     try:
         slug = recognise(payload)
     except AmbiguousShape as ambiguous:
-        raise NormalizeError(f"{where}: not read: {ambiguous}; name it with --carrier") from None
+        raise NormalizeError(f"{where}: not read: {ambiguous}; name it with --carrier", "ambiguous") from None
     if slug is None:
         shapes = looks_like(payload)
         hint = f" (it looks like {', '.join(shapes)}, which has no adapter here)" if shapes else ""
-        raise NormalizeError(f"{where}: not a payload format parcelwatch recognises{hint}; name it with --carrier")
+        message = f"{where}: not a payload format parcelwatch recognises{hint}; name it with --carrier"
+        raise NormalizeError(message, "unrecognised")
     return slug, payload, None
 
 
@@ -102,11 +111,11 @@ def normalize_lines(
     `refused` as a line naming the input, the number, the event's code and the reason."""
     for line, payload in payloads:
         where = f"{source}:{line}" if line else source
-        slug, body, received_at = _carrier_of(payload, carrier, where)
+        slug, body, received_at = carrier_of(payload, carrier, where)
         try:
             shipments = normalise(slug, body, text_threshold=text_threshold, received_at=received_at or now)
         except PayloadInvalid as error:
-            raise NormalizeError(f"{where}: not a valid {slug} payload: {error}") from None
+            raise NormalizeError(f"{where}: not a valid {slug} payload: {error}", "invalid") from None
         for shipment in shipments:
             for refusal in shipment.refused:
                 refused(f"{where}: {shipment.tracking_number}: event {refusal.label} refused: {refusal.reason}")
@@ -126,9 +135,7 @@ def normalize_lines(
 
 def run_normalize(source: str, carrier: str, text_threshold: float) -> int:
     """`parcelwatch normalize`: print the lines, or the reason on stderr; the exit code."""
-    if carrier != "auto" and carrier not in registry():
-        known = ", ".join(sorted(registry()))
-        click.echo(f"parcelwatch normalize: no adapter for carrier {carrier!r} (known: {known}, or auto)", err=True)
+    if not _known_carrier(carrier):
         return 2
     try:
         data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
@@ -151,6 +158,30 @@ def run_normalize(source: str, carrier: str, text_threshold: float) -> int:
         click.echo(f"parcelwatch normalize: {error}", err=True)
         return 2
     out.flush()
+    return 0
+
+
+def _known_carrier(carrier: str) -> bool:
+    if carrier == "auto" or carrier in registry():
+        return True
+    known = ", ".join(sorted(registry()))
+    click.echo(f"parcelwatch normalize: no adapter for carrier {carrier!r} (known: {known}, or auto)", err=True)
+    return False
+
+
+def run_report(folder: Path, carrier: str, text_threshold: float, as_json: bool) -> int:
+    """`parcelwatch normalize --report FOLDER`: print the corpus report (`workers.corpus_report`)."""
+    from workers.corpus_report import build_report, render
+
+    if not _known_carrier(carrier):
+        return 2
+    report = build_report(folder, carrier, text_threshold, datetime.now(UTC))
+    if as_json:
+        sys.stdout.buffer.write(orjson.dumps(report.as_json(), option=orjson.OPT_INDENT_2) + b"\n")
+    else:
+        for line in render(report):
+            click.echo(line)
+    sys.stdout.flush()
     return 0
 
 

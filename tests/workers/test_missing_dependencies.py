@@ -1,6 +1,6 @@
 """A process started without its broker or Redis says in one line what it could not reach, where,
-and which setting names it, and exits 2 (it was a 40-line KafkaConnectionError traceback; the ops tools printed the client's log
-lines and left out the setting)."""
+and which setting names it, and exits 2 (it was a 40-line KafkaConnectionError traceback; the ops
+tools printed the client's log lines and left out the setting)."""
 
 import os
 import subprocess
