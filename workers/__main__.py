@@ -88,21 +88,14 @@ def webhook(host: str | None, port: int | None, wait: bool) -> None:
 
     Without a broker or Redis it exits 2 saying which (or waits for them: --wait).
     """
-    from aiohttp import web
-
     from workers import logs, preflight
+    from workers.serving import serve
     from workers.webhook import create_app
 
     config = Settings()
     preflight.exit_unless_answering("webhook", [preflight.kafka(config.kafka), preflight.redis(config.redis)], wait)
     logs.configure(config.log_level)
-    web.run_app(
-        create_app(config),
-        host=host or config.webhook.host,
-        port=port or config.webhook.port,
-        access_log=None,
-        print=None,
-    )
+    serve(create_app(config), host or config.webhook.host, port or config.webhook.port)
 
 
 @cli.command()

@@ -2,13 +2,15 @@
 
     python -m workers.bench.bare PORT
 
-Run the way `parcelwatch webhook` runs the receiver (`web.run_app`, one process, no access log),
-so the two differ only in what the handler does.
+Served the way `parcelwatch webhook` serves the receiver (`workers.serving.serve`: one process,
+uvloop, no access log), so the two differ only in what the handler does.
 """
 
 import sys
 
 from aiohttp import web
+
+from workers.serving import serve
 
 
 async def accept(request: web.Request) -> web.Response:
@@ -29,4 +31,4 @@ def create_app() -> web.Application:
 
 
 if __name__ == "__main__":
-    web.run_app(create_app(), host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print=None)
+    serve(create_app(), "127.0.0.1", int(sys.argv[1]))
