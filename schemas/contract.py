@@ -23,6 +23,15 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
+from schemas.commands import (
+    ORDER_COMMAND,
+    ORDER_COMMANDS_TOPIC,
+    SHIPMENT_COMMAND,
+    SHIPMENT_COMMANDS_TOPIC,
+    LinkShipment,
+    ReleaseOrder,
+    Tick,
+)
 from schemas.inputs import (
     DISPUTES_TOPIC,
     ORDER_EVENT,
@@ -48,15 +57,6 @@ from schemas.outputs import (
 from schemas.redrive import REDRIVEN_TOPIC, Redriven, RedrivenRecord
 from schemas.status import Status
 from schemas.types import Money, format_utc
-from streams.commands import (
-    ORDER_COMMAND,
-    ORDER_COMMANDS_TOPIC,
-    SHIPMENT_COMMAND,
-    SHIPMENT_COMMANDS_TOPIC,
-    LinkShipment,
-    ReleaseOrder,
-    Tick,
-)
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 #: `$id` prefix of the topic schemas: a name, not a location to fetch.

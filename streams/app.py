@@ -21,15 +21,15 @@ import faust
 from faust.serializers import codecs
 
 from schemas.codec import dump_link, dump_state, load_link, load_state
+from schemas.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC, Tick
 from schemas.inputs import DISPUTES_TOPIC, RAW_TOPIC, SHIPMENTS_TOPIC
-from streams.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC, Tick
 from streams.core import next_wake
 from streams.faust_shell import QuietMonitor, gate_transaction_commits, seek_uncommitted_partitions_to_beginning
 from streams.http import serve
+from streams.settings import StreamConfig, StreamSettings
 from streams.shell import BatchShell
 from streams.tansu import correct_recovery_end_offsets
 from streams.wakeups import WakeupIndex
-from workers.settings import Settings, StreamSettings
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def model_table(app: faust.App, name: str, codec: str, partitions: int) -> faust
     return table
 
 
-def create_app(settings: Settings) -> faust.App:
+def create_app(settings: StreamConfig) -> faust.App:
     """The stream worker's Faust app: its topics, tables, agents, timer and HTTP endpoints."""
     config = settings.stream
     clock = StreamClock(config)

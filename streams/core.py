@@ -16,6 +16,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from carriers.detect import detect
+from schemas.commands import (
+    AdoptOrder,
+    DisputeChanged,
+    LinkShipment,
+    OrderCommand,
+    ReleaseOrder,
+    ShipmentCommand,
+    Tick,
+    UnlinkShipment,
+)
 from schemas.event import TrackingEvent, kept_events, merge_events
 from schemas.inputs import (
     DisputeEvent,
@@ -27,17 +37,8 @@ from schemas.inputs import (
 from schemas.outputs import Output, StatusChanged
 from schemas.state import DisputeState, OrderLink, OrderWatch, ShipmentState, evolve
 from schemas.status import Status
-from streams.commands import (
-    AdoptOrder,
-    DisputeChanged,
-    LinkShipment,
-    OrderCommand,
-    ReleaseOrder,
-    ShipmentCommand,
-    Tick,
-    UnlinkShipment,
-)
-from streams.rules import RULES, Facts, RuleContext, days
+from streams.rules import RULES
+from streams.rules.base import Facts, RuleContext, days
 from streams.rules.settings import RuleSettings
 
 

@@ -20,11 +20,11 @@ from typing import Any
 import orjson
 
 from carriers.textclass import TEXT_THRESHOLD
+from schemas.commands import OrderCommand, OrderCommandBase, Tick
 from schemas.event import TrackingEvent
 from schemas.inputs import DISPUTES_TOPIC, RAW_TOPIC, SHIPMENTS_TOPIC, DisputeEvent
 from schemas.outputs import DeadLetter, Output
 from schemas.state import OrderLink, ShipmentState
-from streams.commands import OrderCommand, OrderCommandBase, Tick
 from streams.core import CarrierUpdate, Command, Input, OrderInput, decide, decide_order
 from streams.ingest import RecordInputs, Rejected, load_json, to_inputs
 from streams.rules.settings import RuleSettings

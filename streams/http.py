@@ -11,7 +11,7 @@ import asyncio
 import faust
 from aiohttp import web
 
-from workers.metrics import metrics_handler
+from streams.metrics import metrics_handler
 
 
 def serve(app: faust.App, host: str, port: int) -> None:

@@ -22,15 +22,15 @@ from pydantic import ValidationError
 from carriers.base import PayloadInvalid, RefusedEvent, UnknownCarrier, describe_refused, normalise
 from carriers.textclass import TEXT_THRESHOLD
 from carriers.times import TIME_REASONS
-from schemas.inputs import DISPUTES_TOPIC, ORDER_EVENT, RAW_TOPIC, SHIPMENTS_TOPIC, DisputeEvent, RawTracking
-from schemas.types import describe_validation_error
-from streams.commands import (
+from schemas.commands import (
     ORDER_COMMAND,
     ORDER_COMMANDS_TOPIC,
     SHIPMENT_COMMAND,
     SHIPMENT_COMMANDS_TOPIC,
     OrderCommand,
 )
+from schemas.inputs import DISPUTES_TOPIC, ORDER_EVENT, RAW_TOPIC, SHIPMENTS_TOPIC, DisputeEvent, RawTracking
+from schemas.types import describe_validation_error
 from streams.core import CarrierUpdate, Input, OrderInput
 
 

@@ -12,7 +12,8 @@ distinct ones, is counted as `other`; an event without a code as `none`.
 
 from collections.abc import Iterable
 
-from prometheus_client import Counter, Histogram
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 
 from schemas.event import TrackingEvent
 from schemas.outputs import DeadLetter, Output
@@ -77,3 +78,8 @@ def code_label(carrier: str, code: str | None) -> str:
 def count_unknown(events: Iterable[TrackingEvent]) -> None:
     for event in events:
         UNKNOWN_CODES.labels(carrier=event.carrier, code=code_label(event.carrier, event.raw_code)).inc()
+
+
+async def metrics_handler(_: web.Request) -> web.Response:
+    """`GET /metrics`: every metric of the process, in Prometheus' text format."""
+    return web.Response(body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -33,11 +33,11 @@ from aiokafka.errors import KafkaError, KafkaTimeoutError
 from faust.serializers import codecs
 from faust.types import TP, EventT, StreamT
 
+from schemas.commands import ORDER_COMMANDS_TOPIC
 from schemas.event import TrackingEvent
 from schemas.inputs import DISPUTES_TOPIC
 from schemas.outputs import DeadLetter
 from streams import faust_shell
-from streams.commands import ORDER_COMMANDS_TOPIC
 from streams.engine import Source, Step, TableView, decide_record, describe
 from streams.metrics import (
     EVENTS,
@@ -47,8 +47,8 @@ from streams.metrics import (
     count_output,
     count_unknown,
 )
+from streams.settings import StreamConfig
 from streams.wakeups import WakeupIndex
-from workers.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def retriable(error: Exception) -> bool:
 
 
 class BatchShell:
-    def __init__(self, app: faust.App, settings: Settings, tables: dict[str, Any], clock, wakeups: WakeupIndex):
+    def __init__(self, app: faust.App, settings: StreamConfig, tables: dict[str, Any], clock, wakeups: WakeupIndex):
         self.app = app
         self.settings = settings
         self.tables = tables

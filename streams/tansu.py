@@ -10,8 +10,8 @@ instead (`workers.kafka.log_end_offsets`). It is applied only with
 import faust.transport.drivers.aiokafka as faust_aiokafka
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from workers.kafka import client_options, log_end_offsets
-from workers.settings import KafkaSettings
+from streams.kafka import client_options, log_end_offsets
+from streams.settings import KafkaSettings
 
 
 def correct_recovery_end_offsets(settings: KafkaSettings) -> None:

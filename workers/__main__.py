@@ -221,7 +221,8 @@ def normalize(payload: str, carrier: str, folder: Path | None, as_json: bool) ->
     codes by carrier, inferred times, refused events by carrier and reason, and the payloads not
     read, by reason, each named with its file and line. Exit code 0 even when some were not read.
     """
-    from workers.carrier_cli import run_normalize, run_report
+    from workers.carrier_cli import run_normalize
+    from workers.corpus_report import run_report
 
     if folder is not None:
         if payload != "-":

@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from carriers.base import PayloadInvalid, normalise, registry
 from carriers.detect import clean, detect
-from carriers.shapes import AmbiguousShape, looks_like, recognise
+from carriers.shapes import AmbiguousShape, recognise
 from schemas.event import derive_status, merge_events
 from schemas.inputs import RawTracking
 from schemas.types import describe_validation_error
@@ -92,9 +92,7 @@ def carrier_of(payload: Any, carrier: str, where: str) -> tuple[str, Any, dateti
     except AmbiguousShape as ambiguous:
         raise NormalizeError(f"{where}: not read: {ambiguous}; name it with --carrier", "ambiguous") from None
     if slug is None:
-        shapes = looks_like(payload)
-        hint = f" (it looks like {', '.join(shapes)}, which has no adapter here)" if shapes else ""
-        message = f"{where}: not a payload format parcelwatch recognises{hint}; name it with --carrier"
+        message = f"{where}: not a payload format parcelwatch recognises; name it with --carrier"
         raise NormalizeError(message, "unrecognised")
     return slug, payload, None
 
@@ -135,7 +133,7 @@ def normalize_lines(
 
 def run_normalize(source: str, carrier: str, text_threshold: float) -> int:
     """`parcelwatch normalize`: print the lines, or the reason on stderr; the exit code."""
-    if not _known_carrier(carrier):
+    if not known_carrier(carrier):
         return 2
     try:
         data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
@@ -161,28 +159,13 @@ def run_normalize(source: str, carrier: str, text_threshold: float) -> int:
     return 0
 
 
-def _known_carrier(carrier: str) -> bool:
+def known_carrier(carrier: str) -> bool:
+    """Whether `carrier` is a registered slug or auto; if not, says so on stderr naming the known ones."""
     if carrier == "auto" or carrier in registry():
         return True
     known = ", ".join(sorted(registry()))
     click.echo(f"parcelwatch normalize: no adapter for carrier {carrier!r} (known: {known}, or auto)", err=True)
     return False
-
-
-def run_report(folder: Path, carrier: str, text_threshold: float, as_json: bool) -> int:
-    """`parcelwatch normalize --report FOLDER`: print the corpus report (`workers.corpus_report`)."""
-    from workers.corpus_report import build_report, render
-
-    if not _known_carrier(carrier):
-        return 2
-    report = build_report(folder, carrier, text_threshold, datetime.now(UTC))
-    if as_json:
-        sys.stdout.buffer.write(orjson.dumps(report.as_json(), option=orjson.OPT_INDENT_2) + b"\n")
-    else:
-        for line in render(report):
-            click.echo(line)
-    sys.stdout.flush()
-    return 0
 
 
 def print_candidates(number: str, as_json: bool) -> int:

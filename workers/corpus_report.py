@@ -11,17 +11,21 @@ could not be read, by reason, each named with its file (and line).
 `tally` is pure: it takes what was read and gives the `Report`; `build_report` reads the files.
 """
 
+import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import click
+import orjson
 
 from carriers.base import ParsedShipment, PayloadInvalid, normalise, registry
 from schemas.event import derive_status, merge_events
 from schemas.status import Status
-from workers.carrier_cli import NormalizeError, carrier_of, read_payloads
+from workers.carrier_cli import NormalizeError, carrier_of, known_carrier, read_payloads
 
 SIDECAR = ".carrier"
 
@@ -180,3 +184,17 @@ def render(report: Report) -> Iterator[str]:
     yield from section("payloads not read, by reason", Counter(u.kind for u in report.unread))
     for unread in report.unread:
         yield f"  {unread.message}"
+
+
+def run_report(folder: Path, carrier: str, text_threshold: float, as_json: bool) -> int:
+    """`parcelwatch normalize --report FOLDER`: print the report; the exit code."""
+    if not known_carrier(carrier):
+        return 2
+    report = build_report(folder, carrier, text_threshold, datetime.now(UTC))
+    if as_json:
+        sys.stdout.buffer.write(orjson.dumps(report.as_json(), option=orjson.OPT_INDENT_2) + b"\n")
+    else:
+        for line in render(report):
+            click.echo(line)
+    sys.stdout.flush()
+    return 0

@@ -1,18 +1,18 @@
-"""Kafka plumbing shared by the processes: client options, the acks=all producer, topic creation."""
+"""Kafka plumbing shared by the processes: the acks=all producer, topic creation (client options and
+end offsets are `streams.kafka`'s, which the stream uses too)."""
 
 import asyncio
 import logging
-from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
-from aiokafka.helpers import create_ssl_context
 
+from schemas.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC
 from schemas.inputs import DISPUTES_TOPIC, RAW_TOPIC, SHIPMENTS_TOPIC
 from schemas.outputs import OUTPUT_MODELS
 from schemas.redrive import REDRIVEN_TOPIC
-from streams.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC
+from streams.kafka import client_options
 from workers.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -33,23 +33,6 @@ ALL_TOPICS: tuple[str, ...] = (
 
 #: Topic configs other than the broker's defaults, applied when parcelwatch creates the topic.
 TOPIC_CONFIGS: dict[str, dict[str, str]] = {REDRIVEN_TOPIC: {"cleanup.policy": "compact"}}
-
-
-def client_options(settings: KafkaSettings) -> dict[str, Any]:
-    options: dict[str, Any] = {
-        "bootstrap_servers": settings.bootstrap_servers,
-        "client_id": settings.client_id,
-        "security_protocol": settings.security_protocol,
-    }
-    if settings.security_protocol in ("SSL", "SASL_SSL"):
-        options["ssl_context"] = create_ssl_context()
-    if settings.sasl_mechanism:
-        options |= {
-            "sasl_mechanism": settings.sasl_mechanism,
-            "sasl_plain_username": settings.sasl_username,
-            "sasl_plain_password": settings.sasl_password.get_secret_value() if settings.sasl_password else None,
-        }
-    return options
 
 
 def make_producer(settings: KafkaSettings) -> AIOKafkaProducer:
@@ -117,30 +100,3 @@ async def topic_partitions(consumer: AIOKafkaConsumer) -> dict[str, list[TopicPa
         topic: [TopicPartition(topic, p) for p in sorted(cluster.partitions_for_topic(topic) or ())]
         for topic in cluster.topics()
     }
-
-
-async def log_end_offsets(consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
-    """The end offset of each partition, as a fetch response's high watermark states it.
-
-    ListOffsets is not enough: Tansu 0.6 answers it with the start of the last batch + 1, too low
-    whenever that batch holds several records. The high watermark of a fetch is right on Kafka
-    and Tansu alike. `consumer` (without a group) is assigned `partitions` for the probe.
-    """
-    listed = await consumer.end_offsets(partitions)
-    pending = [tp for tp in partitions if listed[tp] > 0]
-    if not pending:
-        return dict(listed)
-    consumer.assign(pending)
-    for tp in pending:
-        consumer.seek(tp, listed[tp] - 1)
-    ends = dict(listed)
-    deadline = asyncio.get_running_loop().time() + 10
-    while pending and asyncio.get_running_loop().time() < deadline:
-        await consumer.getmany(*pending, timeout_ms=200, max_records=1)
-        for tp in list(pending):
-            if (high := consumer.highwater(tp)) is not None:
-                ends[tp] = max(high, listed[tp])
-                pending.remove(tp)
-    if pending:
-        raise TimeoutError(f"no high watermark for {pending}")
-    return ends

@@ -3,7 +3,7 @@
 import time
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+from prometheus_client import Counter, Histogram
 
 from carriers.base import registry
 
@@ -16,10 +16,6 @@ WEBHOOK_SECONDS = Histogram(
     ["carrier"],
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
-
-
-async def metrics_handler(_: web.Request) -> web.Response:
-    return web.Response(body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
 @web.middleware

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from aiokafka.admin import AIOKafkaAdminClient
 from redis.asyncio import Redis
 
-from workers.kafka import client_options
+from streams.kafka import client_options
 from workers.settings import KafkaSettings, RedisSettings, masked
 
 

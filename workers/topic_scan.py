@@ -12,7 +12,8 @@ from contextlib import asynccontextmanager
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.partitioner import murmur2
 
-from workers.kafka import client_options, log_end_offsets, topic_partitions
+from streams.kafka import client_options, log_end_offsets
+from workers.kafka import topic_partitions
 from workers.settings import KafkaSettings
 
 #: How long a scan waits for a partition that is behind its end offset to give any record.

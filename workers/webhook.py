@@ -39,7 +39,7 @@ from carriers.base import (
 )
 from schemas.inputs import RAW_TOPIC
 from schemas.outputs import DeadLetter
-from streams.metrics import DEADLETTERS
+from streams.metrics import DEADLETTERS, metrics_handler
 from workers import openapi
 from workers.admission import (
     body_limit,
@@ -52,7 +52,7 @@ from workers.admission import (
 )
 from workers.dedupe import Claim, DeliveryLedger, pending_lifetime_s
 from workers.kafka import MAX_REQUEST_SIZE, make_producer
-from workers.metrics import count_webhooks, metrics_handler
+from workers.metrics import count_webhooks
 from workers.redis_client import make_redis
 from workers.settings import Settings
 

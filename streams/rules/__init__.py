@@ -1,145 +1,31 @@
-"""Buyer-protection rules (BRIEF §1). Each is one function registered with `@rule`; `decide` loops
-over `RULES` for every order a shipment carries, and never changes when a rule is added.
+"""Buyer-protection rules (BRIEF §1). Each is one function, and `RULES` lists them in the order `decide`
+runs them for every order a shipment carries: a rule sees what the rules before it recorded.
+`decide` never changes when a rule is added; the list does. The rules are written with
+`streams.rules.base`.
 
 A rule sees one order and the shipment's facts at `now` and returns a `Verdict`: the order as it
 is afterwards (what it fired is remembered in `order.fired`), the outputs it raises, and, for a
 rule that waits on a deadline, when it wants to be asked again (`wake_at`). Rules are pure.
 """
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import lru_cache
-from typing import NamedTuple
+from streams.rules import delivery, disputes, returns, timers, transit
+from streams.rules.base import Rule
 
-from schemas.event import TrackingEvent, current_event
-from schemas.outputs import BuyerNotification, FlagRaised, Output
-from schemas.state import OrderWatch, evolve
-from schemas.status import SCANNED, Status
-from schemas.types import format_utc
-from streams.rules.settings import RuleSettings
-
-
-@lru_cache(maxsize=256)
-def days(n: float) -> timedelta:
-    return timedelta(days=n)
-
-
-class Facts:
-    """What the rules ask of a shipment's history, computed once per decision."""
-
-    __slots__ = (
-        "tracking_number",
-        "current",
-        "status",
-        "delivered",
-        "first_scan",
-        "ever_imported",
-        "_stage",
-        "_stage_since",
-    )
-
-    def __init__(self, tracking_number: str, events: Sequence[TrackingEvent]) -> None:
-        self.tracking_number = tracking_number
-        self.current: TrackingEvent | None = current_event(events)
-        self.status: Status | None = self.current.status if self.current else None
-        #: The delivery scan, while the shipment counts as delivered.
-        self.delivered: TrackingEvent | None = self.current if self.status is Status.DELIVERED else None
-        self.first_scan: TrackingEvent | None = None
-        self.ever_imported = False
-        stage: Status | None = None  # the latest scan's status, and the first scan of the run of them it ends
-        since: datetime | None = None
-        for event in events:
-            status = event.status
-            if status not in SCANNED:
-                continue
-            if self.first_scan is None:
-                self.first_scan = event
-            if status is Status.IMPORT:
-                self.ever_imported = True
-            if status is not stage:
-                stage, since = status, event.occurred_at
-        self._stage, self._stage_since = stage, since
-
-    def scanned_by(self, moment: datetime) -> bool:
-        """A scan (R6: any event that proves a carrier handled the parcel) at or before `moment`."""
-        return self.first_scan is not None and self.first_scan.occurred_at <= moment
-
-    def stage_since(self, status: Status) -> datetime | None:
-        """Start of the current run of `status` scans, when the shipment is in that stage now."""
-        return self._stage_since if self.status is status and self._stage is status else None
-
-
-@dataclass(frozen=True, slots=True)
-class RuleContext:
-    facts: Facts
-    now: datetime
-    settings: RuleSettings
-
-    @property
-    def tracking_number(self) -> str:
-        return self.facts.tracking_number
-
-
-class Verdict(NamedTuple):
-    order: OrderWatch
-    outputs: Sequence[Output] = ()
-    wake_at: datetime | None = None
-
-
-def fired(order: OrderWatch, key: str) -> bool:
-    return key in order.fired
-
-
-def remember(order: OrderWatch, *keys: str, **changes) -> OrderWatch:
-    return evolve(order, fired=order.fired.union(keys), **changes)
-
-
-def moment_key(name: str, moment: datetime) -> str:
-    return f"{name}@{format_utc(moment)}"
-
-
-def may_raise(order: OrderWatch, moment: datetime) -> bool:
-    """Nothing is raised for a closed order, nor for a condition that came true after protection ended."""
-    return not order.closed and moment < order.protection_ends_at
-
-
-def flag(order: OrderWatch, ctx: RuleContext, name: str, raised_at: datetime, **details) -> FlagRaised:
-    return FlagRaised.build(
-        flag=name, order_id=order.order_id, tracking_number=ctx.tracking_number, raised_at=raised_at, details=details
-    )
-
-
-def notify(order: OrderWatch, ctx: RuleContext, template: str, deadline: datetime, **facts) -> BuyerNotification:
-    return BuyerNotification.build(
-        template=template,
-        order_id=order.order_id,
-        buyer_id=order.buyer_id,
-        tracking_number=ctx.tracking_number,
-        deadline=deadline,
-        facts=facts,
-    )
-
-
-def wait_or_fire(order: OrderWatch, ctx: RuleContext, key: str, deadline: datetime, fire) -> Verdict:
-    """The shape of every time rule: before `deadline` ask to be woken then; at or after it, fire
-    once (`fire()` gives the outputs), unless protection had already ended by the deadline."""
-    if fired(order, key):
-        return Verdict(order)
-    if ctx.now < deadline:
-        return Verdict(order, wake_at=deadline)
-    if not may_raise(order, deadline):
-        return Verdict(order)
-    return Verdict(remember(order, key), fire())
-
-
-Rule = Callable[[OrderWatch, RuleContext], Verdict]
-RULES: list[Rule] = []
-
-
-def rule(function: Rule) -> Rule:
-    RULES.append(function)
-    return function
-
-
-from streams.rules import delivery, disputes, returns, timers, transit  # noqa: E402,F401  (register their rules)
+RULES: tuple[Rule, ...] = (
+    delivery.shorten_protection_on_delivery,
+    delivery.restore_protection_when_delivery_contradicted,
+    delivery.notify_buyer_of_delivery,
+    delivery.flag_delivery_in_another_country,
+    disputes.flag_dispute_after_delivery,
+    returns.flag_and_notify_return,
+    timers.ask_seller_to_check_number,
+    timers.declare_number_unreadable,
+    timers.flag_low_value_untracked,
+    timers.warn_protection_ending,
+    timers.flag_guaranteed_delivery_missed,
+    transit.flag_stuck_in_export,
+    transit.flag_origin_only_tracking,
+    transit.remind_parcel_awaiting_pickup,
+    transit.flag_number_scanned_before_shipment,
+    transit.flag_invalid_tracking_number,
+)

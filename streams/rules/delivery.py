@@ -5,7 +5,7 @@ from schemas.outputs import ProtectionAdjusted
 from schemas.state import OrderWatch, evolve
 from schemas.status import SCANNED, Status
 from schemas.types import format_utc
-from streams.rules import (
+from streams.rules.base import (
     RuleContext,
     Verdict,
     days,
@@ -15,11 +15,9 @@ from streams.rules import (
     moment_key,
     notify,
     remember,
-    rule,
 )
 
 
-@rule
 def shorten_protection_on_delivery(order: OrderWatch, ctx: RuleContext) -> Verdict:
     """R1: delivered → protection ends N days after the delivery scan, never later than it did."""
     delivered = ctx.facts.delivered
@@ -49,7 +47,6 @@ def shorten_protection_on_delivery(order: OrderWatch, ctx: RuleContext) -> Verdi
     return Verdict(updated, [output])
 
 
-@rule
 def restore_protection_when_delivery_contradicted(order: OrderWatch, ctx: RuleContext) -> Verdict:
     """A physical scan after the delivery scan (returning, in transit, …) gives the window back."""
     latest, delivered_at = ctx.facts.current, order.shortened_for
@@ -74,7 +71,6 @@ def restore_protection_when_delivery_contradicted(order: OrderWatch, ctx: RuleCo
     return Verdict(updated, [output])
 
 
-@rule
 def notify_buyer_of_delivery(order: OrderWatch, ctx: RuleContext) -> Verdict:
     """R9 (an open "not received" dispute) or R11 (no such dispute): the buyer has N days to act.
 
@@ -101,7 +97,6 @@ def notify_buyer_of_delivery(order: OrderWatch, ctx: RuleContext) -> Verdict:
     return Verdict(remember(order, key), [notify(order, ctx, template, deadline, **facts)])
 
 
-@rule
 def flag_delivery_in_another_country(order: OrderWatch, ctx: RuleContext) -> Verdict:
     """R14: delivered in a country other than the order's destination."""
     delivered = ctx.facts.delivered

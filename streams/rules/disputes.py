@@ -2,10 +2,9 @@
 
 from schemas.state import OrderWatch
 from schemas.types import format_utc
-from streams.rules import RuleContext, Verdict, fired, flag, may_raise, remember, rule
+from streams.rules.base import RuleContext, Verdict, fired, flag, may_raise, remember
 
 
-@rule
 def flag_dispute_after_delivery(order: OrderWatch, ctx: RuleContext) -> Verdict:
     """A fraud-risk signal for case management, not a verdict."""
     dispute, delivered = order.dispute, ctx.facts.delivered

@@ -3,12 +3,11 @@
 from schemas.state import OrderWatch
 from schemas.status import Status
 from schemas.types import format_utc
-from streams.rules import RuleContext, Verdict, fired, flag, may_raise, notify, remember, rule
+from streams.rules.base import RuleContext, Verdict, fired, flag, may_raise, notify, remember
 
 RETURN_FLAGS = {Status.RETURNING_TO_SENDER: "returning_to_sender", Status.RETURNED_TO_SENDER: "returned_to_sender"}
 
 
-@rule
 def flag_and_notify_return(order: OrderWatch, ctx: RuleContext) -> Verdict:
     """One flag per return stage; one notification per order, open dispute or not."""
     current = ctx.facts.current

@@ -6,14 +6,13 @@ Each raises with `raised_at` / `deadline` at the deadline itself, whenever it is
 
 from schemas.state import OrderWatch
 from schemas.types import format_utc
-from streams.rules import RuleContext, Verdict, days, flag, notify, rule, wait_or_fire
+from streams.rules.base import RuleContext, Verdict, days, flag, notify, wait_or_fire
 
 
 def low_value(order: OrderWatch, ctx: RuleContext) -> bool:
     return order.order_value_usd < ctx.settings.low_value_usd
 
 
-@rule
 def ask_seller_to_check_number(order: OrderWatch, ctx: RuleContext) -> Verdict:
     """R2: no carrier scan N days after the number became the order's."""
     deadline = order.tracking_since + days(ctx.settings.seller_check_days)
@@ -36,7 +35,6 @@ def ask_seller_to_check_number(order: OrderWatch, ctx: RuleContext) -> Verdict:
     )
 
 
-@rule
 def declare_number_unreadable(order: OrderWatch, ctx: RuleContext) -> Verdict:
     """R3: still no scan N days after: the buyer may dispute with "tracking number not readable"."""
     deadline = order.tracking_since + days(ctx.settings.unreadable_days)
@@ -55,7 +53,6 @@ def declare_number_unreadable(order: OrderWatch, ctx: RuleContext) -> Verdict:
     )
 
 
-@rule
 def flag_low_value_untracked(order: OrderWatch, ctx: RuleContext) -> Verdict:
     """R4: a low-value order, still unscanned with N days of protection left: one flag."""
     deadline = order.protection_ends_at - days(ctx.settings.low_value_days_left)
@@ -70,7 +67,6 @@ def flag_low_value_untracked(order: OrderWatch, ctx: RuleContext) -> Verdict:
     )
 
 
-@rule
 def warn_protection_ending(order: OrderWatch, ctx: RuleContext) -> Verdict:
     """R8: N days before protection ends and not delivered: extend protection or open a dispute."""
     deadline = order.protection_ends_at - days(ctx.settings.protection_ending_days)
@@ -86,7 +82,6 @@ def warn_protection_ending(order: OrderWatch, ctx: RuleContext) -> Verdict:
     )
 
 
-@rule
 def flag_guaranteed_delivery_missed(order: OrderWatch, ctx: RuleContext) -> Verdict:
     """R13: the seller's "delivery within N days" (from shipment) passed without a delivery."""
     if order.guaranteed_delivery_days is None:

@@ -6,7 +6,7 @@ from carriers.detect import s10_check_fails
 from schemas.state import OrderWatch
 from schemas.status import Status
 from schemas.types import format_utc
-from streams.rules import (
+from streams.rules.base import (
     RuleContext,
     Verdict,
     days,
@@ -16,12 +16,10 @@ from streams.rules import (
     moment_key,
     notify,
     remember,
-    rule,
     wait_or_fire,
 )
 
 
-@rule
 def flag_stuck_in_export(order: OrderWatch, ctx: RuleContext) -> Verdict:
     """R5: export can take a month; never alarm before N days in export."""
     since = ctx.facts.stage_since(Status.EXPORT)
@@ -37,7 +35,6 @@ def flag_stuck_in_export(order: OrderWatch, ctx: RuleContext) -> Verdict:
     )
 
 
-@rule
 def flag_origin_only_tracking(order: OrderWatch, ctx: RuleContext) -> Verdict:
     """R7: tracking stopped after export and never showed import: tracked in the origin country only."""
     current = ctx.facts.current
@@ -53,7 +50,6 @@ def flag_origin_only_tracking(order: OrderWatch, ctx: RuleContext) -> Verdict:
     )
 
 
-@rule
 def remind_parcel_awaiting_pickup(order: OrderWatch, ctx: RuleContext) -> Verdict:
     """R15: parcels left at the post office go back after ~30 days: remind the buyer at 25."""
     since = ctx.facts.stage_since(Status.AVAILABLE_FOR_PICKUP)
@@ -79,7 +75,6 @@ def remind_parcel_awaiting_pickup(order: OrderWatch, ctx: RuleContext) -> Verdic
     )
 
 
-@rule
 def flag_number_scanned_before_shipment(order: OrderWatch, ctx: RuleContext) -> Verdict:
     """R14: a number whose first scan predates the shipment by more than a day is reused or fake."""
     first = ctx.facts.first_scan
@@ -99,7 +94,6 @@ def flag_number_scanned_before_shipment(order: OrderWatch, ctx: RuleContext) -> 
     return Verdict(remember(order, key), [output])
 
 
-@rule
 def flag_invalid_tracking_number(order: OrderWatch, ctx: RuleContext) -> Verdict:
     """R14: a UPU S10 number whose check digit is wrong cannot be a real item: flagged at once."""
     key = f"R14:invalid:{ctx.tracking_number}"

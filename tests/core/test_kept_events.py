@@ -13,7 +13,7 @@ from schemas.event import TrackingEvent, current_event, kept_events, merge_event
 from schemas.status import Status
 from streams.engine import Engine
 from streams.ingest import to_inputs
-from streams.rules import Facts
+from streams.rules.base import Facts
 from streams.rules.settings import RuleSettings
 from tests.core import (
     test_rules_delivery_notices,

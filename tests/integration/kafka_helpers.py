@@ -5,7 +5,8 @@ from pathlib import Path
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from workers.kafka import log_end_offsets, topic_partitions
+from streams.kafka import log_end_offsets
+from workers.kafka import topic_partitions
 
 
 async def wait_for_log_line(path: Path, needle: str, process: subprocess.Popen, timeout_s: float) -> None:

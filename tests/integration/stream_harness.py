@@ -27,13 +27,14 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from schemas.codec import load_state
+from schemas.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC
 from schemas.inputs import DISPUTES_TOPIC, RAW_TOPIC, SHIPMENTS_TOPIC
 from schemas.outputs import DEADLETTER_TOPIC, OUTPUT_MODELS
-from streams.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC
+from streams.kafka import client_options, log_end_offsets
 from streams.rules.settings import RuleSettings
 from tests.integration.conftest import REPO
 from workers.embedded import free_port, start_child
-from workers.kafka import client_options, log_end_offsets, make_producer
+from workers.kafka import make_producer
 from workers.replay import replay
 from workers.settings import KafkaSettings, Settings, as_environment
 from workers.topic_scan import reader

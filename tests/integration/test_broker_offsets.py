@@ -4,7 +4,7 @@ import asyncio
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from workers.kafka import log_end_offsets
+from streams.kafka import log_end_offsets
 
 
 async def test_end_offset_counts_every_record_of_a_multi_record_batch(broker):

@@ -20,8 +20,9 @@ import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import GroupCoordinatorNotAvailableError
 
+from schemas.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC
 from schemas.outputs import DEADLETTER_TOPIC
-from streams.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC
+from streams.kafka import client_options
 from tests.integration.conftest import embedded_broker
 from tests.integration.stream_harness import (
     DECISION_TOPICS,
@@ -34,7 +35,7 @@ from tests.integration.stream_harness import (
     stream_settings,
 )
 from tests.integration.test_stream_faults import catch_up_histories
-from workers.kafka import client_options, ensure_topics
+from workers.kafka import ensure_topics
 from workers.settings import KafkaSettings
 
 KILLS = 3

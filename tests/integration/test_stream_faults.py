@@ -25,9 +25,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from carriers import standard_webhooks
 from carriers.base import get_carrier
 from carriers.detect import s10_check_digit
+from schemas.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC
 from schemas.inputs import RAW_TOPIC, SHIPMENTS_TOPIC
 from schemas.outputs import DEADLETTER_TOPIC
-from streams.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC
 from tests.integration.conftest import SECRET, embedded_broker
 from tests.integration.stream_harness import (
     DECISION_TOPICS,

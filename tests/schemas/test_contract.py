@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator
 from pydantic import AwareDatetime, BaseModel
 
 from schemas import contract
+from schemas.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC
 from schemas.contract import PACKAGE_DIR, TOPICS, TOPICS_BY_NAME, Topic
 from schemas.inputs import (
     DISPUTES_TOPIC,
@@ -35,7 +36,6 @@ from schemas.outputs import (
 from schemas.redrive import REDRIVEN_TOPIC
 from schemas.status import Status
 from schemas.types import Money
-from streams.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC
 
 REGENERATE = "regenerate with `python -m schemas.contract` and commit the result"
 T = datetime(2026, 4, 2, 10, 0, tzinfo=UTC)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from workers.bench.poller import poller_command
+
 BROKER_KINDS = ("tansu", "kafka")
 
 
@@ -153,4 +155,4 @@ def recovery_command(shipments: int, partitions: int, seed: int, workdir: Path |
     click.echo(report(asyncio.run(run(shipments, partitions, seed, workdir))))
 
 
-from workers.bench import poller as _poller  # noqa: E402, F401  (registers `bench poller`)
+bench.add_command(poller_command)

@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from workers.bench import bench
 from workers.bench.report import json_line, table
 from workers.embedded import RedisServer, TansuBroker, die_with_parent, free_port
 
@@ -49,7 +48,7 @@ SCHEDULE_CHUNK = 2_000
 CARRIER = "sandbox"
 
 
-@bench.command("poller")
+@click.command("poller")
 @click.option("--numbers", default=1_000_000, show_default=True, help="tracking numbers to schedule in Redis")
 @click.option("--batch", default=500, show_default=True, help="numbers selected and leased per LEASE call")
 @click.option("--buckets", default=16_384, show_default=True, help="schedule buckets per carrier")

@@ -43,10 +43,11 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from schemas.inputs import RAW_TOPIC, SHIPMENTS_TOPIC
 from schemas.outputs import OUTPUT_MODELS
+from streams.kafka import client_options, log_end_offsets
 from workers.bench.records import BenchRecord, stream_records
 from workers.bench.report import cpu_seconds, json_line, ratio, table
 from workers.embedded import BROKERS, start_child
-from workers.kafka import client_options, ensure_topics, log_end_offsets, make_producer
+from workers.kafka import ensure_topics, make_producer
 from workers.settings import Settings, as_environment
 
 INPUT_TOPICS = (SHIPMENTS_TOPIC, RAW_TOPIC)

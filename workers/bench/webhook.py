@@ -30,9 +30,10 @@ from pydantic import SecretStr
 
 from carriers.standard_webhooks import sign
 from schemas.inputs import RAW_TOPIC
+from streams.kafka import client_options, log_end_offsets
 from workers.bench.report import cpu_seconds, json_line, percentile, ratio, table
 from workers.embedded import BROKERS, RedisServer, free_port, start_child, stop_child
-from workers.kafka import client_options, ensure_topics, log_end_offsets, topic_partitions
+from workers.kafka import ensure_topics, topic_partitions
 from workers.settings import Settings, as_environment
 
 READY_TIMEOUT_S = 30.0

@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 
-from workers.kafka import client_options, log_end_offsets
+from streams.kafka import client_options, log_end_offsets
 from workers.lag.model import LagReport, LagState, Snapshot, observe
 from workers.settings import KafkaSettings, LagSettings
 

@@ -33,7 +33,7 @@ from schemas.inputs import (
     TrackingNumberReplaced,
 )
 from schemas.outputs import STATUS_TOPIC, StatusChanged
-from workers.kafka import client_options
+from streams.kafka import client_options
 from workers.poller import metrics
 from workers.poller.cadence import next_poll
 from workers.poller.schedule import Entry, Meta, Schedule
