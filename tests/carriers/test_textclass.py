@@ -226,6 +226,48 @@ def test_a_substatus_comes_with_the_phrase():
     assert classify("Package damaged", threshold=0.99).substatus is None
 
 
+PICKUP_PLACES = [
+    # a delivery to a pickup place awaits the recipient; a collection from it is the delivery
+    ("Delivered by driver to Pickup parcelshop", S.AVAILABLE_FOR_PICKUP),
+    ("Delivered to the pickup point", S.AVAILABLE_FOR_PICKUP),
+    ("Delivered, Parcel Locker", S.DELIVERED),
+    ("The shipment has been collected by the recipient from the Hermes ParcelShop", S.DELIVERED),
+    ("Die Sendung wurde vom Empfänger im Hermes PaketShop abgeholt", S.DELIVERED),
+    ("Die Sendung wurde vom Empfänger nicht abgeholt", U),
+    ("快件已被丰巢智能快递柜代收", S.AVAILABLE_FOR_PICKUP),
+    ("您的快递已签收, 签收人在丰巢柜领取", S.DELIVERED),
+    ("Вручение. Выдано адресату через почтомат", S.DELIVERED),
+    ("Обработка. Прибыло в почтомат", S.AVAILABLE_FOR_PICKUP),
+    ("Votre colis est livré en point relais", S.AVAILABLE_FOR_PICKUP),
+]
+
+
+@pytest.mark.parametrize(("text", "status"), PICKUP_PLACES)
+def test_a_delivery_to_a_pickup_place_is_available_for_pickup_until_collected(text, status):
+    assert classify(text).status is status, classify(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("OutForDelivery", S.OUT_FOR_DELIVERY),
+        ("InTransit", S.IN_TRANSIT),
+        ("AvailableForPickup_Other", S.AVAILABLE_FOR_PICKUP),
+        ("DeliveryFailure_InvalidAddress", S.DELIVERY_FAILED),
+        ("GTMS_SIGNED", S.DELIVERED),
+        ("en_route_delivery", S.OUT_FOR_DELIVERY),
+        ("PreTransit", S.INFO_RECEIVED),
+    ],
+)
+def test_code_like_strings_are_read_as_words(text, status):
+    assert classify(text).status is status, classify(text)
+
+
+def test_folding_splits_camel_case_and_marks_a_spaced_dash_as_a_clause():
+    assert fold("OutForDelivery") == "out for delivery"
+    assert fold("Objeto não entregue - Endereço não encontrado") == "objeto nao entregue . endereco nao encontrado"
+
+
 @pytest.mark.parametrize("text", [None, "", "   ", "…", "12345"])
 def test_empty_or_wordless_text_is_unknown_with_no_confidence(text):
     assert classify(text) == Classification(U, 0.0, U)
