@@ -12,10 +12,10 @@ the stream counts them (`streams.metrics.count_unknown`), so an event a carrier 
 counted once.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from carriers.detect import detect
 from schemas.commands import (
     AdoptOrder,
     DisputeChanged,
@@ -37,8 +37,9 @@ from schemas.inputs import (
 from schemas.outputs import Output, StatusChanged
 from schemas.state import DisputeState, OrderLink, OrderWatch, ShipmentState, evolve
 from schemas.status import Status
-from streams.rules import RULES
-from streams.rules.base import Facts, RuleContext, days
+from streams.rules import RULES, ListedRule
+from streams.rules.base import Facts, RuleContext, Verdict, days, update_order
+from streams.rules.r16_order_events import apply_order_change
 from streams.rules.settings import RuleSettings
 
 
@@ -86,35 +87,14 @@ def decide(state: ShipmentState | None, update: Input, now: datetime, settings: 
         case CarrierUpdate():
             current, changed, facts, unknown = _apply_events(current, update, settings.kept_events)
             outputs.extend(changed)
-        case OrderInput(event=ShipmentRegistered() as registered):
-            current = _register(current, registered)
-            commands.append(LinkShipment(order_id=registered.order_id, tracking_number=current.tracking_number))
-        case OrderInput(event=ProtectionExtended() as extended):
-            current = _update_order(
-                current, extended.order_id, protection_ends_at=extended.protection_ends_at, ends_before_shortening=None
-            )
-        case OrderInput(event=ReceiptConfirmed() as confirmed):
-            current = _update_order(current, confirmed.order_id, closed=True)
-        case OrderInput(event=TrackingNumberReplaced() as replaced):
-            if replaced.order_id not in current.orders:
-                commands.append(
-                    ReleaseOrder(
-                        tracking_number=replaced.previous_tracking_number,
-                        order_id=replaced.order_id,
-                        new_tracking_number=current.tracking_number,
-                        carrier=replaced.carrier,
-                    )
-                )
-        case ReleaseOrder():
-            current, handed = _release(current, update, now)
+        case OrderInput(event=event):
+            current, handed = apply_order_change(current, event, now)
             commands.extend(handed)
-        case AdoptOrder():
-            if update.order.order_id not in current.orders:
-                orders = {**current.orders, update.order.order_id: update.order}
-                current = evolve(current, orders=orders, carrier=update.carrier or current.carrier)
-            commands.append(LinkShipment(order_id=update.order.order_id, tracking_number=current.tracking_number))
+        case ReleaseOrder() | AdoptOrder():
+            current, handed = apply_order_change(current, update, now)
+            commands.extend(handed)
         case DisputeChanged():
-            current = _update_order(current, update.order_id, dispute=update.dispute, linked=True)
+            current = update_order(current, update.order_id, dispute=update.dispute, linked=True)
         case Tick():
             pass
     if not isinstance(update, Tick):
@@ -179,76 +159,39 @@ def _unknown_kept(added: tuple[TrackingEvent, ...], history: tuple[TrackingEvent
     return tuple(event for event in unknown if event.identity() in held)
 
 
-def _register(state: ShipmentState, registered: ShipmentRegistered) -> ShipmentState:
-    if registered.order_id in state.orders:
-        return state
-    watch = OrderWatch(
-        order_id=registered.order_id,
-        buyer_id=registered.buyer_id,
-        seller_id=registered.seller_id,
-        order_value_usd=registered.order_value_usd,
-        shipped_at=registered.shipped_at,
-        protection_ends_at=registered.protection_ends_at,
-        guaranteed_delivery_days=registered.guaranteed_delivery_days,
-        origin_country=registered.origin_country,
-        destination_country=registered.destination_country,
-        tracking_since=registered.shipped_at,
-    )
-    carrier = state.carrier or registered.carrier or _likely_carrier(state.tracking_number)
-    return evolve(state, orders={**state.orders, watch.order_id: watch}, carrier=carrier)
-
-
-def _likely_carrier(tracking_number: str) -> str | None:
-    """An order without a carrier hint: the most likely carrier by the number's format."""
-    candidates = [c for c in detect(tracking_number) if c.valid_check_digit is not False]
-    return candidates[0].carrier if candidates else None
-
-
-def _release(state: ShipmentState, release: ReleaseOrder, now: datetime) -> tuple[ShipmentState, list[Command]]:
-    order = state.orders.get(release.order_id)
-    if order is None:
-        return state, []
-    remaining = {order_id: watch for order_id, watch in state.orders.items() if order_id != release.order_id}
-    handed = AdoptOrder(
-        tracking_number=release.new_tracking_number,
-        previous_tracking_number=state.tracking_number,
-        carrier=release.carrier,
-        order=evolve(order, tracking_since=now),
-    )
-    unlink = UnlinkShipment(order_id=release.order_id, tracking_number=state.tracking_number)
-    return evolve(state, orders=remaining), [handed, unlink]
-
-
-def _update_order(state: ShipmentState, order_id: str, **changes) -> ShipmentState:
-    order = state.orders.get(order_id)
-    if order is None:
-        return state
-    return evolve(state, orders={**state.orders, order_id: evolve(order, **changes)})
+def verdicts(
+    state: ShipmentState, now: datetime, settings: RuleSettings, facts: Facts | None = None
+) -> Iterator[tuple[str, ListedRule, Verdict]]:
+    """Each listed rule's verdict for each open order, over `facts` (computed from `state` when not
+    given), as `decide` runs them: each rule sees the order as the rule before it left it. `decide`
+    and `pending_timers` (`parcelwatch inspect`) both run the rules through this loop."""
+    ctx: RuleContext | None = None
+    for order_id, order in state.orders.items():
+        if order.closed:
+            continue
+        if ctx is None:
+            ctx = RuleContext(facts=facts or Facts(state.tracking_number, state.events), now=now, settings=settings)
+        for rule in RULES:
+            verdict = rule.check(order, ctx)
+            order = verdict.order
+            yield order_id, rule, verdict
 
 
 def _run_rules(
     state: ShipmentState, now: datetime, settings: RuleSettings, facts: Facts | None = None
 ) -> tuple[ShipmentState, list[Output], datetime | None]:
-    """Every rule for every open order, over `facts` (computed from `state` when not given)."""
+    """Every rule for every open order: the state with the orders they left, their outputs, and
+    the earliest deadline they wait for."""
     outputs: list[Output] = []
     wake_at: datetime | None = None
-    changed: dict[str, OrderWatch] = {}
-    ctx: RuleContext | None = None
-    for order_id, before in state.orders.items():
-        if before.closed:
-            continue
-        if ctx is None:
-            ctx = RuleContext(facts=facts or Facts(state.tracking_number, state.events), now=now, settings=settings)
-        order = before
-        for check in RULES:
-            verdict = check(order, ctx)
-            order = verdict.order
-            if verdict.outputs:
-                outputs.extend(verdict.outputs)
-            if verdict.wake_at is not None and (wake_at is None or verdict.wake_at < wake_at):
-                wake_at = verdict.wake_at
-        if order is not before:
-            changed[order_id] = order
+    after: dict[str, OrderWatch] = {}
+    for order_id, _, verdict in verdicts(state, now, settings, facts):
+        after[order_id] = verdict.order
+        if verdict.outputs:
+            outputs.extend(verdict.outputs)
+        if verdict.wake_at is not None and (wake_at is None or verdict.wake_at < wake_at):
+            wake_at = verdict.wake_at
+    changed = {order_id: order for order_id, order in after.items() if order is not state.orders[order_id]}
     updated = evolve(state, orders={**state.orders, **changed}) if changed else state
     return updated, outputs, wake_at
 
@@ -309,27 +252,13 @@ class PendingTimer:
 def pending_timers(state: ShipmentState, now: datetime, settings: RuleSettings) -> list[PendingTimer]:
     """Per open order, each rule that waits on a deadline (or is due at `now`), and when the
     state is forgotten (`retention_days` after its last input or protection end); soonest first.
-
-    The rules run as `decide` runs them, so what one rule records is seen by the next. `label` is
-    the rule's number from its docstring (`R2`), when it has one.
-    """
+    The rules run as `decide` runs them (`verdicts`)."""
     timers: list[PendingTimer] = []
-    ctx = RuleContext(facts=Facts(state.tracking_number, state.events), now=now, settings=settings)
-    for order_id, order in state.orders.items():
-        if order.closed:
-            continue
-        for check in RULES:
-            verdict = check(order, ctx)
-            order = verdict.order
-            if verdict.outputs:
-                timers.append(PendingTimer(order_id, check.__name__, _rule_label(check), now, due=True))
-            elif verdict.wake_at is not None:
-                timers.append(PendingTimer(order_id, check.__name__, _rule_label(check), verdict.wake_at))
+    for order_id, rule, verdict in verdicts(state, now, settings):
+        if verdict.outputs:
+            timers.append(PendingTimer(order_id, rule.name, rule.label, now, due=True))
+        elif verdict.wake_at is not None:
+            timers.append(PendingTimer(order_id, rule.name, rule.label, verdict.wake_at))
     forget_at = _forget_at(state, settings)
     timers.append(PendingTimer(None, "forget", None, forget_at, due=forget_at <= now))
     return sorted(timers, key=lambda timer: (timer.wake_at, timer.order_id or "", timer.rule))
-
-
-def _rule_label(check) -> str | None:
-    head = (check.__doc__ or "").strip().split(":", 1)[0].split(" ", 1)[0]
-    return head if head[:1] == "R" and head[1:].isdigit() else None

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from schemas.event import TrackingEvent, current_event
 from schemas.outputs import BuyerNotification, FlagRaised, Output
-from schemas.state import OrderWatch, evolve
+from schemas.state import OrderWatch, ShipmentState, evolve
 from schemas.status import SCANNED, Status
 from schemas.types import format_utc
 from streams.rules.settings import RuleSettings
@@ -57,10 +57,6 @@ class Facts:
                 stage, since = status, event.occurred_at
         self._stage, self._stage_since = stage, since
 
-    def scanned_by(self, moment: datetime) -> bool:
-        """A scan (R6: any event that proves a carrier handled the parcel) at or before `moment`."""
-        return self.first_scan is not None and self.first_scan.occurred_at <= moment
-
     def stage_since(self, status: Status) -> datetime | None:
         """Start of the current run of `status` scans, when the shipment is in that stage now."""
         return self._stage_since if self.status is status and self._stage is status else None
@@ -81,6 +77,19 @@ class Verdict(NamedTuple):
     order: OrderWatch
     outputs: Sequence[Output] = ()
     wake_at: datetime | None = None
+
+
+def update_order(state: ShipmentState, order_id: str, **changes) -> ShipmentState:
+    """`state` with its order `order_id` changed (unchanged when it carries no such order)."""
+    order = state.orders.get(order_id)
+    if order is None:
+        return state
+    return evolve(state, orders={**state.orders, order_id: evolve(order, **changes)})
+
+
+def low_value(order: OrderWatch, ctx: RuleContext) -> bool:
+    """An order under the low-value threshold (R4's, which R2 and R3 leave alone)."""
+    return order.order_value_usd < ctx.settings.low_value_usd
 
 
 def fired(order: OrderWatch, key: str) -> bool:
@@ -130,3 +139,28 @@ def wait_or_fire(order: OrderWatch, ctx: RuleContext, key: str, deadline: dateti
 
 
 Rule = Callable[[OrderWatch, RuleContext], Verdict]
+
+
+def delivery_notice(order: OrderWatch, ctx: RuleContext, open_dispute: bool) -> Verdict:
+    """R9 (`open_dispute`: the buyer has an open "not received" dispute) and R11 (the buyer has none):
+    on delivery, the buyer is told they have N days to act, and never past protection's end (R1 never
+    lengthens it). Which one applies depends on the dispute, so both wait until the order side has said
+    whether there is one. They share one notice per deadline: carriers often send "delivered" twice (a
+    scan, then the signature), and the second changes nothing the buyer must do."""
+    delivered = ctx.facts.delivered
+    if delivered is None or not order.linked:
+        return Verdict(order)
+    disputed = order.dispute is not None and order.dispute.open_not_received
+    if disputed is not open_dispute:
+        return Verdict(order)
+    deadline = min(delivered.occurred_at + days(ctx.settings.act_after_delivery_days), order.protection_ends_at)
+    key = moment_key("delivery_notice", deadline)
+    if fired(order, key) or not may_raise(order, ctx.now):
+        return Verdict(order)
+    facts = {"delivered_at": format_utc(delivered.occurred_at), "location": delivered.location}
+    if delivered.time_inferred:
+        facts["time_inferred"] = True  # delivered_at was given without an offset (carriers/times.py)
+    if disputed:
+        facts["dispute_id"] = order.dispute.dispute_id
+    template = "delivered_open_dispute" if disputed else "delivered_check_receipt"
+    return Verdict(remember(order, key), [notify(order, ctx, template, deadline, **facts)])

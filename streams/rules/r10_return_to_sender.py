@@ -9,7 +9,7 @@ RETURN_FLAGS = {Status.RETURNING_TO_SENDER: "returning_to_sender", Status.RETURN
 
 
 def flag_and_notify_return(order: OrderWatch, ctx: RuleContext) -> Verdict:
-    """One flag per return stage; one notification per order, open dispute or not."""
+    """R10: one flag per return stage; one notification per order, open dispute or not."""
     current = ctx.facts.current
     name = RETURN_FLAGS.get(current.status) if current else None
     if name is None or not may_raise(order, ctx.now):

@@ -6,7 +6,7 @@ from streams.rules.base import RuleContext, Verdict, fired, flag, may_raise, rem
 
 
 def flag_dispute_after_delivery(order: OrderWatch, ctx: RuleContext) -> Verdict:
-    """A fraud-risk signal for case management, not a verdict."""
+    """R12: a fraud-risk signal for case management, not a verdict."""
     dispute, delivered = order.dispute, ctx.facts.delivered
     if dispute is None or not dispute.open_not_received or delivered is None:
         return Verdict(order)
