@@ -57,6 +57,10 @@ class Facts:
                 stage, since = status, event.occurred_at
         self._stage, self._stage_since = stage, since
 
+    def delivered_by(self, moment: datetime) -> bool:
+        """Delivered now, by a delivery scan at or before `moment`."""
+        return self.delivered is not None and self.delivered.occurred_at <= moment
+
     def stage_since(self, status: Status) -> datetime | None:
         """Start of the current run of `status` scans, when the shipment is in that stage now."""
         return self._stage_since if self.status is status and self._stage is status else None

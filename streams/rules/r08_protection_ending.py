@@ -8,8 +8,7 @@ from streams.rules.base import RuleContext, Verdict, days, notify, wait_or_fire
 def warn_protection_ending(order: OrderWatch, ctx: RuleContext) -> Verdict:
     """R8: N days before protection ends and not delivered: extend protection or open a dispute."""
     deadline = order.protection_ends_at - days(ctx.settings.protection_ending_days)
-    delivered = ctx.facts.delivered
-    if delivered is not None and delivered.occurred_at <= deadline:
+    if ctx.facts.delivered_by(deadline):
         return Verdict(order)
     return wait_or_fire(
         order,

@@ -9,8 +9,7 @@ def flag_guaranteed_delivery_missed(order: OrderWatch, ctx: RuleContext) -> Verd
     if order.guaranteed_delivery_days is None:
         return Verdict(order)
     deadline = order.shipped_at + days(order.guaranteed_delivery_days)
-    delivered = ctx.facts.delivered
-    if delivered is not None and delivered.occurred_at <= deadline:
+    if ctx.facts.delivered_by(deadline):
         return Verdict(order)
     return wait_or_fire(
         order,
