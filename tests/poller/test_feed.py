@@ -1,5 +1,6 @@
 """Order events and status changes applied to the schedule (the Kafka consumer around it is an integration test)."""
 
+import time
 from datetime import timedelta
 
 import orjson
@@ -9,11 +10,14 @@ from schemas.outputs import StatusChanged
 from schemas.status import Status
 from tests.poller.conftest import NOW, poller_settings
 from workers.poller.feed import Feed
+from workers.poller.orders import OpenOrders, key
 from workers.poller.schedule import Entry, Meta, Schedule
 
 SHIPMENTS = "orders.shipments.v1"
 STATUS = "shipments.status.v1"
 SHIPPED = NOW - timedelta(days=2)
+#: Long enough that hashes of orders whose protection ended at NOW's time are still held today.
+RETENTION_S = 3650 * 86400
 SETTINGS = poller_settings(ups={}, sandbox={"base_url": "http://sandbox"}, cainiao={"base_url": "http://cainiao"})
 
 
@@ -23,15 +27,16 @@ def schedule(redis) -> Schedule:
 
 
 @pytest.fixture
-def feed(schedule) -> Feed:
-    return Feed(schedule, SETTINGS, ["cainiao", "sandbox", "ups"], clock=lambda: NOW)
+def feed(schedule, redis) -> Feed:
+    orders = OpenOrders(redis, retention_s=RETENTION_S)
+    return Feed(schedule, orders, SETTINGS, ["cainiao", "sandbox", "ups"], clock=lambda: NOW)
 
 
-def registered(number: str, carrier: str | None) -> bytes:
+def registered(number: str, carrier: str | None, order_id: str = "o-1") -> bytes:
     return orjson.dumps(
         {
             "type": "registered",
-            "order_id": "o-1",
+            "order_id": order_id,
             "tracking_number": number,
             "carrier": carrier,
             "buyer_id": "b-1",
@@ -136,3 +141,52 @@ async def test_an_unreadable_record_is_skipped(feed):
     assert await feed.apply(SHIPMENTS, b'{"type": "registered"}', NOW) == "invalid"
     assert await feed.apply(SHIPMENTS, None, NOW) == "invalid"
     assert await feed.apply(STATUS, b"not json", NOW) == "invalid"
+
+
+def confirmed(number: str, order_id: str) -> bytes:
+    return orjson.dumps(
+        {"type": "receipt_confirmed", "order_id": order_id, "tracking_number": number, "at": NOW.isoformat()}
+    )
+
+
+async def test_a_number_two_open_orders_share_stays_scheduled_until_both_are_closed(feed, schedule):
+    number = "SBX000000010001"
+    await feed.apply(SHIPMENTS, registered(number, "sandbox", "o-1"), NOW)
+    await feed.apply(SHIPMENTS, registered(number, "sandbox", "o-2"), NOW)
+    assert await feed.apply(SHIPMENTS, confirmed(number, "o-1"), NOW) == "kept"
+    assert await feed.apply(SHIPMENTS, confirmed(number, "o-1"), NOW) == "kept", "applying it twice changes nothing"
+    assert await schedule.depth("sandbox") == 1
+    assert await feed.apply(SHIPMENTS, confirmed(number, "o-2"), NOW) == "unscheduled"
+    assert await schedule.depth("sandbox") == 0
+
+
+async def test_a_number_replaced_for_one_order_stays_scheduled_for_the_other(feed, schedule, redis):
+    old, new = "SBX000000010001", "SBX000000020002"
+    await feed.apply(SHIPMENTS, registered(old, "sandbox", "o-1"), NOW)
+    await feed.apply(SHIPMENTS, registered(old, "sandbox", "o-2"), NOW)
+    replaced = {
+        "type": "tracking_number_replaced",
+        "order_id": "o-1",
+        "tracking_number": new,
+        "previous_tracking_number": old,
+        "carrier": "sandbox",
+    }
+    assert await feed.apply(SHIPMENTS, orjson.dumps(replaced), NOW) == "scheduled"
+    assert [meta is not None for meta in await schedule.meta("sandbox", [old, new])] == [True, True]
+    ends = int((NOW + timedelta(days=60)).timestamp())
+    assert await redis.hgetall(key(new)) == {b"o-1": str(ends).encode()}, "the order keeps its protection end"
+    assert await feed.apply(SHIPMENTS, confirmed(old, "o-2"), NOW) == "unscheduled"
+
+
+async def test_the_open_orders_of_a_number_expire_after_the_latest_protection_end(feed, redis):
+    number = "SBX000000010001"
+    await feed.apply(SHIPMENTS, registered(number, "sandbox"), NOW)
+    later = NOW + timedelta(days=90)
+    extended = {"type": "protection_extended", "order_id": "o-1", "tracking_number": number}
+    extended["protection_ends_at"] = later.isoformat()
+    assert await feed.apply(SHIPMENTS, orjson.dumps(extended), NOW) == "extended"
+    expected_ttl = later.timestamp() + RETENTION_S - time.time()
+    assert abs(await redis.ttl(key(number)) - expected_ttl) <= 2
+    unknown = extended | {"order_id": "o-9"}
+    await feed.apply(SHIPMENTS, orjson.dumps(unknown), NOW)
+    assert list(await redis.hgetall(key(number))) == [b"o-1"], "extending an order not held adds nothing"

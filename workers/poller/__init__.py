@@ -8,6 +8,7 @@
     answers.py      an answer cut per number; the hash of a number's normalised events
     loop.py         the slots that lease, poll, produce what changed and reschedule
     feed.py         registrations, replacements, receipts and status changes from Kafka
+    orders.py       Redis: the open orders that need each number (a number shared by orders stays)
     metrics.py      the Prometheus metrics
 
 Any number of poller processes share one Redis: leases keep two of them from polling the same
@@ -25,6 +26,7 @@ from schemas.inputs import RAW_TOPIC
 from workers.kafka import ensure_topics, make_producer
 from workers.poller.feed import Feed
 from workers.poller.loop import Poller
+from workers.poller.orders import OpenOrders
 from workers.redis_client import make_redis
 from workers.settings import Settings
 
@@ -64,7 +66,8 @@ async def run(settings: Settings, *, feed: bool = True) -> None:
             log.info("poller started", extra={"carriers": carriers})
             tasks = [asyncio.create_task(poller.run(stop), name="poller")]
             if feed:
-                consumer = Feed(poller.schedule, settings, carriers, poller.clock)
+                orders = OpenOrders(redis, int(settings.rules.retention_days * 86400))
+                consumer = Feed(poller.schedule, orders, settings, carriers, poller.clock)
                 tasks.append(asyncio.create_task(consumer.run(stop), name="feed"))
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
             stop.set()

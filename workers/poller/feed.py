@@ -3,15 +3,20 @@
     orders.shipments.v1  registered                schedule the number under the order's carrier (or,
                                                    when it is null, the most likely carrier that is
                                                    polled, by `carriers.detect`), due at once
-                         tracking_number_replaced  unschedule the previous number, schedule the new one
-                         receipt_confirmed         unschedule the number (the order is closed)
+                         tracking_number_replaced  unschedule the previous number unless another open
+                                                   order needs it, schedule the new one
+                         receipt_confirmed         unschedule the number unless another open order
+                                                   needs it (`kept`)
+                         protection_extended       the order needs the number longer
+
     shipments.status.v1  status_changed            the number's new status sets its cadence, wherever
                                                    it is scheduled; a stopped number is resumed
 
 Both are read by the consumer group `parcelwatch-poller` (every poller process joins it; the
 schedule itself is in Redis). Offsets are committed after a batch is applied: at least once, and
 applying an event twice changes nothing (a registration only adds a number not yet scheduled; a
-status change only moves a number whose status differs). An unreadable record is logged, counted
+status change only moves a number whose status differs; the open orders of a number are a set,
+`workers.poller.orders`). An unreadable record is logged, counted
 and skipped; while Redis is unavailable the batch is retried, never skipped.
 """
 
@@ -28,6 +33,7 @@ from redis.exceptions import RedisError
 from schemas.inputs import (
     ORDER_EVENT,
     SHIPMENTS_TOPIC,
+    ProtectionExtended,
     ReceiptConfirmed,
     ShipmentRegistered,
     TrackingNumberReplaced,
@@ -36,6 +42,7 @@ from schemas.outputs import STATUS_TOPIC, StatusChanged
 from streams.kafka import client_options
 from workers.poller import metrics
 from workers.poller.cadence import next_poll
+from workers.poller.orders import OpenOrders
 from workers.poller.schedule import Entry, Meta, Schedule
 from workers.settings import Settings
 
@@ -54,9 +61,15 @@ def detected_carriers(tracking_number: str) -> list[str]:
 
 class Feed:
     def __init__(
-        self, schedule: Schedule, settings: Settings, carriers: list[str], clock: Callable[[], datetime]
+        self,
+        schedule: Schedule,
+        orders: OpenOrders,
+        settings: Settings,
+        carriers: list[str],
+        clock: Callable[[], datetime],
     ) -> None:
         self._schedule = schedule
+        self._orders = orders
         self._settings = settings
         self._carriers = carriers
         self._clock = clock
@@ -83,12 +96,18 @@ class Feed:
             metrics.FEED.labels(event=topic, result="invalid").inc()
             return "invalid"
         if isinstance(event, ShipmentRegistered):
+            await self._orders.add(event.tracking_number, event.order_id, event.protection_ends_at)
             result = await self._register(event.tracking_number, event.carrier, event.shipped_at, at)
         elif isinstance(event, TrackingNumberReplaced):
-            await self._forget(event.previous_tracking_number)
+            ends_at = await self._release(event.previous_tracking_number, event.order_id)
+            await self._orders.add(event.tracking_number, event.order_id, ends_at or at)
             result = await self._register(event.tracking_number, event.carrier, at, at)
         elif isinstance(event, ReceiptConfirmed):
-            result = await self._forget(event.tracking_number)
+            left, _ = await self._orders.drop(event.tracking_number, event.order_id)
+            result = "kept" if left else await self._forget(event.tracking_number)
+        elif isinstance(event, ProtectionExtended):
+            await self._orders.extend(event.tracking_number, event.order_id, event.protection_ends_at)
+            result = "extended"
         else:
             result = "ignored"
         metrics.FEED.labels(event=event.type, result=result).inc()
@@ -102,6 +121,13 @@ class Feed:
         meta = Meta(None, shipped_at, at)
         added = await self._schedule.add(slug, [Entry(number, meta, self._clock())])
         return "scheduled" if added else "already_scheduled"
+
+    async def _release(self, number: str, order_id: str) -> datetime | None:
+        """The order leaves `number` (unscheduled once no open order needs it); its protection end."""
+        left, ends = await self._orders.drop(number, order_id)
+        if not left:
+            await self._forget(number)
+        return datetime.fromtimestamp(ends, UTC) if ends else None
 
     async def _forget(self, number: str) -> str:
         removed = 0

@@ -10,7 +10,7 @@ parcelwatch_poller_leased{carrier}                       numbers being polled ri
 parcelwatch_poller_overdue_seconds{carrier}              how late the most overdue number is (0: none due)
 parcelwatch_poller_circuit_state{carrier}                0 closed, 1 half-open, 2 open
 parcelwatch_poller_feed_total{event, result}             order and status events: scheduled, unscheduled,
-                                                         moved, skipped, invalid
+                                                         kept, extended, moved, skipped, invalid
 """
 
 from prometheus_client import Counter, Gauge, Histogram
