@@ -1,4 +1,13 @@
-"""What every carrier adapter provides, the status-table helper and the registry that finds adapters."""
+"""What every carrier adapter provides, the status-table helper and the registry that finds adapters.
+
+A carrier is one folder, `<package>/<folder>/adapter.py` holding `CARRIER`, an object of the
+`Carrier` protocol: its status table, webhook scheme, poll request and batch size, production base
+URL, token endpoint, answer splitter, the shape `--carrier auto` recognises and the number formats
+`detect` answers all hang on it, so no central list names carriers. `CarrierDefaults` gives what a
+carrier may leave out. `registry()` imports every folder of `carriers` that has an `adapter.py`,
+and those of the packages `register_package` adds (a carrier kept outside this repository, or a
+test's throwaway one); two carriers with one slug stop it.
+"""
 
 import importlib
 import pkgutil
@@ -6,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Annotated, Any, Protocol, TypeVar
+from typing import Annotated, Any, Literal, Protocol, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError, WrapValidator
@@ -86,9 +95,41 @@ class PollEndpoint:
     access_token: str | None = None
 
 
+TokenStyle = Literal["basic_form", "form", "json"]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenEndpoint:
+    """Where a poller asks for an OAuth2 client-credentials token, and how it sends the client: HTTP Basic
+    and a form (`basic_form`), in the form (`form`) or as JSON (`json`)."""
+
+    url: str
+    style: TokenStyle
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A carrier a tracking number may belong to, by one of the carrier's number formats (`carriers.detect`)."""
+
+    carrier: str
+    """The carrier slug whose adapter tracks numbers of this format."""
+    confidence: float
+    format: str
+    reason: str
+    valid_check_digit: bool | None = None
+    """True or False for formats with a check digit, None for formats without one."""
+    country: str | None = None
+    """The issuing operator's country, for S10 numbers."""
+
+
 class Carrier(Protocol):
     slug: str
     poll_batch_size: int
+    #: The production base URL of the API polled (`PARCELWATCH_POLLER__ENDPOINTS` may name another);
+    #: None where it must be configured.
+    base_url: str | None
+    #: Where the poller gets its OAuth2 bearer token; None for a carrier polled without one.
+    token_endpoint: TokenEndpoint | None
     #: The headers a push is signed with (the receiver refuses one it cannot read, and documents
     #: them); empty for a carrier that does not push.
     webhook_headers: tuple[str, ...]
@@ -121,6 +162,28 @@ class Carrier(Protocol):
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
         """The request that asks the carrier about up to `poll_batch_size` numbers."""
+
+    def recognises(self, payload: Any) -> bool:
+        """Whether the payload's shape is this carrier's format (`carriers.shapes`, `--carrier auto`):
+        only keys the carrier documents are looked at, never values."""
+
+    def number_candidates(self, number: str) -> list[Candidate]:
+        """The formats of this carrier that `number` (cleaned: capitals, no spaces or dashes) is in, for
+        `carriers.detect`; [] when it is in none."""
+
+
+class CarrierDefaults:
+    """Mixin for what a carrier may leave out: no production base URL, no token endpoint, no shape
+    `--carrier auto` recognises, no number format `detect` knows."""
+
+    base_url: str | None = None
+    token_endpoint: TokenEndpoint | None = None
+
+    def recognises(self, payload: Any) -> bool:
+        return False
+
+    def number_candidates(self, number: str) -> list[Candidate]:
+        return []
 
 
 class PushOnly:
@@ -286,22 +349,45 @@ class UnknownCarrier(LookupError):
     pass
 
 
+#: The packages whose folders are carriers: `carriers`, then those `register_package` added.
+_packages = ["carriers"]
+
+
+def register_package(name: str) -> None:
+    """Find carriers in the folders of the importable package `name` too, as in those of `carriers`."""
+    if name not in _packages:
+        _packages.append(name)
+        registry.cache_clear()
+
+
+def unregister_package(name: str) -> None:
+    """Forget the carriers of a package `register_package` added."""
+    _packages.remove(name)
+    registry.cache_clear()
+
+
 @cache
 def registry() -> dict[str, Carrier]:
-    """Every adapter under `carriers/<slug>/adapter.py`, by slug. Adding a folder adds a carrier."""
+    """Every adapter under `<package>/<folder>/adapter.py`, by slug. Adding a folder adds a carrier."""
     found: dict[str, Carrier] = {}
-    package = importlib.import_module("carriers")
-    for module in pkgutil.iter_modules(package.__path__):
-        if not module.ispkg:
-            continue
-        try:
-            adapter = importlib.import_module(f"carriers.{module.name}.adapter")
-        except ModuleNotFoundError as missing:
-            if missing.name == f"carriers.{module.name}.adapter":
+    for name in _packages:
+        package = importlib.import_module(name)
+        for module in pkgutil.iter_modules(package.__path__):
+            if not module.ispkg:
                 continue
-            raise
-        carrier: Carrier = adapter.CARRIER
-        found[carrier.slug] = carrier
+            path = f"{name}.{module.name}.adapter"
+            try:
+                adapter = importlib.import_module(path)
+            except ModuleNotFoundError as missing:
+                if missing.name == path:
+                    continue
+                raise
+            carrier: Carrier = adapter.CARRIER
+            if carrier.slug in found:
+                raise ValueError(
+                    f"two carriers are called {carrier.slug!r}: {type(found[carrier.slug]).__module__} and {path}"
+                )
+            found[carrier.slug] = carrier
     return found
 
 

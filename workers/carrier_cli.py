@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from carriers.base import PayloadInvalid, normalise, registry
 from carriers.detect import clean, detect
-from carriers.shapes import AmbiguousShape, looks_like, recognise
+from carriers.shapes import AmbiguousShape, recognise
 from schemas.event import derive_status, merge_events
 from schemas.inputs import RawTracking
 from schemas.types import describe_validation_error
@@ -92,9 +92,7 @@ def carrier_of(payload: Any, carrier: str, where: str) -> tuple[str, Any, dateti
     except AmbiguousShape as ambiguous:
         raise NormalizeError(f"{where}: not read: {ambiguous}; name it with --carrier", "ambiguous") from None
     if slug is None:
-        shapes = looks_like(payload)
-        hint = f" (it looks like {', '.join(shapes)}, which has no adapter here)" if shapes else ""
-        message = f"{where}: not a payload format parcelwatch recognises{hint}; name it with --carrier"
+        message = f"{where}: not a payload format parcelwatch recognises; name it with --carrier"
         raise NormalizeError(message, "unrecognised")
     return slug, payload, None
 

@@ -46,6 +46,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 from carriers.aftership.countries import ALPHA3_TO_ALPHA2
 from carriers.aftership.status import AFTERSHIP_STATUS, AFTERSHIP_SUBSTATUS, CUSTOMS
 from carriers.base import (
+    CarrierDefaults,
     OneEvent,
     ParsedShipment,
     PayloadInvalid,
@@ -57,6 +58,7 @@ from carriers.base import (
     read_events,
     split_list,
 )
+from carriers.shapes import mapping
 from carriers.times import CarrierTime, resolve
 from schemas.event import TrackingEvent
 from schemas.status import Status
@@ -170,8 +172,9 @@ def _checkpoints(tracking: Tracking) -> list[Any]:
     return [tracking.checkpoint]
 
 
-class AfterShipCarrier(WholePayload):
+class AfterShipCarrier(WholePayload, CarrierDefaults):
     slug = "aftership"
+    base_url = "https://api.aftership.com"
     webhook_headers = ("aftership-hmac-sha256",)
     webhook_body = Webhook
     poll_batch_size = 1
@@ -253,6 +256,17 @@ class AfterShipCarrier(WholePayload):
             params={"tracking_numbers": tracking_numbers[0]},
             headers={"as-api-key": endpoint.api_key},
         )
+
+    def recognises(self, payload: Any) -> bool:
+        d = mapping(payload)
+        if d is None:
+            return False
+        if "msg" in d and ("event_id" in d or "event" in d):
+            return True
+        data = mapping(d.get("data"))
+        if "meta" not in d or data is None:
+            return False
+        return "tracking" in data or "trackings" in data or {"tracking_number", "slug"} <= data.keys()
 
 
 CARRIER = AfterShipCarrier()

@@ -31,6 +31,8 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from carriers.base import (
+    Candidate,
+    CarrierDefaults,
     Defect,
     OneEvent,
     ParsedShipment,
@@ -42,6 +44,8 @@ from carriers.base import (
     validate,
 )
 from carriers.cainiao.status import CAINIAO_STATUS, CAINIAO_SUBSTATUS
+from carriers.detect import read_s10
+from carriers.shapes import mapping, mappings
 from carriers.times import TIME_FIELD, at_offset
 from schemas.event import TrackingEvent
 
@@ -50,6 +54,7 @@ LANGUAGE = "en-US"
 PLACE = re.compile(r"^\[(?P<place>[^\]]+)\]")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
+LOGISTICS_NUMBER = re.compile(r"LP\d{9,16}")
 
 
 class CainiaoTrace(BaseModel):
@@ -79,7 +84,7 @@ class CainiaoAnswer(BaseModel):
     module: list[CainiaoParcel]
 
 
-class CainiaoCarrier(PollOnly):
+class CainiaoCarrier(PollOnly, CarrierDefaults):
     slug = "cainiao"
     poll_batch_size = 10
 
@@ -126,6 +131,23 @@ class CainiaoCarrier(PollOnly):
             params={"mailNos": ",".join(tracking_numbers), "lang": LANGUAGE},
             headers={"Accept": "application/json"},
         )
+
+    def recognises(self, payload: Any) -> bool:
+        modules = mappings((mapping(payload) or {}).get("module"))
+        return bool(modules) and all("mailNo" in m or "detailList" in m for m in modules)
+
+    def number_candidates(self, number: str) -> list[Candidate]:
+        """UPU S10 `LP…CN` numbers, and `LP` + digits: no published format; seen in Cainiao's own answers
+        (the development corpus's not-found case, `LP00000000000`), so answered at a low confidence."""
+        s10 = read_s10(number)
+        if s10 is not None:
+            if s10.service == "LP" and s10.country == "CN":
+                return [s10.candidate(self.slug, 0.6 if s10.valid else 0.3)]
+            return []
+        if LOGISTICS_NUMBER.fullmatch(number):
+            reason = "Cainiao logistics number (LP + digits, no check digit)"
+            return [Candidate(self.slug, 0.5, "cainiao_lp", reason)]
+        return []
 
 
 CARRIER = CainiaoCarrier()

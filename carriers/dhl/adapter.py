@@ -17,17 +17,33 @@ DHL offers push notifications as a separate API with its own format; `dhl` is po
 (DHL Express) is a different API and format, not handled here.
 """
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from carriers.base import OneEvent, ParsedShipment, PollEndpoint, PollOnly, raw_code, read_events, split_list, validate
+from carriers.base import (
+    Candidate,
+    CarrierDefaults,
+    OneEvent,
+    ParsedShipment,
+    PollEndpoint,
+    PollOnly,
+    raw_code,
+    read_events,
+    split_list,
+    validate,
+)
 from carriers.dhl.status import DHL_STATUS
+from carriers.shapes import mapping, mappings
 from carriers.times import CarrierTime, resolve
 from schemas.event import TrackingEvent
 from schemas.status import Status
+
+PIECE_ID = re.compile(r"J[A-Z]{2,3}\d{9,21}")
+ECOMMERCE_NUMBER = re.compile(r"GM\d{10,39}")
 
 
 class DhlAddress(BaseModel):
@@ -75,8 +91,9 @@ class DhlAnswer(BaseModel):
     shipments: list[DhlShipment]
 
 
-class DhlCarrier(PollOnly):
+class DhlCarrier(PollOnly, CarrierDefaults):
     slug = "dhl"
+    base_url = "https://api-eu.dhl.com"
     poll_batch_size = 1
 
     def _validate(self, payload: Any) -> DhlAnswer:
@@ -120,6 +137,22 @@ class DhlCarrier(PollOnly):
             params={"trackingNumber": tracking_numbers[0]},
             headers={"DHL-API-Key": endpoint.api_key, "Accept": "application/json"},
         )
+
+    def recognises(self, payload: Any) -> bool:
+        shipments = mappings((mapping(payload) or {}).get("shipments"))
+        return bool(shipments) and all("events" in s or "status" in s for s in shipments)
+
+    def number_candidates(self, number: str) -> list[Candidate]:
+        """DHL Express 10 or 11 digits (serial mod 7), piece ids `J` + 2–3 letters + digits, DHL eCommerce
+        `GM` + digits: jkeen/tracking_number_data `couriers/dhl.json`."""
+        if number.isdigit() and len(number) in (10, 11) and int(number[:-1]) % 7 == int(number[-1]):
+            reason = f"DHL Express {len(number)} digits; mod 7 check holds"
+            return [Candidate(self.slug, 0.45, "dhl_express", reason, True)]
+        if PIECE_ID.fullmatch(number):
+            return [Candidate(self.slug, 0.8, "dhl_piece_id", "DHL Express piece id (J + letters + digits)")]
+        if ECOMMERCE_NUMBER.fullmatch(number):
+            return [Candidate(self.slug, 0.7, "dhl_ecommerce", "DHL eCommerce (GM + digits)")]
+        return []
 
 
 def _code(raw: Any) -> str | None:

@@ -27,17 +27,22 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from carriers.base import (
+    Candidate,
+    CarrierDefaults,
     OneEvent,
     ParsedShipment,
     PollEndpoint,
     PollOnly,
+    TokenEndpoint,
     customs_direction,
     raw_code,
     read_events,
     split_list,
     validate,
 )
+from carriers.detect import gs1_mod10, weighted_mod11_mod10
 from carriers.fedex.status import FEDEX_CUSTOMS_CODES, FEDEX_STATUS, FEDEX_SUBSTATUS
+from carriers.shapes import mapping
 from carriers.times import CarrierTime, HomeZone, resolve
 from schemas.event import TrackingEvent
 from schemas.status import Status
@@ -127,8 +132,12 @@ class FedexAnswer(BaseModel):
     output: FedexOutput
 
 
-class FedexCarrier(PollOnly):
+class FedexCarrier(PollOnly, CarrierDefaults):
     slug = "fedex"
+    base_url = "https://apis.fedex.com"
+    #: API Authorization (developer.fedex.com): form `grant_type=client_credentials`, `client_id`,
+    #: `client_secret`.
+    token_endpoint = TokenEndpoint("https://apis.fedex.com/oauth/token", "form")
     poll_batch_size = MAX_NUMBERS_PER_CALL
 
     def _validate(self, payload: Any) -> FedexAnswer:
@@ -188,6 +197,39 @@ class FedexCarrier(PollOnly):
         return httpx.Request(
             "POST", f"{endpoint.base_url.rstrip('/')}/track/v1/trackingnumbers", json=body, headers=headers
         )
+
+    def recognises(self, payload: Any) -> bool:
+        output = mapping((mapping(payload) or {}).get("output"))
+        return output is not None and "completeTrackResults" in output
+
+    def number_candidates(self, number: str) -> list[Candidate]:
+        """FedEx Express 12 digits (weights 3 1 7 from the left, sum mod 11 mod 10), FedEx Ground 15 digits
+        (GS1 mod 10), FedEx Ground 96 (22 digits: GS1 mod 10 over the 14 digits before the check), FedEx
+        34-digit Express/GSN (weights 1 7 3 over the 13 digits before the check, mod 11 mod 10), FedEx
+        SmartPost 20 digits (`92` prepended, USPS mod 10): jkeen/tracking_number_data `couriers/fedex.json`.
+        Only numbers whose check digit holds."""
+        if not number.isdigit():
+            return []
+        held: list[tuple[float, str, str]] = []
+        n = len(number)
+        if n == 12 and weighted_mod11_mod10(number[:11], (3, 1, 7)) == int(number[11]):
+            held.append((0.6, "fedex_express_12", "FedEx Express 12 digits"))
+        if n == 15 and gs1_mod10(number[:14]) == int(number[14]):
+            held.append((0.5, "fedex_ground_15", "FedEx Ground 15 digits"))
+        if n == 22 and number.startswith("96") and gs1_mod10(number[7:21]) == int(number[21]):
+            held.append((0.85, "fedex_ground_96", "FedEx Ground 96 (22 digits)"))
+        if (
+            n == 34
+            and number.startswith(("96", "100"))
+            and weighted_mod11_mod10(number[20:33], (1, 7, 3)) == int(number[33])
+        ):
+            held.append((0.8, "fedex_34", "FedEx 34-digit barcode"))
+        if n == 20 and gs1_mod10("92" + number[:19]) == int(number[19]):
+            held.append((0.4, "fedex_smartpost", "FedEx SmartPost 20 digits"))
+        return [
+            Candidate(self.slug, confidence, name, f"{kind}; check digit holds", True)
+            for confidence, name, kind in held
+        ]
 
 
 CARRIER = FedexCarrier()

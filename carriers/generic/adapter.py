@@ -13,7 +13,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from carriers.base import OneEvent, ParsedShipment, PushOnly, WholePayload, raw_code, read_events, validate
+from carriers.base import (
+    CarrierDefaults,
+    OneEvent,
+    ParsedShipment,
+    PushOnly,
+    WholePayload,
+    raw_code,
+    read_events,
+    validate,
+)
+from carriers.shapes import listed_events
 from carriers.standard_webhooks import SignedWithStandardWebhooks
 from carriers.times import CarrierTime, resolve
 from schemas.event import TrackingEvent
@@ -39,7 +49,7 @@ class GenericPayload(BaseModel):
     events: list[OneEvent[GenericEvent]]
 
 
-class GenericCarrier(SignedWithStandardWebhooks, PushOnly, WholePayload):
+class GenericCarrier(SignedWithStandardWebhooks, PushOnly, WholePayload, CarrierDefaults):
     slug = "generic"
     webhook_body = GenericPayload
 
@@ -67,6 +77,11 @@ class GenericCarrier(SignedWithStandardWebhooks, PushOnly, WholePayload):
             carrier=self.slug,
             time_inferred=inferred,
         )
+
+    def recognises(self, payload: Any) -> bool:
+        """`tracking_number` and `events` whose every one has `occurred_at`, or no events at all."""
+        events = listed_events(payload)
+        return events is not None and all("occurred_at" in e for e in events)
 
 
 CARRIER = GenericCarrier()

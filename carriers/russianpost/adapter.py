@@ -27,7 +27,17 @@ from xml.sax.saxutils import escape
 
 import httpx
 
-from carriers.base import ParsedShipment, PayloadInvalid, PollEndpoint, PollOnly, RefusedEvent, WholePayload
+from carriers.base import (
+    Candidate,
+    CarrierDefaults,
+    ParsedShipment,
+    PayloadInvalid,
+    PollEndpoint,
+    PollOnly,
+    RefusedEvent,
+    WholePayload,
+)
+from carriers.detect import read_s10
 from carriers.russianpost.status import RUSSIANPOST_STATUS, RUSSIANPOST_SUBSTATUS, operation_key
 from carriers.times import INVALID_EVENT, NO_TIME, UNREADABLE_TIME, EventDefect, resolve
 from schemas.event import TrackingEvent
@@ -116,8 +126,9 @@ def _code(record: HistoryRecord) -> str | None:
     return ".".join(part for part in parts if part)[:64] or None
 
 
-class RussianPostCarrier(PollOnly, WholePayload):
+class RussianPostCarrier(PollOnly, WholePayload, CarrierDefaults):
     slug = "russianpost"
+    base_url = "https://tracking.russianpost.ru"
     poll_batch_size = 1
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
@@ -185,6 +196,16 @@ class RussianPostCarrier(PollOnly, WholePayload):
             content=body.encode(),
             headers={"Content-Type": "application/soap+xml; charset=utf-8", "Accept": "application/soap+xml"},
         )
+
+    def recognises(self, payload: Any) -> bool:
+        return isinstance(payload, str) and "OperationHistory" in payload
+
+    def number_candidates(self, number: str) -> list[Candidate]:
+        """UPU S10 numbers issued in Russia (`carriers.detect`)."""
+        s10 = read_s10(number)
+        if s10 is None or s10.country != "RU":
+            return []
+        return [s10.candidate(self.slug, 0.95 if s10.valid else 0.55)]
 
 
 CARRIER = RussianPostCarrier()

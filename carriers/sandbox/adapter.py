@@ -18,8 +18,18 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from carriers.base import OneEvent, ParsedShipment, PollEndpoint, WholePayload, raw_code, read_events, validate
+from carriers.base import (
+    CarrierDefaults,
+    OneEvent,
+    ParsedShipment,
+    PollEndpoint,
+    WholePayload,
+    raw_code,
+    read_events,
+    validate,
+)
 from carriers.sandbox.status import SANDBOX_STATUS, SANDBOX_SUBSTATUS
+from carriers.shapes import listed_events
 from carriers.standard_webhooks import SignedWithStandardWebhooks
 from carriers.times import CarrierTime, resolve
 from schemas.event import TrackingEvent
@@ -43,7 +53,7 @@ class SandboxShipment(BaseModel):
     events: list[OneEvent[SandboxEvent]]
 
 
-class SandboxCarrier(SignedWithStandardWebhooks, WholePayload):
+class SandboxCarrier(SignedWithStandardWebhooks, WholePayload, CarrierDefaults):
     slug = "sandbox"
     webhook_body = SandboxShipment
     poll_batch_size = 1
@@ -78,6 +88,12 @@ class SandboxCarrier(SignedWithStandardWebhooks, WholePayload):
         (number,) = tracking_numbers
         url = f"{endpoint.base_url.rstrip('/')}/v1/tracking/{quote(number, safe='')}"
         return httpx.Request("GET", url, headers={"Accept": "application/json"})
+
+    def recognises(self, payload: Any) -> bool:
+        """`tracking_number` and `events`, as the generic format, but events with `code` and `time`; a
+        payload without events is generic's (either reading gives the same empty history)."""
+        events = listed_events(payload)
+        return bool(events) and all("code" in e and "time" in e for e in events)
 
 
 CARRIER = SandboxCarrier()

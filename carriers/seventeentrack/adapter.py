@@ -36,6 +36,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from carriers.base import (
+    CarrierDefaults,
     OneEvent,
     ParsedShipment,
     PayloadInvalid,
@@ -48,6 +49,7 @@ from carriers.base import (
     split_list,
 )
 from carriers.seventeentrack.status import CUSTOMS, SEVENTEENTRACK_STATUS, SEVENTEENTRACK_SUBSTATUS
+from carriers.shapes import mapping
 from carriers.times import CarrierTime, HomeZone, read_time, resolve
 from carriers.zones import COUNTRY_ZONES
 from schemas.event import TrackingEvent
@@ -179,8 +181,9 @@ def event_status(code: str | None, country: str | None, origin: str | None, dest
     return SEVENTEENTRACK_STATUS.status(code)
 
 
-class SeventeenTrackCarrier(WholePayload):
+class SeventeenTrackCarrier(WholePayload, CarrierDefaults):
     slug = "17track"
+    base_url = "https://api.17track.net"
     webhook_headers = ("sign",)
     webhook_body = Push
     poll_batch_size = 40
@@ -267,6 +270,15 @@ class SeventeenTrackCarrier(WholePayload):
             headers={"17token": endpoint.api_key},
             json=[{"number": number} for number in tracking_numbers],
         )
+
+    def recognises(self, payload: Any) -> bool:
+        d = mapping(payload)
+        if d is None:
+            return False
+        data = mapping(d.get("data"))
+        if isinstance(d.get("event"), str) and d["event"].startswith("TRACKING_") and data is not None:
+            return True
+        return data is not None and ("accepted" in data or "rejected" in data)
 
 
 CARRIER = SeventeenTrackCarrier()

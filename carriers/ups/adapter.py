@@ -22,6 +22,7 @@ UPS pushes through the separate Track Alert API (per-number subscriptions, its o
 `credential` header rather than a signature); `ups` is poll-only.
 """
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +32,20 @@ from uuid import uuid4
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from carriers.base import OneEvent, ParsedShipment, PollEndpoint, PollOnly, raw_code, read_events, validate
+from carriers.base import (
+    Candidate,
+    CarrierDefaults,
+    OneEvent,
+    ParsedShipment,
+    PollEndpoint,
+    PollOnly,
+    TokenEndpoint,
+    raw_code,
+    read_events,
+    validate,
+)
+from carriers.detect import digit_value, mod10
+from carriers.shapes import mapping
 from carriers.times import INVALID_EVENT, UNREADABLE_TIME, EventDefect, HomeZone, compact_datetime, offset_zone, resolve
 from carriers.ups.status import UPS_ACTIVITY_CODES, UPS_STATUS_TYPES
 from schemas.event import TrackingEvent
@@ -43,6 +57,7 @@ OFFSET = r"^[+-]\d{2}:\d{2}$"
 #: `date` and `time` are "localized" (Tracking.yaml, activity.date and activity.time): the time of the place.
 #: A US place gives no single zone, so it is read at UPS's home, Atlanta, GA (Eastern time).
 HOME = HomeZone("US", "America/New_York")
+UPS_NUMBER = re.compile(r"1Z[0-9A-Z]{16}")
 
 
 class UpsAddress(BaseModel):
@@ -136,8 +151,12 @@ class UpsAnswer(BaseModel):
     trackResponse: UpsTrackResponse
 
 
-class UpsCarrier(PollOnly):
+class UpsCarrier(PollOnly, CarrierDefaults):
     slug = "ups"
+    base_url = "https://onlinetools.ups.com"
+    #: OAuth Client Credentials (developer.ups.com): HTTP Basic client id:secret, form
+    #: `grant_type=client_credentials`.
+    token_endpoint = TokenEndpoint("https://onlinetools.ups.com/security/v1/oauth/token", "basic_form")
     poll_batch_size = 1
 
     def _validate(self, payload: Any) -> UpsAnswer:
@@ -208,6 +227,21 @@ class UpsCarrier(PollOnly):
             "transactionSrc": "parcelwatch",
         }
         return httpx.Request("GET", url, headers=headers)
+
+    def recognises(self, payload: Any) -> bool:
+        return (d := mapping(payload)) is not None and "trackResponse" in d
+
+    def number_candidates(self, number: str) -> list[Candidate]:
+        """`1Z` + 6-character shipper, 2-character service, 7-character package, check digit: letters become
+        digits (A = 2), odd positions weigh 1, even positions 2, check = (10 - sum mod 10) mod 10
+        (jkeen/tracking_number_data `couriers/ups.json`; Algorithm::CheckDigits M10_011, CPAN). UPS's
+        documented test number 1Z999AA10123456784 passes. Answered with a wrong check digit too, flagged."""
+        if not UPS_NUMBER.fullmatch(number):
+            return []
+        expected = mod10(number[2:17], odd_weight=1, even_weight=2)
+        valid = digit_value(number[17]) == expected
+        reason = "UPS 1Z number; check digit " + ("holds" if valid else f"is wrong (expected {expected})")
+        return [Candidate(self.slug, 0.99 if valid else 0.5, "ups_1z", reason, valid)]
 
 
 def _code(activity: Any) -> str | None:

@@ -27,6 +27,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from carriers.base import (
+    Candidate,
+    CarrierDefaults,
     Defect,
     OneEvent,
     ParsedShipment,
@@ -37,6 +39,8 @@ from carriers.base import (
     split_list,
     validate,
 )
+from carriers.detect import read_s10
+from carriers.shapes import mapping, mappings
 from carriers.standard_webhooks import SignedWithStandardWebhooks
 from carriers.times import CarrierTime, resolve
 from carriers.upu.status import UPU_STATUS, UPU_SUBSTATUS
@@ -62,7 +66,7 @@ class UpuMessage(BaseModel):
     events: list[OneEvent[UpuItemEvent]]
 
 
-class UpuCarrier(SignedWithStandardWebhooks, PushOnly):
+class UpuCarrier(SignedWithStandardWebhooks, PushOnly, CarrierDefaults):
     slug = "upu"
     webhook_body = UpuMessage
 
@@ -109,6 +113,16 @@ class UpuCarrier(SignedWithStandardWebhooks, PushOnly):
             raw_code=record.event_code,
             carrier=self.slug,
         )
+
+    def recognises(self, payload: Any) -> bool:
+        d = mapping(payload)
+        events = mappings(d.get("events")) if d is not None else []
+        return bool(events) and all("mail_item_id" in e and "event_code" in e for e in events)
+
+    def number_candidates(self, number: str) -> list[Candidate]:
+        """Every UPU S10 number (`carriers.detect`), whichever operator issued it."""
+        s10 = read_s10(number)
+        return [] if s10 is None else [s10.candidate(self.slug, 0.9 if s10.valid else 0.5)]
 
 
 CARRIER = UpuCarrier()

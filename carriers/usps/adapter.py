@@ -26,15 +26,20 @@ import httpx
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from carriers.base import (
+    Candidate,
+    CarrierDefaults,
     OneEvent,
     ParsedShipment,
     PollEndpoint,
     PollOnly,
+    TokenEndpoint,
     WholePayload,
     raw_code,
     read_events,
     validate,
 )
+from carriers.detect import gs1_mod10, read_s10
+from carriers.shapes import mapping
 from carriers.times import CarrierTime, EventDefect, HomeZone, at_offset, offset_zone, resolve
 from carriers.usps.status import USPS_STATUS, USPS_SUBSTATUS
 from schemas.event import TrackingEvent
@@ -89,8 +94,12 @@ class UspsTracking(BaseModel):
     trackingEvents: list[OneEvent[UspsEvent]] = []
 
 
-class UspsCarrier(PollOnly, WholePayload):
+class UspsCarrier(PollOnly, WholePayload, CarrierDefaults):
     slug = "usps"
+    base_url = "https://apis.usps.com"
+    #: OAuth Token (github.com/USPS/api-examples): JSON `{"grant_type": "client_credentials", "client_id",
+    #: "client_secret"}`.
+    token_endpoint = TokenEndpoint("https://apis.usps.com/oauth2/v3/token", "json")
     poll_batch_size = 1
 
     def _validate(self, payload: Any) -> UspsTracking:
@@ -127,6 +136,30 @@ class UspsCarrier(PollOnly, WholePayload):
         url = f"{endpoint.base_url.rstrip('/')}/tracking/v3/tracking/{quote(tracking_numbers[0], safe='')}"
         headers = {"Authorization": f"Bearer {endpoint.access_token}", "Accept": "application/json"}
         return httpx.Request("GET", url, params={"expand": "DETAIL"}, headers=headers)
+
+    def recognises(self, payload: Any) -> bool:
+        return (d := mapping(payload)) is not None and {"trackingNumber", "trackingEvents"} <= d.keys()
+
+    def number_candidates(self, number: str) -> list[Candidate]:
+        """UPU S10 numbers issued in the US; IMpb (USPS Publication 199): 22 or 26 digits starting 91–95,
+        optionally behind a `420` + ZIP routing prefix (30 or 34 digits); 20-digit numbers (as printed, or
+        with `91` prepended); GS1 mod 10 (jkeen/tracking_number_data `couriers/usps.json`). Only numbers
+        whose check digit holds, but for S10."""
+        s10 = read_s10(number)
+        if s10 is not None:
+            return [s10.candidate(self.slug, 0.95 if s10.valid else 0.55)] if s10.country == "US" else []
+        if not number.isdigit():
+            return []
+        bodies = [number[8:], number[12:]] if number.startswith("420") else [number]
+        for body in bodies:
+            if len(body) in (22, 26) and body[:2] in {"91", "92", "93", "94", "95"}:
+                if gs1_mod10(body[:-1]) == int(body[-1]):
+                    routed = " behind a 420 ZIP routing code" if body is not number else ""
+                    reason = f"USPS IMpb {len(body)} digits{routed}; check digit holds"
+                    return [Candidate(self.slug, 0.9, "usps_impb", reason, True)]
+            if len(body) == 20 and int(body[19]) in (gs1_mod10(body[:19]), gs1_mod10("91" + body[:19])):
+                return [Candidate(self.slug, 0.5, "usps_20", "USPS 20 digits; check digit holds", True)]
+        return []
 
 
 CARRIER = UspsCarrier()

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from carriers.base import registry
-from carriers.shapes import AmbiguousShape, looks_like, recognise
+from carriers.shapes import AmbiguousShape, recognise
 from schemas.event import TrackingEvent, merge_events
 from workers.__main__ import cli
 
@@ -173,17 +173,6 @@ def test_bad_input_is_named_on_stderr_with_exit_code_2(tmp_path, content, messag
     result = run("normalize", str(path))
     assert result.exit_code == 2
     assert result.stderr.startswith("parcelwatch normalize: " + message.format(path=path)), result.stderr
-
-
-def test_a_shape_without_its_adapter_says_which_format_it_looks_like(monkeypatch):
-    without_ups = {slug: carrier for slug, carrier in registry().items() if slug != "ups"}
-    monkeypatch.setattr("carriers.shapes.registry", lambda: without_ups)
-    monkeypatch.setattr("workers.carrier_cli.registry", lambda: without_ups)
-    payload = {"trackResponse": {"shipment": []}}
-    assert looks_like(payload) == ["ups"]
-    result = run("normalize", "-", input=orjson.dumps(payload))
-    assert result.exit_code == 2
-    assert "<stdin>: not a payload format parcelwatch recognises (it looks like ups" in result.stderr
 
 
 def test_a_missing_file_and_an_unknown_carrier_exit_2(tmp_path):

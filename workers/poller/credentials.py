@@ -7,17 +7,11 @@ the others wait for the cache to fill (no stampede on the carrier's token endpoi
 carrier refuses (401) is dropped from the cache, only if it is still the cached one, and fetched
 again once.
 
-Token endpoints, as each carrier documents them:
-- UPS: `POST https://onlinetools.ups.com/security/v1/oauth/token`, HTTP Basic client id:secret,
-  form `grant_type=client_credentials` (developer.ups.com, OAuth Client Credentials).
-- FedEx: `POST https://apis.fedex.com/oauth/token`, form `grant_type=client_credentials`,
-  `client_id`, `client_secret` (developer.fedex.com, API Authorization).
-- USPS: `POST https://apis.usps.com/oauth2/v3/token`, JSON `{"grant_type": "client_credentials",
-  "client_id", "client_secret"}` (github.com/USPS/api-examples, OAuth Token).
-
-DHL's Shipment Tracking - Unified API, the one `carriers/dhl` speaks, takes its `DHL-API-Key`
-header, not a bearer token: DHL is polled with `api_key`. Any carrier may still be given a
-`token_url`, `client_id` and `client_secret` (form style, like FedEx).
+Each carrier's adapter says where it is polled (`Carrier.base_url`) and where its token comes from
+(`Carrier.token_endpoint`, with how the client is sent), as the carrier documents them; an endpoint's
+`base_url` and `token_url` settings take their place. A carrier without a token endpoint is polled
+with its `api_key` (DHL's `DHL-API-Key` header); any carrier may still be given a `token_url`,
+`client_id` and `client_secret` (form style, like FedEx).
 """
 
 import asyncio
@@ -25,43 +19,15 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
 
 import httpx
 from redis.asyncio import Redis
 
-from carriers.base import PollEndpoint
+from carriers.base import PollEndpoint, TokenEndpoint, get_carrier
 from workers.poller.schedule import prefix
 from workers.settings import PollEndpointSettings, PollerSettings
 
 log = logging.getLogger(__name__)
-
-TokenStyle = Literal["basic_form", "form", "json"]
-
-
-@dataclass(frozen=True, slots=True)
-class TokenEndpoint:
-    url: str
-    style: TokenStyle
-
-
-TOKEN_ENDPOINTS: dict[str, TokenEndpoint] = {
-    "ups": TokenEndpoint("https://onlinetools.ups.com/security/v1/oauth/token", "basic_form"),
-    "fedex": TokenEndpoint("https://apis.fedex.com/oauth/token", "form"),
-    "usps": TokenEndpoint("https://apis.usps.com/oauth2/v3/token", "json"),
-}
-
-#: Production base URLs of the carriers' tracking APIs (the adapters' docstrings name them).
-BASE_URLS: dict[str, str] = {
-    "usps": "https://apis.usps.com",
-    "ups": "https://onlinetools.ups.com",
-    "fedex": "https://apis.fedex.com",
-    "dhl": "https://api-eu.dhl.com",
-    "17track": "https://api.17track.net",
-    "aftership": "https://api.aftership.com",
-    "russianpost": "https://tracking.russianpost.ru",
-}
 
 RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -101,15 +67,15 @@ class Credentials:
         config = self._config(carrier)
         if config.client_id is None or config.client_secret is None:
             return None
+        documented = get_carrier(carrier).token_endpoint
         if config.token_url:
-            style = TOKEN_ENDPOINTS[carrier].style if carrier in TOKEN_ENDPOINTS else "form"
-            return TokenEndpoint(config.token_url, style)
-        return TOKEN_ENDPOINTS.get(carrier)
+            return TokenEndpoint(config.token_url, documented.style if documented else "form")
+        return documented
 
     async def endpoint(self, carrier: str) -> PollEndpoint:
         """The `PollEndpoint` a poll request is built with: base URL, API key and a valid bearer token."""
         config = self._config(carrier)
-        base_url = config.base_url or BASE_URLS.get(carrier)
+        base_url = config.base_url or get_carrier(carrier).base_url
         if base_url is None:
             raise CredentialsError(f"{carrier} needs a base_url")
         api_key = config.api_key.get_secret_value() if config.api_key else None
