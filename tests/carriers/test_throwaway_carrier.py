@@ -166,3 +166,21 @@ async def test_the_poller_schedules_it_and_asks_its_endpoint(pigeon, redis_serve
     await redis.aclose()
     ((key, record),) = produced
     assert (key, record.carrier, record.source, record.payload) == ("PG123456", "pigeon", "poll", message())
+
+
+def test_a_second_carrier_with_a_known_slug_stops_the_registry(tmp_path, monkeypatch):
+    folder = tmp_path / "parcelwatch_twin" / "twin"
+    folder.mkdir(parents=True)
+    (tmp_path / "parcelwatch_twin" / "__init__.py").write_text("")
+    (folder / "__init__.py").write_text("")
+    (folder / "adapter.py").write_text("from carriers.generic.adapter import CARRIER\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    base.register_package("parcelwatch_twin")
+    try:
+        with pytest.raises(ValueError, match="two carriers are called 'generic'"):
+            base.registry()
+    finally:
+        base.unregister_package("parcelwatch_twin")
+        for name in [name for name in sys.modules if name.partition(".")[0] == "parcelwatch_twin"]:
+            del sys.modules[name]
+    assert "generic" in base.registry()
