@@ -10,11 +10,13 @@ test's throwaway one); two carriers with one slug stop it.
 """
 
 import importlib
+import inspect
 import pkgutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from pathlib import Path
 from typing import Annotated, Any, Literal, Protocol, TypeVar
 
 import httpx
@@ -480,3 +482,8 @@ def get_carrier(slug: str) -> Carrier:
         return registry()[slug]
     except KeyError:
         raise UnknownCarrier(slug) from None
+
+
+def carrier_folder(slug: str) -> Path:
+    """The folder of the carrier registered as `slug`: its adapter, status table and `fixtures/`."""
+    return Path(inspect.getfile(type(get_carrier(slug)))).parent

@@ -122,6 +122,10 @@ def redis_server():
         yield server
 
 
+def test_its_folder_is_found_from_its_slug(pigeon, tmp_path):
+    assert base.carrier_folder("pigeon") == tmp_path / PACKAGE / "pigeon"
+
+
 def test_its_numbers_are_detected(pigeon):
     (candidate,) = detect("pg 123-456")
     assert (candidate.carrier, candidate.format) == ("pigeon", "pigeon_ring")

@@ -1,13 +1,12 @@
 """The receiver's committed OpenAPI document is current, served, and says what the receiver takes."""
 
 import json
-from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
-from carriers.base import registry
+from carriers.base import carrier_folder, registry
 from tests.receiver import offline_receiver
 from workers import openapi
 
@@ -44,7 +43,7 @@ def test_every_fixture_the_carrier_reads_as_a_push_is_valid_under_its_documented
     document = committed()
     validator = Draft202012Validator({"$ref": f"#/components/schemas/{slug}", **document})
     carrier = registry()[slug]
-    fixtures = Path(__file__).resolve().parents[2] / "carriers" / slug.replace("17track", "seventeentrack") / "fixtures"
+    fixtures = carrier_folder(slug) / "fixtures"
     read = 0
     for path in sorted(fixtures.glob("*.json")):
         if path.name.endswith(".expected.json"):

@@ -9,15 +9,13 @@ JSON only (the baseline, `orjson.loads` as the stream decodes records), and deco
 import math
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import orjson
 
-from carriers.base import normalise, registry
+from carriers.base import carrier_folder, normalise, registry
 from workers.bench.report import json_line, ratio, table
 
-CARRIERS = Path(__file__).resolve().parents[2] / "carriers"
 #: events/s per core the JSON carriers are expected to reach (issue 3).
 TARGET_EVENTS_PER_S = 20_000
 
@@ -42,8 +40,8 @@ class CarrierFigures:
 
 def fixtures(slug: str) -> list[bytes]:
     """The raw fixture files of the carrier registered as `slug`."""
-    folder = type(registry()[slug]).__module__.split(".")[1]
-    paths = sorted(p for p in (CARRIERS / folder / "fixtures").glob("*.json") if not p.name.endswith(".expected.json"))
+    found = (carrier_folder(slug) / "fixtures").glob("*.json")
+    paths = sorted(p for p in found if not p.name.endswith(".expected.json"))
     return [p.read_bytes() for p in paths]
 
 
