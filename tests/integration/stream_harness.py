@@ -226,8 +226,18 @@ class GroupProbe:
     """Reads a consumer group's committed offsets and the end offsets (fetch high watermarks, right
     on Tansu) of every partition of the stream's input topics, and what the worker has written."""
 
-    def __init__(self, kafka: KafkaSettings, group: str, topics: Iterable[str] = STREAM_INPUTS) -> None:
+    def __init__(
+        self, kafka: KafkaSettings, group: str, topics: Iterable[str] = STREAM_INPUTS, transactional: bool = False
+    ) -> None:
         self.group = group
+        # Inputs the worker writes in transactions (its commands, under exactly-once) end with commit
+        # markers, which a consumer never reads, so its committed offset stays below the high watermark
+        # for good: `transactional` counts a partition as caught up when nothing committed follows.
+        self.reader = (
+            AIOKafkaConsumer(**client_options(kafka), enable_auto_commit=False, isolation_level="read_committed")
+            if transactional
+            else None
+        )
         self.partition_count = kafka.partitions
         self.partitions = [TopicPartition(topic, p) for topic in topics for p in range(kafka.partitions)]
         self.consumer = AIOKafkaConsumer(**client_options(kafka), enable_auto_commit=False, fetch_max_wait_ms=50)
@@ -239,9 +249,13 @@ class GroupProbe:
         await self.consumer.start()
         await self.counter.start()
         await self.admin.start()
+        if self.reader is not None:
+            await self.reader.start()
         return self
 
     async def __aexit__(self, *_: object) -> None:
+        if self.reader is not None:
+            await self.reader.stop()
         await self.consumer.stop()
         await self.counter.stop()
         await self.admin.close()
@@ -250,7 +264,32 @@ class GroupProbe:
         ends = await log_end_offsets(self.consumer, self.partitions)
         offsets = await self.admin.list_consumer_group_offsets(self.group, partitions=self.partitions)
         committed = {tp: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
+        if self.reader is not None:
+            ends = await self._past_markers(committed, ends)
         return LagSample(committed, ends)
+
+    async def _past_markers(self, committed: dict[TopicPartition, int], ends: dict[TopicPartition, int]):
+        """`ends` with the end of each partition behind only by control records (nothing a
+        `read_committed` consumer reads from the committed offset to the high watermark) set to the
+        committed offset. A partition with an open transaction stays behind (its last stable offset
+        is below the high watermark: the reader never gets there)."""
+        behind = [tp for tp, end in ends.items() if end > committed.get(tp, 0)]
+        if not behind:
+            return ends
+        self.reader.assign(behind)
+        for tp in behind:
+            self.reader.seek(tp, committed.get(tp, 0))
+        undecided, ends = set(behind), dict(ends)
+        deadline = time.monotonic() + 2
+        while undecided and time.monotonic() < deadline:
+            fetched = await self.reader.getmany(*undecided, timeout_ms=100)
+            for tp in list(undecided):
+                if fetched.get(tp):
+                    undecided.discard(tp)  # a committed record to consume: really behind
+                elif await self.reader.position(tp) >= ends[tp]:
+                    ends[tp] = committed.get(tp, 0)
+                    undecided.discard(tp)
+        return ends
 
     async def written(self, topics: Iterable[str]) -> int:
         """Records now on `topics`, which existed when the probe started (ListOffsets: it may answer
