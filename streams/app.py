@@ -90,6 +90,18 @@ def model_table(app: faust.App, name: str, codec: str, partitions: int) -> faust
     return table
 
 
+def table_store(config: StreamSettings) -> str:
+    """Where tables live. Under exactly-once, in memory, restored from the changelog at every start:
+    the shell writes a local store before its transaction commits, so after a kill -9 a RocksDB store
+    would keep the states of aborted transactions, and the records decided again from them would
+    give no outputs (Kafka Streams wipes its stores after an unclean exactly-once stop for the same
+    reason). Faust's consumer reads the changelog `read_committed` then, so only committed states
+    come back."""
+    if config.processing_guarantee == "exactly_once":
+        return "memory://"
+    return config.store
+
+
 def create_app(settings: StreamConfig) -> faust.App:
     """The stream worker's Faust app: its topics, tables, agents, timer and HTTP endpoints."""
     config = settings.stream
@@ -101,7 +113,7 @@ def create_app(settings: StreamConfig) -> faust.App:
     app = faust.App(
         config.app_id,
         broker=[f"kafka://{server}" for server in settings.kafka.bootstrap_servers.split(",")],
-        store=config.store,
+        store=table_store(config),
         producer_linger=config.producer_linger_s,
         datadir=str(config.datadir),
         topic_partitions=settings.kafka.partitions,
