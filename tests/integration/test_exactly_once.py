@@ -183,10 +183,11 @@ async def catch_up_under_kills(tmp_path: Path, guarantee: str, numbers: int = 40
 
 
 @pytest.mark.skip(
-    reason="exactly-once not reached yet (issue 14, point 3): 1,660 of 1,663 decisions read_committed, 0 duplicates, "
-    "3 missing, but the group's committed offsets stay where the first run's first commit put them (tracking.raw.v1 "
-    "42-43 of ~440 per partition) and the last run, after recovery, commits nothing in 90 s; its clean stop fails "
-    "with IllegalOperation('Not in the middle of a transaction')"
+    reason="exactly-once not reached yet (issue 14, point 3): of 3 runs after the in-memory tables, 1 passed "
+    "(1,663 of 1,663 read_committed, 0 duplicates, 83 s); in 2 the last restart recovers, says Ready and then "
+    "stops committing some input partitions (tracking.raw.v1 committed 121-211 of ~440 on all three in one run, "
+    "167-168 on [1] and [2] in the other: transactions pw-eos-exactly_once-1-<partition>) for 90 s, and its clean "
+    "stop fails with IllegalOperation('Not in the middle of a transaction'); 67 and 2 decisions missing, 0 duplicates"
 )
 async def test_exactly_once_kill_9_during_catch_up_gives_every_decision_once_to_read_committed(tmp_path):
     """~1,500 inputs (400 parcels, ~1,100 carrier records), three kills -9 during the catch-up: a
