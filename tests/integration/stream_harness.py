@@ -216,8 +216,8 @@ class LagSample:
 
     def describe(self) -> str:
         rows = [
-            f"{tp.topic}[{tp.partition}] committed {self.committed.get(tp, 0)} of {end}"
-            for tp, end in self.behind.items()
+            f"{tp.topic}[{tp.partition}] committed {self.committed.get(tp, 0)} of {self.ends[tp]}"
+            for tp in self.behind
         ]
         return "; ".join(rows) or "lag 0 on every input partition"
 
