@@ -8,8 +8,9 @@ a payload whose shape fits no format, or several, is refused naming them; and a 
 value (`{"carrier", "payload"}`) is read as its carrier says.
 
 Output, per shipment: its history (ordered by carrier time, duplicates once) as one JSON line per
-event, then `{"tracking_number", "carrier", "status", "events": N}`. An event whose time is outside
-the plausible window (`carriers.base.normalise`) is left out of the history and named on stderr; the
+event, then `{"tracking_number", "carrier", "status", "events": N}`. An event that cannot be used
+(its time outside the plausible window, unreadable or without a zone, another invalid field:
+`carriers.base.normalise`) is left out of the history and named on stderr; the
 record counts as received at its `received_at` (a `tracking.raw.v1` value) or else now. Anything that
 cannot be read raises `NormalizeError` with the file (and line) in its message.
 

@@ -9,9 +9,9 @@ a duplicate raw record, which the stream deduplicates). Every refusal says why i
 verification), 401 signature or unreadable signature headers, 400 body (not JSON, nested deeper
 than `max_json_depth`, not the carrier's format, or events none of which can be used: the failing
 field or events are named and the body is dead-lettered; a body with one usable event is taken and
-the stream dead-letters the others), 404 carrier, 409 the same delivery is being produced right now, and 503 (with
-Retry-After) only when Kafka or Redis cannot make it durable, a rejected body's dead letter
-included. `GET /metrics` serves the Prometheus metrics; `/healthz` says the process is up,
+the stream dead-letters the others), 404 carrier, 409 the same delivery is being produced right
+now, and 503 (with Retry-After) only when Kafka or Redis cannot make it durable, a rejected body's
+dead letter included. `GET /metrics` serves the Prometheus metrics; `/healthz` says the process is up,
 `/readyz` that Redis and Kafka answer; `/openapi.json` is the receiver's OpenAPI document.
 """
 
@@ -89,10 +89,10 @@ class ShortBadRequests(logging.Filter):
 BAD_REQUESTS = ShortBadRequests()
 
 
-def unusable(carrier: Carrier, parts: dict[str, Any]) -> str | None:
+def unusable(carrier: Carrier, payload: Any) -> str | None:
     """Why a body is refused whose events are all refused (at least one): not one could be used. A body
     with one usable event is taken, and the stream dead-letters the others (`streams.ingest`)."""
-    shipments = [shipment for part in parts.values() for shipment in carrier.parse(part)]
+    shipments = carrier.parse(payload)
     refused = [event for shipment in shipments for event in shipment.refused]
     if not refused or any(shipment.events for shipment in shipments):
         return None
@@ -188,7 +188,7 @@ def create_app(
             return await refuse_body(slug, body, f"body nests deeper than {config.max_json_depth} levels")
         try:
             parts = carrier.split(payload)
-            refusal = unusable(carrier, parts)
+            refusal = unusable(carrier, payload)
         except PayloadInvalid as error:
             return await refuse_body(slug, body, short(str(error)))
         if refusal:

@@ -15,9 +15,9 @@
 Both are read by the consumer group `parcelwatch-poller` (every poller process joins it; the
 schedule itself is in Redis). Offsets are committed after a batch is applied: at least once, and
 applying an event twice changes nothing (a registration only adds a number not yet scheduled; a
-status change only moves a number whose status differs; the open orders of a number are a set,
-`workers.poller.orders`). An unreadable record is logged, counted
-and skipped; while Redis is unavailable the batch is retried, never skipped.
+status change only moves a number whose status differs; a number's open orders are a hash keyed by
+order id, `workers.poller.orders`). An unreadable record is logged, counted and skipped; while
+Redis is unavailable the batch is retried, never skipped.
 """
 
 import asyncio
