@@ -14,7 +14,8 @@ time (`carriers.zones`) and marked `time_inferred`; otherwise that event is refu
 another field is not what the API says. The rest of the answer is used.
 
 DHL offers push notifications as a separate API with its own format; `dhl` is poll-only. The MyDHL API
-(DHL Express) is a different API and format, not handled here.
+(DHL Express) is a different API and format, `carriers/mydhl`, whose shipments also carry `events` but are
+keyed by `shipmentTrackingNumber`: a payload is recognised as this format only when every shipment has an `id`.
 """
 
 import re
@@ -140,7 +141,7 @@ class DhlCarrier(PollOnly, CarrierDefaults):
 
     def recognises(self, payload: Any) -> bool:
         shipments = mappings((mapping(payload) or {}).get("shipments"))
-        return bool(shipments) and all("events" in s or "status" in s for s in shipments)
+        return bool(shipments) and all("id" in s and ("events" in s or "status" in s) for s in shipments)
 
     def number_candidates(self, number: str) -> list[Candidate]:
         """DHL Express 10 or 11 digits (serial mod 7), piece ids `J` + 2–3 letters + digits, DHL eCommerce

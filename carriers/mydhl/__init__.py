@@ -1,0 +1,1 @@
+"""`mydhl`: DHL Express, the MyDHL API's tracking (JSON, HTTP Basic), polled."""
