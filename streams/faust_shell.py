@@ -69,8 +69,13 @@ def admit(app: faust.App, event: EventT) -> bool:
     """Faust's own checks on an event taken from a channel: it is tracked as pending until it is
     acknowledged (a rebalance waits for pending events), and it is only processed when flow
     control is on and it was fetched in the current consumer generation (after a rebalance, events
-    of the previous one are skipped: their partitions may belong to another worker now). A skipped
-    event is acknowledged at once, as Faust does."""
+    of the previous one are skipped: their partitions may belong to another worker now).
+
+    A skipped event is released, not acknowledged as Faust's own stream does: Faust's consumer
+    records an acknowledged offset whatever generation it was fetched in and commits up to it, so
+    acknowledging a record nobody decided let the next commit pass it (a worker killed before it
+    read the record again lost its decision). Released, it is no longer pending, its offset is not
+    committed, and the seek after the rebalance reads it again."""
     message: Message = event.message
     if not message.tracked:
         message.tracked = True
@@ -78,7 +83,7 @@ def admit(app: faust.App, event: EventT) -> bool:
     if app.flow_control.is_active() and message.generation_id == app.consumer_generation_id:
         app.monitor.stream_inbound_time[message.tp] = asyncio.get_running_loop().time()
         return True
-    event.ack()
+    app.consumer._unacked_messages.discard(message)
     return False
 
 

@@ -12,9 +12,11 @@ from pathlib import Path
 import faust
 import faust.streams
 import pytest
+from faust.events import Event
 from faust.tables.table import Table
 from faust.transport.consumer import Consumer
-from faust.types import Message
+from faust.types import TP, Message
+from faust.types.tuples import ConsumerMessage
 
 from streams import faust_shell
 
@@ -68,6 +70,54 @@ def test_the_stream_iterator_makes_the_checks_admit_makes():
 def test_messages_carry_what_admit_reads():
     assert {"tracked", "generation_id", "tp", "acked", "refcount"} <= set(Message.__slots__)
     assert "self._unacked_messages.add(message)" in inspect.getsource(Consumer.track_message)
+
+
+@pytest.fixture
+async def consuming_app():
+    """An app subscribed to `raw` (acknowledgements enabled for it), its consumer's committed
+    offset of raw[0] at 5, in consumer generation 2 with flow control on."""
+    app = faust.App("parcelwatch-shell-test", broker="kafka://127.0.0.1:1", store="memory://")
+    app.topics.add(app.topic("raw", key_type=bytes, value_type=bytes))
+    await app.topics._update_indices()
+    app.consumer._committed_offset[TP("raw", 0)] = 5
+    app.consumer_generation_id = 2
+    app.flow_control.resume()
+    return app
+
+
+def raw_event(app, offset: int, generation: int) -> Event:
+    message = ConsumerMessage("raw", 0, offset, 0.0, 0, None, b"k", b"v", None, generation_id=generation)
+    return Event(app, b"k", b"v", {}, message)
+
+
+async def test_faust_commits_past_an_acknowledged_event_of_an_earlier_generation(consuming_app):
+    """Why `admit` must not acknowledge what it skips: the consumer takes any acknowledgement."""
+    event = raw_event(consuming_app, 5, generation=1)
+    consuming_app.consumer.track_message(event.message)
+    event.ack()
+    assert consuming_app.consumer._new_offset(TP("raw", 0)) == 6
+
+
+async def test_admit_releases_a_skipped_event_without_acknowledging_it(consuming_app):
+    consumer = consuming_app.consumer
+    stale = raw_event(consuming_app, 5, generation=1)
+    assert not faust_shell.admit(consuming_app, stale)
+    assert stale.message not in consumer._unacked_messages, "a rebalance would wait for it"
+    assert consumer._new_offset(TP("raw", 0)) is None, "the next commit would pass a record nobody decided"
+
+    current = raw_event(consuming_app, 5, generation=2)
+    assert faust_shell.admit(consuming_app, current)
+    assert current.message in consumer._unacked_messages
+    current.ack()
+    assert consumer._new_offset(TP("raw", 0)) == 6
+
+
+async def test_admit_releases_what_arrives_while_flow_control_is_off(consuming_app):
+    consuming_app.flow_control.suspend()
+    event = raw_event(consuming_app, 5, generation=2)
+    assert not faust_shell.admit(consuming_app, event)
+    assert event.message not in consuming_app.consumer._unacked_messages
+    assert consuming_app.consumer._new_offset(TP("raw", 0)) is None
 
 
 def test_set_current_event_is_what_tables_read(app):
