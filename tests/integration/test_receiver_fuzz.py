@@ -42,7 +42,7 @@ SEEN: Counter[int] = Counter()
 
 
 def secret_for(slug: str) -> str:
-    return HMAC_KEY if slug in ("aftership", "17track") else WHSEC
+    return HMAC_KEY if slug in ("aftership", "17track", "ship24") else WHSEC
 
 
 def signed(slug: str, body: bytes, index: int) -> dict[str, str]:
@@ -50,6 +50,8 @@ def signed(slug: str, body: bytes, index: int) -> dict[str, str]:
         return {"aftership-hmac-sha256": aftership_signature(body, HMAC_KEY)}
     if slug == "17track":
         return {"sign": seventeentrack_signature(body, HMAC_KEY)}
+    if slug == "ship24":
+        return {"Authorization": f"Bearer {HMAC_KEY}"}
     return standard_webhooks.sign(WHSEC, f"msg_fuzz_{index}_{time.monotonic_ns()}", int(time.time()), body)
 
 

@@ -24,7 +24,7 @@ def test_the_committed_document_is_current():
 
 def test_one_path_per_pushing_carrier_with_its_signature_headers():
     paths = committed()["paths"]
-    assert PUSHING == ["17track", "aftership", "generic", "sandbox", "upu"]
+    assert PUSHING == ["17track", "aftership", "generic", "sandbox", "ship24", "upu"]
     assert sorted(p.removeprefix("/webhooks/") for p in paths if p.startswith("/webhooks/")) == PUSHING
     for slug in PUSHING:
         parameters = paths[f"/webhooks/{slug}"]["post"]["parameters"]
