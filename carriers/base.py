@@ -7,6 +7,11 @@ URL, token endpoint, answer splitter, the shape `--carrier auto` recognises and 
 carrier may leave out. `registry()` imports every folder of `carriers` that has an `adapter.py`,
 and those of the packages `register_package` adds (a carrier kept outside this repository, or a
 test's throwaway one); two carriers with one slug stop it.
+
+An aggregator (17TRACK, AfterShip, …) tracks only the numbers registered with it: its adapter also
+builds the registration, stop, carrier-change and quota requests and reads their answers (each number's
+`Answered`), with `register_batch_size` numbers a call; `CarrierDefaults` makes every other carrier one
+that needs no registration (`register_batch_size = 0`).
 """
 
 import importlib
@@ -15,6 +20,7 @@ import pkgutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Protocol, TypeVar
@@ -124,6 +130,54 @@ class Candidate:
     """The issuing operator's country, for S10 numbers."""
 
 
+class Outcome(StrEnum):
+    """What an aggregator answered about one number of a registration, stop or carrier change."""
+
+    ACCEPTED = "accepted"
+    ALREADY = "already"
+    """Already registered (a registration), not or no longer registered (a stop): done all the same."""
+    QUOTA_EXCEEDED = "quota_exceeded"
+    REJECTED = "rejected"
+    RETRY = "retry"
+    """The aggregator could not take it now (its own error, not the number's): ask again later."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tracked:
+    """A number as parcelwatch registers it with an aggregator, with what it knows about it.
+
+    `carrier` is the aggregator's own code for the number's carrier (17TRACK's carrier key, AfterShip's
+    slug; `Carrier.aggregator_code`), None to leave it to the aggregator's detection; `reference` is the
+    aggregator's id for its tracking where it gave one (AfterShip's tracking id, which stopping needs)."""
+
+    number: str
+    carrier: str | None = None
+    destination_country: str | None = None
+    reference: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """One number's part of an aggregator's answer: the outcome, its reason for people, and what the
+    aggregator tracks it as (its carrier code and its id for the tracking) where it says."""
+
+    number: str
+    outcome: Outcome
+    detail: str = ""
+    carrier: str | None = None
+    reference: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """An aggregator account's tracking quota as its API reports it (None where it does not say)."""
+
+    total: int | None = None
+    used: int | None = None
+    remaining: int | None = None
+    used_today: int | None = None
+
+
 class Carrier(Protocol):
     slug: str
     poll_batch_size: int
@@ -173,10 +227,55 @@ class Carrier(Protocol):
         """The formats of this carrier that `number` (cleaned: capitals, no spaces or dashes) is in, for
         `carriers.detect`; [] when it is in none."""
 
+    #: Numbers one registration or stop call takes; 0 for a carrier that needs no registration.
+    register_batch_size: int
 
-class CarrierDefaults:
+    def aggregator_code(self, slug: str) -> str | None:
+        """This aggregator's code for parcelwatch's carrier `slug` (the hint a registration passes), or
+        None where its documentation gives none."""
+
+    def build_register_request(self, numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
+        """The request that registers up to `register_batch_size` numbers for tracking."""
+
+    def build_stop_request(self, numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
+        """The request that stops tracking up to `register_batch_size` numbers."""
+
+    def build_change_carrier_request(self, number: Tracked, carrier: str, endpoint: PollEndpoint) -> httpx.Request:
+        """The request that makes the aggregator track `number` (registered as `number.carrier`) as
+        `carrier`, one of its own codes. Raise LookupError where the aggregator cannot."""
+
+    def read_answer(self, status: int, payload: Any, numbers: Sequence[Tracked]) -> list[Answered]:
+        """Each number's outcome in the answer (HTTP `status`, decoded body) to one of those requests.
+        Transport errors, 429 and 5xx are the caller's (retried); every other answer is read here."""
+
+    def build_quota_request(self, endpoint: PollEndpoint) -> httpx.Request | None:
+        """The request that reads the account's quota; None where the API reports none."""
+
+    def read_quota(self, payload: Any) -> Quota:
+        """The quota in an answer to `build_quota_request`. Raise `PayloadInvalid`."""
+
+
+class NotAnAggregator:
+    """Mixin for carriers tracked without registration: nothing to register, stop or count."""
+
+    register_batch_size = 0
+
+    def aggregator_code(self, slug: str) -> str | None:
+        return None
+
+    def _not_an_aggregator(self, *_: Any) -> Any:
+        raise LookupError(f"{self.slug} tracks numbers without registration")
+
+    build_register_request = build_stop_request = build_change_carrier_request = _not_an_aggregator
+    read_answer = read_quota = _not_an_aggregator
+
+    def build_quota_request(self, endpoint: PollEndpoint) -> httpx.Request | None:
+        return None
+
+
+class CarrierDefaults(NotAnAggregator):
     """Mixin for what a carrier may leave out: no production base URL, no token endpoint, no shape
-    `--carrier auto` recognises, no number format `detect` knows."""
+    `--carrier auto` recognises, no number format `detect` knows, no registration (`NotAnAggregator`)."""
 
     base_url: str | None = None
     token_endpoint: TokenEndpoint | None = None

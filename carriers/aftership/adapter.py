@@ -14,6 +14,8 @@ Polls: `GET {base_url}/tracking/2026-07/trackings?tracking_numbers=…` (base_ur
 `https://api.aftership.com`) with the key in an `as-api-key` header: since 2024-04 a single tracking is
 fetched by AfterShip's own id only, which parcelwatch does not know; the list filter takes the number.
 
+Numbers are registered (trackings created) and stopped (deleted) as `registration.py` says.
+
 Answers read: `{"meta", "data": {"trackings": […]}}` (GET /trackings), `{"meta", "data": {tracking}}`
 (GET /trackings/:id), `{"meta", "data": {"tracking": {…}}}` (API v4 and versions up to 2024-01) and
 `{"meta", "data": {"tracking_number", "slug", "tag", "subtag", "checkpoint": {…}}}` (GET
@@ -43,14 +45,17 @@ import httpx
 import orjson
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from carriers.aftership import registration
 from carriers.aftership.countries import ALPHA3_TO_ALPHA2
 from carriers.aftership.status import AFTERSHIP_STATUS, AFTERSHIP_SUBSTATUS, CUSTOMS
 from carriers.base import (
+    Answered,
     CarrierDefaults,
     OneEvent,
     ParsedShipment,
     PayloadInvalid,
     PollEndpoint,
+    Tracked,
     WebhookRejected,
     WholePayload,
     customs_direction,
@@ -63,8 +68,6 @@ from carriers.times import CarrierTime, resolve
 from schemas.event import TrackingEvent
 from schemas.status import Status
 from schemas.types import describe_validation_error
-
-API_VERSION = "2026-07"
 
 
 def alpha2(value: Any) -> Any:
@@ -178,6 +181,7 @@ class AfterShipCarrier(WholePayload, CarrierDefaults):
     webhook_headers = ("aftership-hmac-sha256",)
     webhook_body = Webhook
     poll_batch_size = 1
+    register_batch_size = 1
 
     def verify_webhook(
         self, headers: Mapping[str, str], body: bytes, secrets: list[str], now: datetime, tolerance_s: int
@@ -252,10 +256,25 @@ class AfterShipCarrier(WholePayload, CarrierDefaults):
             raise ValueError("AfterShip needs the account's API key (the as-api-key header)")
         return httpx.Request(
             "GET",
-            f"{endpoint.base_url.rstrip('/')}/tracking/{API_VERSION}/trackings",
+            registration.trackings_url(endpoint),
             params={"tracking_numbers": tracking_numbers[0]},
             headers={"as-api-key": endpoint.api_key},
         )
+
+    def aggregator_code(self, slug: str) -> str | None:
+        return registration.SLUGS.get(slug)
+
+    def build_register_request(self, numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
+        return registration.register_request(numbers, endpoint)
+
+    def build_stop_request(self, numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
+        return registration.stop_request(numbers, endpoint)
+
+    def build_change_carrier_request(self, number: Tracked, carrier: str, endpoint: PollEndpoint) -> httpx.Request:
+        raise LookupError("AfterShip's API has no carrier change")
+
+    def read_answer(self, status: int, payload: Any, numbers: Sequence[Tracked]) -> list[Answered]:
+        return registration.read_answer(status, payload, numbers)
 
     def recognises(self, payload: Any) -> bool:
         d = mapping(payload)

@@ -9,6 +9,15 @@ the offset of the place of the event (one without is placed as `generic` does, `
 an event that cannot be used is refused on its own). `GET {base_url}/v1/tracking/{number}` answers every event
 so far (an unknown number answers 200 with no events); a push to the webhook carries only the
 events that are new since the previous push, one delivery per event, signed with Standard Webhooks.
+
+Playing an aggregator (`SandboxCarrierServer(aggregator=True)`), it pushes only the numbers registered
+with it, 40 a call:
+
+    POST {base_url}/v1/registrations       {"tracking_numbers": […]}
+        200 {"registered": […], "already_registered": […], "quota_exceeded": […]}
+    POST {base_url}/v1/registrations/stop  {"tracking_numbers": […]}
+        200 {"stopped": […], "not_registered": […]}
+    GET  {base_url}/v1/quota               200 {"total", "used", "remaining", "used_today"}
 """
 
 from collections.abc import Sequence
@@ -19,10 +28,14 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from carriers.base import (
+    Answered,
     CarrierDefaults,
     OneEvent,
+    Outcome,
     ParsedShipment,
     PollEndpoint,
+    Quota,
+    Tracked,
     WholePayload,
     raw_code,
     read_events,
@@ -53,10 +66,56 @@ class SandboxShipment(BaseModel):
     events: list[OneEvent[SandboxEvent]]
 
 
+class RegistrationAnswer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    registered: list[str] = []
+    already_registered: list[str] = []
+    quota_exceeded: list[str] = []
+    stopped: list[str] = []
+    not_registered: list[str] = []
+
+
+class QuotaAnswer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    total: int
+    used: int
+    remaining: int
+    used_today: int
+
+
 class SandboxCarrier(SignedWithStandardWebhooks, WholePayload, CarrierDefaults):
     slug = "sandbox"
     webhook_body = SandboxShipment
     poll_batch_size = 1
+    register_batch_size = 40
+
+    def _registrations(self, path: str, numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
+        url = f"{endpoint.base_url.rstrip('/')}/v1/registrations{path}"
+        return httpx.Request("POST", url, json={"tracking_numbers": [tracked.number for tracked in numbers]})
+
+    def build_register_request(self, numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
+        return self._registrations("", numbers, endpoint)
+
+    def build_stop_request(self, numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
+        return self._registrations("/stop", numbers, endpoint)
+
+    def read_answer(self, status: int, payload: Any, numbers: Sequence[Tracked]) -> list[Answered]:
+        if status != 200:
+            return [Answered(tracked.number, Outcome.REJECTED, f"HTTP {status}") for tracked in numbers]
+        answer = validate(RegistrationAnswer, payload)
+        outcomes = {number: Outcome.ACCEPTED for number in (*answer.registered, *answer.stopped)}
+        outcomes |= {number: Outcome.ALREADY for number in (*answer.already_registered, *answer.not_registered)}
+        outcomes |= {number: Outcome.QUOTA_EXCEEDED for number in answer.quota_exceeded}
+        return [Answered(t.number, outcomes.get(t.number, Outcome.RETRY)) for t in numbers]
+
+    def build_quota_request(self, endpoint: PollEndpoint) -> httpx.Request | None:
+        return httpx.Request("GET", f"{endpoint.base_url.rstrip('/')}/v1/quota")
+
+    def read_quota(self, payload: Any) -> Quota:
+        answer = validate(QuotaAnswer, payload)
+        return Quota(answer.total, answer.used, answer.remaining, answer.used_today)
 
     def _validate(self, payload: Any) -> SandboxShipment:
         return validate(SandboxShipment, payload)

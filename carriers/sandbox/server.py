@@ -14,6 +14,12 @@ the next one (`journeys.push_plan`). A 2xx answer ends a delivery; a 4xx other t
 is final and logged; anything else, or no answer, is retried with exponential backoff (the
 sandbox's own: Retry-After is not read) up to `max_attempts`, then given up and logged.
 `outcomes` counts deliveries `delivered`, `refused` and `given_up`, and attempts `retried`.
+
+With `aggregator=True` it plays a tracking aggregator: it pushes only the numbers registered with it
+(`POST /v1/registrations`, the format of `carriers/sandbox/adapter.py`). Registering a number pushes
+the events it has had so far at once, in one delivery, and then each new one as it happens; stopping
+it (`POST /v1/registrations/stop`) ends its pushes. `quota` numbers can be registered in all (None:
+no limit). `registrations` and `stops` count, per number, the calls that registered or stopped it.
 """
 
 import asyncio
@@ -145,6 +151,8 @@ class SandboxCarrierServer:
         retry_backoff_s: float = 0.5,
         request_timeout_s: float = 10.0,
         concurrency: int = 32,
+        aggregator: bool = False,
+        quota: int | None = None,
     ) -> None:
         if start.tzinfo is None:
             raise ValueError("start must be timezone-aware")
@@ -174,6 +182,12 @@ class SandboxCarrierServer:
         self._pusher: asyncio.Task[None] | None = None
         self._url: str | None = None
         self.outcomes: Counter[str] = Counter()
+        self._aggregator = aggregator
+        self._quota = quota
+        self._registered: set[str] = set()
+        self._catch_up: list[str] = []
+        self.registrations: Counter[str] = Counter()
+        self.stops: Counter[str] = Counter()
 
     @property
     def url(self) -> str:
@@ -197,6 +211,10 @@ class SandboxCarrierServer:
         app = web.Application()
         app.router.add_get("/v1/tracking/{number}", self._tracking)
         app.router.add_get("/v1/parcels", self._listing)
+        if self._aggregator:
+            app.router.add_post("/v1/registrations", self._register)
+            app.router.add_post("/v1/registrations/stop", self._stop)
+            app.router.add_get("/v1/quota", self._quota_left)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self._host, self._port).start()
@@ -241,6 +259,36 @@ class SandboxCarrierServer:
     async def _listing(self, _: web.Request) -> web.Response:
         return _json({"simulated_now": self.simulated_now(), "parcels": [asdict(p) for p in self._parcels.values()]})
 
+    async def _register(self, request: web.Request) -> web.Response:
+        answer: dict[str, list[str]] = {"registered": [], "already_registered": [], "quota_exceeded": []}
+        for number in (await request.json())["tracking_numbers"]:
+            if number in self._registered:
+                answer["already_registered"].append(number)
+            elif self._quota is not None and sum(self.registrations.values()) >= self._quota:
+                answer["quota_exceeded"].append(number)
+            else:
+                self._registered.add(number)
+                self.registrations[number] += 1
+                self._catch_up.append(number)
+                answer["registered"].append(number)
+        return _json(answer)
+
+    async def _stop(self, request: web.Request) -> web.Response:
+        answer: dict[str, list[str]] = {"stopped": [], "not_registered": []}
+        for number in (await request.json())["tracking_numbers"]:
+            if number in self._registered:
+                self._registered.discard(number)
+                self.stops[number] += 1
+                answer["stopped"].append(number)
+            else:
+                answer["not_registered"].append(number)
+        return _json(answer)
+
+    async def _quota_left(self, _: web.Request) -> web.Response:
+        used = sum(self.registrations.values())
+        total = self._quota if self._quota is not None else used
+        return _json({"total": total, "used": used, "remaining": total - used, "used_today": used})
+
     def _pushes_due_after(self, moment: datetime) -> list[tuple[datetime, int, str, Push]]:
         """Every push due after `moment`, as a heap by simulated due time then plan order."""
         outbox = []
@@ -267,7 +315,14 @@ class SandboxCarrierServer:
         """Deliver every push whose time has come: parcels concurrently, each parcel's pushes in plan order."""
         now = self.simulated_now()
         due: dict[str, list[Push]] = {}
+        caught_up, self._catch_up = self._catch_up, []
+        for number in caught_up:
+            if (parcel := self._parcels.get(number)) and (events := self._visible(parcel)):
+                due[number] = [Push(now - parcel.shipped_at, tuple(events))]
         while self._outbox and self._outbox[0][0] <= now:
             _, _, number, push = heapq.heappop(self._outbox)
-            due.setdefault(number, []).append(push)
+            if number in caught_up:
+                continue
+            if not self._aggregator or number in self._registered:
+                due.setdefault(number, []).append(push)
         await asyncio.gather(*(_push_in_order(sender, self._parcels[number], pushes) for number, pushes in due.items()))

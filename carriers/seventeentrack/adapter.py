@@ -9,6 +9,9 @@ are signed with a `sign` header: the hex SHA-256 of the raw body, "/" and the ac
 (the API key). The body names no delivery id, so a push is known by the SHA-256 of its body: a retry
 of the same push is the same delivery. Nothing in the body dates the sending, so there is no age check.
 
+Numbers are registered, stopped and moved to another carrier, and the quota read, as
+`registration.py` says (40 numbers a call, the carrier keys of `carriers.py` as hints).
+
 Polls: `POST {base_url}/track/v2.2/gettrackinfo` (base_url `https://api.17track.net`) with the key in
 a `17token` header and a JSON array of up to 40 `{"number": …}`. The answer is `{"code": 0, "data":
 {"accepted": [{"number", "track_info"}], "rejected": […]}}`; a number 17TRACK is not tracking is in
@@ -36,11 +39,14 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from carriers.base import (
+    Answered,
     CarrierDefaults,
     OneEvent,
     ParsedShipment,
     PayloadInvalid,
     PollEndpoint,
+    Quota,
+    Tracked,
     WebhookRejected,
     WholePayload,
     customs_direction,
@@ -48,6 +54,8 @@ from carriers.base import (
     read_events,
     split_list,
 )
+from carriers.seventeentrack import registration
+from carriers.seventeentrack.carriers import CARRIER_KEYS
 from carriers.seventeentrack.status import CUSTOMS, SEVENTEENTRACK_STATUS, SEVENTEENTRACK_SUBSTATUS
 from carriers.shapes import mapping
 from carriers.times import CarrierTime, HomeZone, read_time, resolve
@@ -187,6 +195,7 @@ class SeventeenTrackCarrier(WholePayload, CarrierDefaults):
     webhook_headers = ("sign",)
     webhook_body = Push
     poll_batch_size = 40
+    register_batch_size = registration.BATCH_SIZE
 
     def verify_webhook(
         self, headers: Mapping[str, str], body: bytes, secrets: list[str], now: datetime, tolerance_s: int
@@ -270,6 +279,27 @@ class SeventeenTrackCarrier(WholePayload, CarrierDefaults):
             headers={"17token": endpoint.api_key},
             json=[{"number": number} for number in tracking_numbers],
         )
+
+    def aggregator_code(self, slug: str) -> str | None:
+        return CARRIER_KEYS.get(slug)
+
+    def build_register_request(self, numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
+        return registration.request(endpoint, "register", registration.numbered(numbers))
+
+    def build_stop_request(self, numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
+        return registration.request(endpoint, "stoptrack", registration.numbered(numbers))
+
+    def build_change_carrier_request(self, number: Tracked, carrier: str, endpoint: PollEndpoint) -> httpx.Request:
+        return registration.request(endpoint, "changecarrier", registration.change_body(number, carrier))
+
+    def read_answer(self, status: int, payload: Any, numbers: Sequence[Tracked]) -> list[Answered]:
+        return registration.read_answer(status, payload, numbers)
+
+    def build_quota_request(self, endpoint: PollEndpoint) -> httpx.Request | None:
+        return registration.request(endpoint, "getquota", None)
+
+    def read_quota(self, payload: Any) -> Quota:
+        return registration.read_quota(payload)
 
     def recognises(self, payload: Any) -> bool:
         d = mapping(payload)
