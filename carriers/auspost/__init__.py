@@ -1,0 +1,1 @@
+"""`auspost`: Australia Post's Shipping and Tracking API, Track Items (JSON, API key and account), polled."""
