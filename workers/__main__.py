@@ -236,19 +236,27 @@ def normalize(payload: str, carrier: str, folder: Path | None, as_json: bool) ->
 @cli.command()
 @click.option("--metrics-port", type=int, help="serve Prometheus metrics on this port (default: not served)")
 @click.option("--no-feed", is_flag=True, help="only poll: do not read registrations and status changes from Kafka")
+@click.option("--status", is_flag=True, help="print the aggregator's line (registered, waiting, today, quota) and exit")
 @click.option("--wait", is_flag=True, help=WAIT_HELP)
-def poller(metrics_port: int | None, no_feed: bool, wait: bool) -> None:
+def poller(metrics_port: int | None, no_feed: bool, status: bool, wait: bool) -> None:
     """Poll the carriers in PARCELWATCH_POLLER__ENDPOINTS at each parcel's pace; produce what changed.
 
     Reads registrations, replacements, receipts and status changes (group parcelwatch-poller),
     keeps the schedule, leases and limits in Redis (any number of processes share them) and
-    produces changed answers to tracking.raw.v1. SIGINT/SIGTERM stop it. Without a broker or Redis
-    it exits 2 saying which (or waits for them: --wait).
+    produces changed answers to tracking.raw.v1. Numbers routed to the aggregator
+    (PARCELWATCH_POLLER__ROUTING__*) are registered with it, and stopped there once no open order
+    needs them; a line about it (numbers registered, waiting, registered today, quota left) is
+    logged every PARCELWATCH_POLLER__GAUGES_INTERVAL_S, and --status prints it from Redis and exits.
+    SIGINT/SIGTERM stop it. Without a broker or Redis it exits 2 saying which (or waits for them:
+    --wait).
     """
     from workers import logs, preflight
-    from workers.poller import run
+    from workers.poller import print_status, run
 
     config = Settings()
+    if status:
+        preflight.exit_unless_answering("poller", [preflight.redis(config.redis)], wait)
+        sys.exit(asyncio.run(print_status(config, click.echo)))
     preflight.exit_unless_answering("poller", [preflight.kafka(config.kafka), preflight.redis(config.redis)], wait)
     logs.configure(config.log_level)
     if metrics_port is not None:

@@ -106,6 +106,46 @@ class PollEndpointSettings(BaseModel):
     concurrency: int = Field(4, ge=1, description="requests in flight to this carrier per poller process")
 
 
+class RouteSettings(BaseModel):
+    """One routing rule: the numbers of `carrier` on `lane` are tracked `via` direct polls, the aggregator or both."""
+
+    carrier: str = Field("*", description="parcelwatch carrier slug, or * for any (a number of unknown carrier too)")
+    lane: str = Field("*", description="ORIGIN-DESTINATION country codes (CN-ES), either side * (CN-*), or *")
+    via: Literal["direct", "aggregator", "both"]
+
+
+class RoutingSettings(BaseModel):
+    """Where each number is tracked (`workers/poller/routing.py`): the first matching route decides; without one,
+    a carrier polled directly is polled and any other number goes to the aggregator."""
+
+    aggregator: str | None = Field(
+        None,
+        description="the aggregator numbers are registered with (17track, aftership; its account in"
+        " PARCELWATCH_POLLER__ENDPOINTS); unset: none",
+    )
+    routes: list[RouteSettings] = Field(
+        default_factory=list,
+        description='rules, first match wins: [{"carrier": "ups", "via": "direct"}, {"lane": "CN-*", "via": "both"}]',
+    )
+
+
+class RegistrationSettings(BaseModel):
+    """How numbers are registered with the aggregator and stopped there (`workers/poller/registrar.py`)."""
+
+    interval_s: float = Field(1.0, gt=0, description="how often due registrations, stops and carrier changes are sent")
+    lease_s: float = Field(60.0, gt=0, description="a batch being sent is taken from the others this long")
+    retry_backoff_s: float = Field(
+        30.0, gt=0, description="a registration or stop that failed is sent again after this, doubled each time"
+    )
+    retry_max_s: float = Field(3600.0, gt=0, description="the longest wait between those attempts")
+    quota_retry_s: float = Field(
+        3600.0, gt=0, description="a registration refused for the quota is sent again after this"
+    )
+    quota_interval_s: float = Field(
+        300.0, gt=0, description="how often the aggregator's quota is read (where its API reports it)"
+    )
+
+
 class PollerSettings(BaseModel):
     endpoints: dict[str, PollEndpointSettings] = Field(
         default_factory=dict,
@@ -134,9 +174,14 @@ class PollerSettings(BaseModel):
     token_margin_s: float = Field(120.0, ge=0, description="an OAuth2 token is refreshed this long before it expires")
     token_wait_s: float = Field(15.0, gt=0, description="longest wait for another process's token refresh")
     gauges_interval_s: float = Field(
-        10.0, gt=0, description="how often schedule depth, overdue age and circuits are read"
+        10.0, gt=0, description="how often schedule depth, overdue age, circuits and the aggregator's counts are read"
+    )
+    expire_interval_s: float = Field(
+        60.0, gt=0, description="how often the numbers whose orders' protection has all ended are released"
     )
     cadence: CadenceSettings = CadenceSettings()
+    routing: RoutingSettings = RoutingSettings()
+    registration: RegistrationSettings = RegistrationSettings()
 
 
 class LagSettings(BaseModel):

@@ -9,6 +9,10 @@
     loop.py         the slots that lease, poll, produce what changed and reschedule
     feed.py         registrations, replacements, receipts and status changes from Kafka
     orders.py       Redis: the open orders that need each number (a number shared by orders stays)
+    routing.py      pure: where a number is tracked (direct polls, the aggregator, both)
+    registrations.py  Redis: the numbers registered with the aggregator, and those waiting to be
+                    registered or stopped there
+    registrar.py    registrations, stops and carrier corrections sent in batches; the quota
     metrics.py      the Prometheus metrics
 
 Any number of poller processes share one Redis: leases keep two of them from polling the same
@@ -19,6 +23,8 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 import httpx
 
@@ -27,6 +33,8 @@ from workers.kafka import ensure_topics, make_producer
 from workers.poller.feed import Feed
 from workers.poller.loop import Poller
 from workers.poller.orders import OpenOrders
+from workers.poller.registrar import Registrar, status_line
+from workers.poller.registrations import Registrations
 from workers.redis_client import make_redis
 from workers.settings import Settings
 
@@ -41,6 +49,36 @@ def http_client(settings: Settings) -> httpx.AsyncClient:
         limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
         headers={"User-Agent": "parcelwatch-poller"},
     )
+
+
+def aggregator_registrar(settings: Settings, redis, http: httpx.AsyncClient, poller: Poller) -> Registrar | None:
+    """The registrar of `PARCELWATCH_POLLER__ROUTING__AGGREGATOR`, None when none is set. Raise ValueError
+    when it cannot register (no adapter, no registration, no account in the endpoints)."""
+    aggregator = settings.poller.routing.aggregator
+    if aggregator is None:
+        return None
+    if aggregator not in settings.poller.endpoints:
+        raise ValueError(
+            f"PARCELWATCH_POLLER__ROUTING__AGGREGATOR names {aggregator!r}: give its account in"
+            " PARCELWATCH_POLLER__ENDPOINTS"
+        )
+    registrations = Registrations(redis, aggregator)
+    return Registrar(registrations, http, poller.limits, poller.credentials, settings.poller.registration, poller.clock)
+
+
+async def print_status(settings: Settings, echo: Callable[[str], None]) -> int:
+    """Print the aggregator's status line from Redis; exit code 1 when no aggregator is configured."""
+    aggregator = settings.poller.routing.aggregator
+    if aggregator is None:
+        echo("parcelwatch poller: no aggregator (PARCELWATCH_POLLER__ROUTING__AGGREGATOR is unset)")
+        return 1
+    redis = make_redis(settings.redis)
+    try:
+        counts = await Registrations(redis, aggregator).counts(datetime.now(UTC))
+    finally:
+        await redis.aclose()
+    echo(status_line(aggregator, counts))
+    return 0
 
 
 async def run(settings: Settings, *, feed: bool = True) -> None:
@@ -63,11 +101,17 @@ async def run(settings: Settings, *, feed: bool = True) -> None:
         async with http_client(settings) as http:
             poller = Poller(settings, redis, http, produce)
             carriers = sorted(poller.batch_sizes)
-            log.info("poller started", extra={"carriers": carriers})
+            registrar = aggregator_registrar(settings, redis, http, poller)
+            aggregator = registrar.aggregator if registrar else None
+            log.info("poller started", extra={"carriers": carriers, "aggregator": aggregator})
             tasks = [asyncio.create_task(poller.run(stop), name="poller")]
+            if registrar is not None:
+                interval_s = settings.poller.gauges_interval_s
+                tasks.append(asyncio.create_task(registrar.run(stop, interval_s), name="registrar"))
             if feed:
                 orders = OpenOrders(redis, int(settings.rules.retention_days * 86400))
-                consumer = Feed(poller.schedule, orders, settings, carriers, poller.clock)
+                registrations = registrar.registrations if registrar else None
+                consumer = Feed(poller.schedule, orders, settings, carriers, poller.clock, registrations)
                 tasks.append(asyncio.create_task(consumer.run(stop), name="feed"))
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
             stop.set()

@@ -10,7 +10,17 @@ parcelwatch_poller_leased{carrier}                       numbers being polled ri
 parcelwatch_poller_overdue_seconds{carrier}              how late the most overdue number is (0: none due)
 parcelwatch_poller_circuit_state{carrier}                0 closed, 1 half-open, 2 open
 parcelwatch_poller_feed_total{event, result}             order and status events: scheduled, unscheduled,
-                                                         kept, extended, moved, skipped, invalid
+                                                         kept, extended, moved, skipped, invalid, registering,
+                                                         stopping, … (`feed.py`)
+
+parcelwatch_aggregator_registrations_total{aggregator, outcome}   numbers per registration answer: accepted,
+                                                                  already, quota_exceeded, rejected, retry
+parcelwatch_aggregator_stops_total{aggregator, outcome}           numbers per stop answer, the same outcomes
+parcelwatch_aggregator_carrier_changes_total{aggregator, outcome} carrier corrections, the same outcomes
+parcelwatch_aggregator_registered{aggregator}                     numbers registered with the aggregator now
+parcelwatch_aggregator_waiting{aggregator, queue}                 numbers waiting: queue register or stop
+parcelwatch_aggregator_registered_today{aggregator}               registrations accepted this UTC day (all pollers)
+parcelwatch_aggregator_quota_remaining{aggregator}                the account's quota left, where the API reports it
 """
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -37,3 +47,31 @@ OVERDUE = Gauge(
 )
 CIRCUIT = Gauge("parcelwatch_poller_circuit_state", "Circuit breaker: 0 closed, 1 half-open, 2 open", ["carrier"])
 FEED = Counter("parcelwatch_poller_feed", "Order and status events applied to the schedule", ["event", "result"])
+
+REGISTRATIONS = Counter(
+    "parcelwatch_aggregator_registrations",
+    "Registrations sent to an aggregator, per number, by outcome",
+    ["aggregator", "outcome"],
+)
+STOPS = Counter(
+    "parcelwatch_aggregator_stops", "Stops sent to an aggregator, per number, by outcome", ["aggregator", "outcome"]
+)
+CARRIER_CHANGES = Counter(
+    "parcelwatch_aggregator_carrier_changes",
+    "Carrier corrections sent to an aggregator by outcome",
+    ["aggregator", "outcome"],
+)
+REGISTERED = Gauge(
+    "parcelwatch_aggregator_registered", "Tracking numbers registered with an aggregator", ["aggregator"]
+)
+WAITING = Gauge(
+    "parcelwatch_aggregator_waiting", "Tracking numbers waiting to be registered or stopped", ["aggregator", "queue"]
+)
+REGISTERED_TODAY = Gauge(
+    "parcelwatch_aggregator_registered_today", "Registrations the aggregator accepted this UTC day", ["aggregator"]
+)
+QUOTA_REMAINING = Gauge(
+    "parcelwatch_aggregator_quota_remaining",
+    "Registrations left in the aggregator account's quota, as its API reports",
+    ["aggregator"],
+)
