@@ -1,0 +1,1 @@
+"""`inpost`: InPost's ShipX API, the Tracking resource (JSON, no authentication), polled."""
