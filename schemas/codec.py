@@ -10,7 +10,14 @@ of its own wall clock since 1970-01-01T00:00, when it is UTC and on the second; 
 `[S, offset]` with its UTC offset in seconds, or `[S, offset, microseconds]`: the offset a carrier
 gave survives, and every time from year 1 to 9999 round-trips.
 
-    state    [1, tracking_number, updated_at, carrier, status, [event, …], [order, …]]
+    state    [1, tracking_number, updated_at, carrier, status, [event, …], [order, …], eta]
+              (eta left out when there is none)
+    eta      [carrier, origin, destination, bucket, [leg, …], estimate]   (the lanes are
+              `schemas.eta.lane_keys` of the first three; estimate null while none was emitted)
+    leg      [leg, started_at, delivered, hours]   (leg: its position in `LEGS`; delivered and
+              hours null while the lanes hold nothing of it)
+    estimate [estimated_at, p50_at, p80_at, p95_at, basis, leg, samples]   (basis: its position in
+              `schemas.eta.BASES`)
     event    [status, occurred_at, raw_code, location, country, description, substatus, carrier,
               from_text, confidence, time_inferred]   (carrier null: the state's; from_text 1:
               status_source "text"; time_inferred 1 or left out, so events written before it read as 0)
@@ -20,6 +27,7 @@ gave survives, and every time from year 1 to 9999 round-trips.
               guaranteed_delivery_days]
     dispute  [dispute_id, reason, open, opened_at, updated_at]
     link     [1, order_id, [tracking_number, …], dispute]
+    lane     the `LaneState` as its pydantic JSON object (a lane's histograms: `streams.eta.histogram`)
 
 A value that is a JSON object is the pydantic JSON written before this format, still read.
 Decoding builds the models without validating them again (they were valid when encoded);
@@ -34,6 +42,7 @@ from typing import Any
 
 import orjson
 
+from schemas.eta import BASES, EtaEstimate, EtaMemory, LaneState, LegStart, Outcome, lane_keys
 from schemas.event import TrackingEvent
 from schemas.state import DisputeState, Model, OrderLink, OrderWatch, ShipmentState
 from schemas.status import Status
@@ -72,6 +81,7 @@ def dump_state(state: ShipmentState) -> bytes:
             None if state.status is None else _STATUS_CODE[state.status],
             [_event(event, carrier) for event in state.events],
             [_order(order) for order in state.orders.values()],
+            *(() if state.eta is None else (_eta(state.eta),)),
         ]
     )
 
@@ -80,7 +90,7 @@ def load_state(data: bytes) -> ShipmentState:
     if data[:1] == b"{":
         return ShipmentState.model_validate_json(data)
     try:
-        version, number, updated_at, carrier, status, events, orders = _values(data)
+        version, number, updated_at, carrier, status, events, orders, eta = _padded(_values(data), 8)
         _check_format(version)
         watched = [_load_order(values) for values in orders]
         return assemble(
@@ -92,6 +102,7 @@ def load_state(data: bytes) -> ShipmentState:
                 "events": tuple(_load_event(values, carrier) for values in events),
                 "status": None if status is None else STATUS_CODES[status],
                 "orders": {order.order_id: order for order in watched},
+                "eta": None if eta is None else _load_eta(eta),
             },
         )
     except (TypeError, IndexError, KeyError, ArithmeticError) as error:
@@ -119,6 +130,14 @@ def load_link(data: bytes) -> OrderLink:
         )
     except (TypeError, IndexError, KeyError, ArithmeticError) as error:
         raise ValueError(f"not an order link: {type(error).__name__}: {error}") from error
+
+
+def dump_lane(lane: LaneState) -> bytes:
+    return lane.model_dump_json().encode()
+
+
+def load_lane(data: bytes) -> LaneState:
+    return LaneState.model_validate_json(data)
 
 
 def assemble(cls: type[Model], fields: dict[str, Any]) -> Model:
@@ -237,6 +256,57 @@ def _load_order(values: list) -> OrderWatch:
             "shortened_for": _moment_or_none(shortened_for),
             "ends_before_shortening": _moment_or_none(ends_before_shortening),
             "fired": frozenset(fired),
+        },
+    )
+
+
+LEGS = ("shipped", "import", "out_for_delivery")
+_LEG_CODE = {leg: code for code, leg in enumerate(LEGS)}
+_BASIS_CODE = {basis: code for code, basis in enumerate(BASES)}
+
+
+def _eta(memory: EtaMemory) -> list:
+    _, carrier, origin, destination = memory.lanes[0].split(":")
+    legs = []
+    for start in memory.legs:
+        told = memory.told.get(start.leg)
+        delivered, hours = (None, None) if told is None else (int(told.delivered), told.hours)
+        legs.append([_LEG_CODE[start.leg], _time(start.started_at), delivered, hours])
+    estimate = memory.estimate
+    if estimate is not None:
+        times = (estimate.estimated_at, estimate.p50_at, estimate.p80_at, estimate.p95_at)
+        estimate = [*map(_time, times), _BASIS_CODE[estimate.basis], _LEG_CODE[estimate.leg], estimate.samples]
+    return [carrier, origin, destination, memory.bucket, legs, estimate]
+
+
+def _load_eta(values: list) -> EtaMemory:
+    carrier, origin, destination, bucket, legs, estimate = values
+    starts, told = [], {}
+    for code, started_at, delivered, hours in legs:
+        leg = LEGS[code]
+        starts.append(assemble(LegStart, {"leg": leg, "started_at": _moment(started_at)}))
+        if delivered is not None:
+            told[leg] = assemble(Outcome, {"delivered": bool(delivered), "hours": hours})
+    if estimate is not None:
+        estimated_at, p50, p80, p95, basis, leg, samples = estimate
+        fields = ("estimated_at", "p50_at", "p80_at", "p95_at")
+        estimate = assemble(
+            EtaEstimate,
+            {
+                **{name: _moment(value) for name, value in zip(fields, (estimated_at, p50, p80, p95), strict=True)},
+                "basis": BASES[basis],
+                "leg": LEGS[leg],
+                "samples": samples,
+            },
+        )
+    return assemble(
+        EtaMemory,
+        {
+            "lanes": lane_keys(carrier, origin, destination),
+            "bucket": bucket,
+            "legs": tuple(starts),
+            "told": told,
+            "estimate": estimate,
         },
     )
 

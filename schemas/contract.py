@@ -32,6 +32,7 @@ from schemas.commands import (
     ReleaseOrder,
     Tick,
 )
+from schemas.eta import LANE_COMMAND, LANE_COMMANDS_TOPIC, EtaRequest, LaneObserved, LegChange, LegStart, Outcome
 from schemas.inputs import (
     DISPUTES_TOPIC,
     ORDER_EVENT,
@@ -49,6 +50,7 @@ from schemas.outputs import (
     SCHEMA_VERSION,
     BuyerNotification,
     DeadLetter,
+    EtaEstimated,
     FlagRaised,
     Output,
     ProtectionAdjusted,
@@ -214,6 +216,24 @@ _DEADLETTER_EXAMPLES = (
     ),
 )
 
+_ETA_EXAMPLES = (
+    EtaEstimated.build(
+        tracking_number=_TRACKING,
+        order_ids=(_ORDER,),
+        carrier="china-post",
+        origin_country="CN",
+        destination_country="FR",
+        status=Status.IMPORT,
+        estimated_at=_SHIPPED + timedelta(days=12),
+        p50_at=_SHIPPED + timedelta(days=16, hours=4),
+        p80_at=_SHIPPED + timedelta(days=18, hours=20),
+        p95_at=_SHIPPED + timedelta(days=24, hours=2),
+        basis="lane",
+        leg="import",
+        samples=214,
+    ),
+)
+
 # --- the table ---------------------------------------------------------------------------------------
 
 _OUTPUT_TEXT: dict[type[Output], tuple[str, str, tuple[BaseModel, ...]]] = {
@@ -242,6 +262,12 @@ _OUTPUT_TEXT: dict[type[Output], tuple[str, str, tuple[BaseModel, ...]]] = {
         "the failed record's key (`record_key`); no key for rejected webhooks",
         "An input parcelwatch could not use, kept whole with the stage that refused it and why.",
         _DEADLETTER_EXAMPLES,
+    ),
+    EtaEstimated: (
+        "the shipment's `tracking_number`",
+        "When the shipment will probably be delivered (p50/p80/p95), learned from its lane's own deliveries;"
+        " at its first scan and again when p80 moves by a day or more.",
+        _ETA_EXAMPLES,
     ),
 }
 
@@ -296,6 +322,46 @@ TOPICS: tuple[Topic, ...] = (
         title="OrderCommand",
         description="What parcelwatch sends its own order-keyed agent: which tracking numbers carry an order.",
         examples=(LinkShipment(order_id=_ORDER, tracking_number=_TRACKING),),
+    ),
+    Topic(
+        name=LANE_COMMANDS_TOPIC,
+        direction="internal",
+        key="the lane key: `lane:{carrier}:{origin}:{destination}`, `country_pair:…`, `destination:…` or `global`",
+        value=LANE_COMMAND,
+        title="LaneCommand",
+        description="What the shipment-keyed agent sends the lane-keyed one (the repartition of the delivery"
+        " estimate): a shipment's changed transit outcomes per leg, and a request to estimate its delivery.",
+        examples=(
+            LaneObserved(
+                lane="lane:china-post:CN:FR",
+                bucket=684,
+                changes=(
+                    LegChange(
+                        leg="shipped",
+                        removed=Outcome(delivered=False, hours=260.5),
+                        added=Outcome(delivered=False, hours=301.0),
+                    ),
+                    LegChange(leg="import", added=Outcome(delivered=False, hours=0.0)),
+                ),
+            ),
+            EtaRequest(
+                lane="lane:china-post:CN:FR",
+                tracking_number=_TRACKING,
+                order_ids=(_ORDER,),
+                carrier="china-post",
+                origin_country="CN",
+                destination_country="FR",
+                status=Status.IMPORT,
+                estimated_at=_SHIPPED + timedelta(days=12),
+                legs=(
+                    LegStart(leg="import", started_at=_SHIPPED + timedelta(days=12)),
+                    LegStart(leg="shipped", started_at=_SHIPPED),
+                ),
+                fallback=("country_pair:CN:FR", "destination:FR", "global"),
+            ),
+        ),
+        writers="stream (shipment agent; lane agent forwarding)",
+        readers="stream (lane agent)",
     ),
     Topic(
         name=REDRIVEN_TOPIC,

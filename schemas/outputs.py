@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Literal
 import orjson
 from pydantic import ConfigDict, Field
 
+from schemas.eta import Basis, Leg
 from schemas.status import Status
 from schemas.types import Frozen, UtcTimestamp
 
@@ -22,6 +23,7 @@ PROTECTION_TOPIC = "protection.adjustments.v1"
 FLAGS_TOPIC = "tracking.flags.v1"
 NOTIFICATIONS_TOPIC = "buyer.notifications.v1"
 DEADLETTER_TOPIC = "tracking.deadletter.v1"
+ETA_TOPIC = "shipments.eta.v1"
 
 
 def event_id_for(kind: str, facts: dict[str, Any]) -> str:
@@ -163,4 +165,40 @@ class DeadLetter(Output):
     at: UtcTimestamp
 
 
-OUTPUT_MODELS: tuple[type[Output], ...] = (StatusChanged, ProtectionAdjusted, FlagRaised, BuyerNotification, DeadLetter)
+class EtaEstimated(Output):
+    """When the shipment will probably be delivered, learned from its lane's own deliveries (`streams.eta`)."""
+
+    topic: ClassVar[str] = ETA_TOPIC
+    key_field: ClassVar[str] = "tracking_number"
+    identity: ClassVar[tuple[str, ...]] = ("tracking_number", "estimated_at", "p50_at", "p80_at", "p95_at")
+
+    type: Literal["eta_estimated"] = "eta_estimated"
+    tracking_number: str
+    order_ids: tuple[str, ...]
+    carrier: str
+    origin_country: str
+    destination_country: str
+    status: Status = Field(description="the shipment's status when estimated")
+    estimated_at: UtcTimestamp
+    p50_at: UtcTimestamp = Field(description="half of such shipments are delivered by then")
+    p80_at: UtcTimestamp = Field(description="80 % of such shipments are delivered by then")
+    p95_at: UtcTimestamp = Field(description="95 % of such shipments are delivered by then")
+    basis: Basis = Field(
+        description="the level learned from: the lane (carrier, origin, destination), else the country pair,"
+        " the destination, or all shipments, the first with enough deliveries"
+    )
+    leg: Leg = Field(
+        description="counted from shipment, from the first import scan, or from the first last-mile scan"
+        " (out for delivery, failed attempt, pickup point), given the time already spent in it"
+    )
+    samples: int = Field(description="deliveries the estimate rests on: those later than the time already spent")
+
+
+OUTPUT_MODELS: tuple[type[Output], ...] = (
+    StatusChanged,
+    ProtectionAdjusted,
+    FlagRaised,
+    BuyerNotification,
+    DeadLetter,
+    EtaEstimated,
+)

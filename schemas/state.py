@@ -4,6 +4,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, Field, PlainSerializer
 
+from schemas.eta import EtaMemory
 from schemas.event import TrackingEvent
 from schemas.status import Status
 from schemas.types import Amount, Frozen, Timestamp
@@ -78,6 +79,7 @@ class ShipmentState(Frozen):
     )
     status: Status | None = None
     orders: dict[str, OrderWatch] = Field(default_factory=dict)
+    eta: EtaMemory | None = Field(None, description="the shipment's part in the delivery estimate (streams.eta)")
 
 
 class OrderLink(Frozen):

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from schemas.commands import (
     AdoptOrder,
     DisputeChanged,
+    EtaNoted,
     LinkShipment,
     OrderCommand,
     ReleaseOrder,
@@ -26,6 +27,7 @@ from schemas.commands import (
     Tick,
     UnlinkShipment,
 )
+from schemas.eta import LaneCommand
 from schemas.event import TrackingEvent, kept_events, merge_events
 from schemas.inputs import (
     DisputeEvent,
@@ -37,6 +39,7 @@ from schemas.inputs import (
 from schemas.outputs import Output, StatusChanged
 from schemas.state import DisputeState, OrderLink, OrderWatch, ShipmentState, evolve
 from schemas.status import Status
+from streams.eta.shipment import eta_commands, note_estimate
 from streams.rules import RULES, ListedRule
 from streams.rules.base import Facts, RuleContext, Verdict, days, update_order
 from streams.rules.r16_order_events import apply_order_change
@@ -62,7 +65,7 @@ class OrderInput:
 
 
 Input = CarrierUpdate | OrderInput | ShipmentCommand
-Command = ShipmentCommand | OrderCommand
+Command = ShipmentCommand | OrderCommand | LaneCommand
 
 NEVER = datetime.min.replace(tzinfo=UTC)
 
@@ -95,10 +98,17 @@ def decide(state: ShipmentState | None, update: Input, now: datetime, settings: 
             commands.extend(handed)
         case DisputeChanged():
             current = update_order(current, update.order_id, dispute=update.dispute, linked=True)
+        case EtaNoted():
+            current = note_estimate(current, update.estimate)
         case Tick():
             pass
-    if not isinstance(update, Tick):
+    if not isinstance(update, Tick | EtaNoted):
         current = evolve(current, updated_at=now)
+    if facts is not None or (isinstance(update, OrderInput) and current.eta is None and current.events):
+        current, observed = eta_commands(
+            current, facts or Facts(current.tracking_number, current.events), now, settings.eta
+        )
+        commands.extend(observed)
     current, fired, wake_at = _run_rules(current, now, settings, facts)
     outputs.extend(fired)
     forget_at = _forget_at(current, settings)
@@ -170,7 +180,12 @@ def verdicts(
         if order.closed:
             continue
         if ctx is None:
-            ctx = RuleContext(facts=facts or Facts(state.tracking_number, state.events), now=now, settings=settings)
+            ctx = RuleContext(
+                facts=facts or Facts(state.tracking_number, state.events),
+                now=now,
+                settings=settings,
+                eta=state.eta.estimate if state.eta is not None else None,
+            )
         for rule in RULES:
             verdict = rule.check(order, ctx)
             order = verdict.order

@@ -21,11 +21,13 @@ import orjson
 
 from carriers.textclass import TEXT_THRESHOLD
 from schemas.commands import OrderCommand, OrderCommandBase, Tick
+from schemas.eta import LaneCommandBase, LaneState
 from schemas.event import TrackingEvent
 from schemas.inputs import DISPUTES_TOPIC, RAW_TOPIC, SHIPMENTS_TOPIC, DisputeEvent
 from schemas.outputs import DeadLetter, Output
 from schemas.state import OrderLink, ShipmentState
 from streams.core import CarrierUpdate, Command, Input, OrderInput, decide, decide_order
+from streams.eta.lanes import decide_lane
 from streams.ingest import RecordInputs, Rejected, load_json, to_inputs
 from streams.rules.settings import RuleSettings
 from streams.wakeups import WakeupIndex
@@ -49,7 +51,16 @@ def step(
     update: AnyInput,
     now: datetime,
     settings: RuleSettings,
+    lanes: MutableMapping[str, LaneState] | None = None,
 ) -> Step:
+    """Decide one input against the table its key is in: shipments, orders or (a lane command) lanes."""
+    if isinstance(update, LaneCommandBase):
+        if lanes is None:
+            raise ValueError(f"a lane command reached an agent without the lanes table: {update.lane!r}")
+        decision = decide_lane(lanes.get(update.lane), update, now, settings.eta)
+        if decision.state is not None:
+            lanes[update.lane] = decision.state
+        return Step(decision.outputs, decision.commands)
     if isinstance(update, DisputeEvent | OrderCommandBase):
         link, commands = decide_order(orders.get(update.order_id), update, update.order_id)
         orders[update.order_id] = link
@@ -117,12 +128,13 @@ def safe_step(
     now: datetime,
     settings: RuleSettings,
     source: Source | None = None,
+    lanes: MutableMapping[str, LaneState] | None = None,
 ) -> Step:
     """`step`, or, when deciding raises, the input's dead letter as `source` (by default the input
     itself; stage `decide`, the traceback goes to the log). `decide` is pure, so the states are as
     they were before the input."""
     try:
-        return step(shipments, orders, update, now, settings)
+        return step(shipments, orders, update, now, settings, lanes)
     except Exception as error:
         source = source or input_source(update)
         log.exception("decide failed; dead-lettered", extra={"topic": source.topic, "key": source.key})
@@ -137,6 +149,7 @@ def decide_record(
     now: datetime,
     settings: RuleSettings,
     text_threshold: float,
+    lanes: MutableMapping[str, LaneState] | None = None,
 ) -> tuple[list[Step], RecordInputs | None]:
     """The steps one record leads to, and what it carried (None when it was rejected whole).
 
@@ -154,7 +167,7 @@ def decide_record(
         log.exception("reading a record failed; dead-lettered", extra={"topic": source.topic, "key": source.key})
         return [Step(outputs=[source.dead_letter("parse", describe(error), now)])], None
     steps = [Step(outputs=[source.dead_letter(stage, reason, now)]) for stage, reason in read.refusals().items()]
-    steps.extend(safe_step(shipments, orders, update, now, settings, source) for update in read.inputs)
+    steps.extend(safe_step(shipments, orders, update, now, settings, source, lanes) for update in read.inputs)
     return steps, read
 
 
@@ -188,6 +201,7 @@ class Engine:
         self.text_threshold = text_threshold
         self.shipments: dict[str, ShipmentState] = {}
         self.orders: dict[str, OrderLink] = {}
+        self.lanes: dict[str, LaneState] = {}
         self.wakeups = WakeupIndex()
         self.decisions = 0  # steps decided so far: inputs, the commands they led to and ticks
         self.ticks = 0
@@ -201,7 +215,9 @@ class Engine:
 
     def apply_record(self, source: Source, value: Mapping[str, Any], now: datetime) -> list[Output]:
         """One record as the stream decides it (`decide_record`), then the commands it leads to."""
-        steps, _ = decide_record(self.shipments, self.orders, source, value, now, self.settings, self.text_threshold)
+        steps, _ = decide_record(
+            self.shipments, self.orders, source, value, now, self.settings, self.text_threshold, self.lanes
+        )
         outputs: list[Output] = []
         queue: deque = deque()
         for result in steps:
@@ -219,7 +235,8 @@ class Engine:
     def _drain(self, queue: deque, now: datetime, outputs: list[Output]) -> None:
         while queue:
             update, source = queue.popleft()
-            self._take(safe_step(self.shipments, self.orders, update, now, self.settings, source), queue, outputs)
+            result = safe_step(self.shipments, self.orders, update, now, self.settings, source, self.lanes)
+            self._take(result, queue, outputs)
 
     def _take(self, result: Step, queue: deque, outputs: list[Output]) -> None:
         self.decisions += 1

@@ -29,6 +29,7 @@ from schemas.commands import (
     SHIPMENT_COMMANDS_TOPIC,
     OrderCommand,
 )
+from schemas.eta import LANE_COMMAND, LANE_COMMANDS_TOPIC
 from schemas.inputs import DISPUTES_TOPIC, ORDER_EVENT, RAW_TOPIC, SHIPMENTS_TOPIC, DisputeEvent, RawTracking
 from schemas.types import describe_validation_error
 from streams.core import CarrierUpdate, Input, OrderInput
@@ -113,11 +114,18 @@ def to_inputs(
             update = SHIPMENT_COMMAND.validate_python(value)
         elif topic == ORDER_COMMANDS_TOPIC:
             update = ORDER_COMMAND.validate_python(value)
+        elif topic == LANE_COMMANDS_TOPIC:
+            update = LANE_COMMAND.validate_python(value)
         else:
             raise Rejected("validate", f"parcelwatch does not consume topic {topic!r}")
     except ValidationError as error:
         raise Rejected("validate", describe_validation_error(error)) from None
-    about = update.order_id if topic in (DISPUTES_TOPIC, ORDER_COMMANDS_TOPIC) else update.tracking_number
+    if topic == LANE_COMMANDS_TOPIC:
+        about = update.lane
+    elif topic in (DISPUTES_TOPIC, ORDER_COMMANDS_TOPIC):
+        about = update.order_id
+    else:
+        about = update.tracking_number
     if key is not None and about != key:
         raise Rejected("validate", f"the record is keyed {key!r} but its value is about {about!r}")
     return RecordInputs(inputs=[update])

@@ -9,6 +9,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from schemas.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC
+from schemas.eta import LANE_COMMANDS_TOPIC
 from schemas.inputs import DISPUTES_TOPIC, RAW_TOPIC, SHIPMENTS_TOPIC
 from schemas.outputs import OUTPUT_MODELS
 from schemas.redrive import REDRIVEN_TOPIC
@@ -27,6 +28,7 @@ ALL_TOPICS: tuple[str, ...] = (
     RAW_TOPIC,
     SHIPMENT_COMMANDS_TOPIC,
     ORDER_COMMANDS_TOPIC,
+    LANE_COMMANDS_TOPIC,
     *(m.topic for m in OUTPUT_MODELS),
     REDRIVEN_TOPIC,
 )

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
+from schemas.eta import EtaEstimate
 from schemas.event import TrackingEvent, current_event
 from schemas.outputs import BuyerNotification, FlagRaised, Output
 from schemas.state import OrderWatch, ShipmentState, evolve
@@ -71,6 +72,7 @@ class RuleContext:
     facts: Facts
     now: datetime
     settings: RuleSettings
+    eta: EtaEstimate | None = None  # the delivery estimate last emitted for the shipment (streams.eta)
 
     @property
     def tracking_number(self) -> str:

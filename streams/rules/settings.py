@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from streams.eta.settings import EtaSettings
+
 
 class RuleSettings(BaseModel):
     delivered_protection_days: float = Field(
@@ -35,3 +37,4 @@ class RuleSettings(BaseModel):
     retention_days: float = Field(
         30, gt=0, description="a shipment no order needs (closed, or protection over) is forgotten this long after"
     )
+    eta: EtaSettings = Field(default_factory=EtaSettings, description="the delivery estimate (streams.eta)")

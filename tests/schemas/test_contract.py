@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, BaseModel
 from schemas import contract
 from schemas.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC
 from schemas.contract import PACKAGE_DIR, TOPICS, TOPICS_BY_NAME, Topic
+from schemas.eta import LANE_COMMANDS_TOPIC
 from schemas.inputs import (
     DISPUTES_TOPIC,
     RAW_TOPIC,
@@ -69,6 +70,7 @@ def test_table_lists_every_topic_once():
         RAW_TOPIC,
         SHIPMENT_COMMANDS_TOPIC,
         ORDER_COMMANDS_TOPIC,
+        LANE_COMMANDS_TOPIC,
         *(model.topic for model in OUTPUT_MODELS),
         REDRIVEN_TOPIC,
     }
@@ -86,7 +88,7 @@ def test_directions():
     assert directions[DISPUTES_TOPIC] == "consumed"
     assert directions[RAW_TOPIC] == "internal"
     assert directions[SHIPMENT_COMMANDS_TOPIC] == directions[ORDER_COMMANDS_TOPIC] == "internal"
-    assert directions[REDRIVEN_TOPIC] == "internal"
+    assert directions[REDRIVEN_TOPIC] == directions[LANE_COMMANDS_TOPIC] == "internal"
     assert all(directions[model.topic] == "produced" for model in OUTPUT_MODELS)
 
 

@@ -24,6 +24,7 @@ from schemas.outputs import (
     OUTPUT_MODELS,
     BuyerNotification,
     DeadLetter,
+    EtaEstimated,
     FlagRaised,
     Output,
     ProtectionAdjusted,
@@ -86,6 +87,21 @@ BASE: dict[type[Output], dict[str, Any]] = {
         "reason": "type: Field required",
         "at": T,
     },
+    EtaEstimated: {
+        "tracking_number": "LP000000001CN",
+        "order_ids": ("o-1",),
+        "carrier": "generic",
+        "origin_country": "CN",
+        "destination_country": "ES",
+        "status": Status.EXPORT,
+        "estimated_at": T,
+        "p50_at": T + timedelta(days=12),
+        "p80_at": T + timedelta(days=15),
+        "p95_at": T + timedelta(days=21),
+        "basis": "lane",
+        "leg": "shipped",
+        "samples": 40,
+    },
 }
 OTHER: dict[type[Output], dict[str, Any]] = {
     StatusChanged: {
@@ -135,6 +151,21 @@ OTHER: dict[type[Output], dict[str, Any]] = {
         "stage": "decode",
         "reason": "not JSON",
         "at": T + timedelta(seconds=1),
+    },
+    EtaEstimated: {
+        "tracking_number": "LP000000002CN",
+        "order_ids": ("o-1", "o-2"),
+        "carrier": "cainiao",
+        "origin_country": "HK",
+        "destination_country": "FR",
+        "status": Status.IMPORT,
+        "estimated_at": T + timedelta(hours=1),
+        "p50_at": T + timedelta(days=11),
+        "p80_at": T + timedelta(days=16),
+        "p95_at": T + timedelta(days=22),
+        "basis": "global",
+        "leg": "import",
+        "samples": 41,
     },
 }
 CHANGES = [
