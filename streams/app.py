@@ -30,6 +30,7 @@ from streams.settings import StreamConfig, StreamSettings
 from streams.shell import BatchShell
 from streams.tansu import correct_recovery_end_offsets
 from streams.wakeups import WakeupIndex
+from streams.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
 
@@ -153,8 +154,18 @@ def create_app(settings: StreamConfig) -> faust.App:
             wakeups.schedule(key, next_wake(state, now, settings.rules))
         log.info("wake-up index rebuilt: %d shipments, %d scheduled", len(shipments), len(wakeups))
 
+    watchdog = Watchdog(app, config.stall_after_s)
+
+    @app.on_rebalance_complete.connect
+    async def rebalanced(sender, **_) -> None:
+        watchdog.rebalanced()
+
+    @app.task
+    async def watch_partitions() -> None:
+        await watchdog.run()
+
     if config.http_port is not None:
-        serve(app, config.http_host, config.http_port)
+        serve(app, config.http_host, config.http_port, watchdog)
 
     @app.timer(interval=config.tick_interval_s)
     async def tick() -> None:

@@ -87,6 +87,54 @@ def admit(app: faust.App, event: EventT) -> bool:
     return False
 
 
+@dataclass(frozen=True, slots=True)
+class InputPartition:
+    """How the worker sees one of its input partitions: the broker's end offset (read committed
+    under exactly-once), the group's committed offset, and the consumer's fetch position; whether
+    Faust fetches it (its active set) or paused it, in Faust or in aiokafka; and the monotonic time
+    it last delivered a record to the shell (None: not since the worker started)."""
+
+    topic: str
+    partition: int
+    end: int | None
+    committed: int | None
+    position: int | None
+    fetching: bool
+    paused: bool
+    delivered_at: float | None
+
+
+async def input_partitions(app: faust.App) -> list[InputPartition]:
+    """The worker's assigned input partitions (not table changelogs), end offsets from the broker."""
+    consumer = app.consumer
+    changelogs = app.tables.changelog_topics
+    assigned = sorted(tp for tp in consumer.assignment() if tp.topic not in changelogs)
+    if not assigned:
+        return []
+    thread = consumer._thread
+    client = thread._ensure_consumer()
+    ends = await thread.call_thread(client.end_offsets, assigned)
+    subscription = client._subscription.subscription
+    states = subscription.assignment if subscription is not None else None
+    active, paused = consumer._active_partitions or set(), consumer._paused_partitions
+    views = []
+    for tp in assigned:
+        state = states.state_value(tp) if states is not None else None
+        views.append(
+            InputPartition(
+                topic=tp.topic,
+                partition=tp.partition,
+                end=ends.get(tp),
+                committed=consumer._committed_offset.get(tp),
+                position=state.position if state is not None and state.has_valid_position else None,
+                fetching=tp in active or tp in consumer._buffered_partitions,
+                paused=tp in paused or (state is not None and state.paused),
+                delivered_at=app.monitor.stream_inbound_time.get(tp),
+            )
+        )
+    return views
+
+
 def set_current_event(event: EventT | None) -> None:
     """Tables read and write the partition of the current event (its changelog partition, and with
     RocksDB the partition's database): set it before touching a table for an event's key."""

@@ -13,7 +13,7 @@ distinct ones, is counted as `other`; an event without a code as `none`.
 from collections.abc import Iterable
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram, generate_latest
 
 from schemas.event import TrackingEvent
 from schemas.outputs import DeadLetter, Output
@@ -41,6 +41,10 @@ REFUSED_EVENTS = Counter(
 FOREIGN_SHIPMENTS = Counter(
     "parcelwatch_stream_foreign_shipments_total",
     "Shipments in a raw record other than the one it is keyed by, left out (payloads are split at the edge)",
+)
+STALLED_PARTITIONS = Gauge(
+    "parcelwatch_stream_stalled_partitions",
+    "Assigned input partitions with lag that delivered nothing for stall_after_s (streams/watchdog.py)",
 )
 DEADLETTERS = Counter("parcelwatch_deadletter_records_total", "Records sent to the dead-letter topic", ["stage"])
 UNKNOWN_CODES = Counter(

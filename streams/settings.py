@@ -53,6 +53,11 @@ class StreamSettings(BaseModel):
     )
     heartbeat_interval_s: float = Field(1.0, gt=0, description="consumer-group heartbeat interval")
     tick_interval_s: float = Field(1.0, gt=0, description="how often due deadlines are looked for")
+    stall_after_s: float = Field(
+        120.0,
+        gt=0,
+        description="an assigned input partition with lag that delivers nothing this long is stalled (/healthz: 503)",
+    )
     standby_replicas: int = Field(
         1,
         ge=0,

@@ -46,6 +46,8 @@ STREAM_INPUTS = (RAW_TOPIC, SHIPMENTS_TOPIC, SHIPMENT_COMMANDS_TOPIC, DISPUTES_T
 DECISION_TOPICS = tuple(model.topic for model in OUTPUT_MODELS if model.topic != DEADLETTER_TOPIC)
 #: The dev stack's fast group join (`workers.bench.stream.bench_settings`): works on Tansu.
 FAST_JOIN = {"session_timeout_s": 2.0, "heartbeat_interval_s": 0.5, "rebalance_timeout_s": 2.0}
+#: The watchdog samples every quarter of this: often enough for a test to read its verdicts.
+STALL_AFTER_S = 20.0
 
 
 def changelog_topic(app_id: str) -> str:
@@ -58,7 +60,9 @@ def stream_settings(bootstrap: str, partitions: int, app_id: str, **stream: Any)
     return base.model_copy(
         update={
             "kafka": base.kafka.model_copy(update={"bootstrap_servers": bootstrap, "partitions": partitions}),
-            "stream": base.stream.model_copy(update={"app_id": app_id, "tansu_compat": True, **FAST_JOIN, **stream}),
+            "stream": base.stream.model_copy(
+                update={"app_id": app_id, "tansu_compat": True, "stall_after_s": STALL_AFTER_S, **FAST_JOIN, **stream}
+            ),
         }
     )
 
@@ -121,6 +125,23 @@ class Worker:
 
     async def wait_ready(self, timeout_s: float = 60.0) -> None:
         await wait_for(self.ready, timeout_s, lambda: f"{self.name} not ready; log:\n{self.log_tail()}")
+
+    async def partitions(self) -> list[dict]:
+        """The worker's /partitions: how it sees each of its input partitions."""
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
+            async with session.get(f"http://127.0.0.1:{self.port}/partitions") as response:
+                return (await response.json())["partitions"]
+
+    async def describe_partitions(self) -> str:
+        try:
+            views = await self.partitions()
+        except (aiohttp.ClientError, TimeoutError) as error:
+            return f"{self.name}: /partitions did not answer ({error!r})"
+        return f"{self.name}: " + "; ".join(
+            f"{v['topic']}[{v['partition']}] end {v['end']} committed {v['committed']} position {v['position']}"
+            f" fetching {v['fetching']} paused {v['paused']} idle {v['idle_s']} s"
+            for v in views
+        )
 
     async def metric(self, name: str, **labels: str) -> float:
         """A sample of the worker's /metrics (0 when absent)."""
@@ -216,8 +237,7 @@ class LagSample:
 
     def describe(self) -> str:
         rows = [
-            f"{tp.topic}[{tp.partition}] committed {self.committed.get(tp, 0)} of {self.ends[tp]}"
-            for tp in self.behind
+            f"{tp.topic}[{tp.partition}] committed {self.committed.get(tp, 0)} of {self.ends[tp]}" for tp in self.behind
         ]
         return "; ".join(rows) or "lag 0 on every input partition"
 
@@ -328,8 +348,10 @@ class GroupProbe:
             if not current.behind and previous is not None and not previous.behind and previous.ends == current.ends:
                 return current
             if time.monotonic() > deadline:
+                views = [await worker.describe_partitions() for worker in workers if worker.alive]
                 raise AssertionError(
                     f"the group {self.group!r} did not reach lag 0 in {timeout_s} s: {current.describe()}"
+                    + "".join(f"\n  {view}" for view in views)
                 )
             previous = current
             await asyncio.sleep(0.3)

@@ -18,6 +18,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
+import aiohttp
 import orjson
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -150,6 +151,11 @@ async def test_a_poison_record_between_valid_ones_costs_only_itself(broker_kind,
             async with GroupProbe(settings.kafka, settings.stream.app_id) as probe:
                 await produce_inputs(settings.kafka, registrations)
                 await probe.wait_caught_up(30, [worker])
+                await wait_for(
+                    lambda: watchdog_sees_caught_up(worker),
+                    30,
+                    lambda: f"the watchdog did not see the input partitions caught up: {worker.port}",
+                )
                 await produce_inputs(settings.kafka, burst)
                 try:
                     await probe.wait_caught_up(45, [worker])
@@ -176,6 +182,20 @@ async def test_a_poison_record_between_valid_ones_costs_only_itself(broker_kind,
         stages = [(letter.get("record_key"), letter["stage"], letter["reason"][:120]) for letter in letters]
         problems.append(f"{emitted.records} decision records written; dead letters (key, stage, reason): {stages}")
     assert_no_problems(problems, worker)
+
+
+async def watchdog_sees_caught_up(worker: Worker) -> bool:
+    """/partitions lists every input partition of the worker, none with lag, none stalled; /healthz 200."""
+    views = await worker.partitions()
+    topics = {view["topic"] for view in views}
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"http://127.0.0.1:{worker.port}/healthz") as health:
+            healthy = health.status == 200
+    return (
+        healthy
+        and {RAW_TOPIC, SHIPMENTS_TOPIC} <= topics
+        and all(view["lag"] == 0 and not view["stalled"] and view["idle_s"] >= 0 for view in views)
+    )
 
 
 # ---------------------------------------------------------------- (b) two workers, multi-number
