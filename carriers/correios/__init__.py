@@ -1,0 +1,1 @@
+"""`correios`: Correios (Brazil), the SRO tracking web service `buscaEventos` (SOAP), polled."""
