@@ -19,7 +19,8 @@ With `aggregator=True` it plays a tracking aggregator: it pushes only the number
 (`POST /v1/registrations`, the format of `carriers/sandbox/adapter.py`). Registering a number pushes
 the events it has had so far at once, in one delivery, and then each new one as it happens; stopping
 it (`POST /v1/registrations/stop`) ends its pushes. `quota` numbers can be registered in all (None:
-no limit). `registrations` and `stops` count, per number, the calls that registered or stopped it.
+no limit). `registrations` and `stops` count, per number, the registration and stop requests that
+named it (a repeated one too).
 """
 
 import asyncio
@@ -185,6 +186,7 @@ class SandboxCarrierServer:
         self._aggregator = aggregator
         self._quota = quota
         self._registered: set[str] = set()
+        self._used = 0
         self._catch_up: list[str] = []
         self.registrations: Counter[str] = Counter()
         self.stops: Counter[str] = Counter()
@@ -262,13 +264,14 @@ class SandboxCarrierServer:
     async def _register(self, request: web.Request) -> web.Response:
         answer: dict[str, list[str]] = {"registered": [], "already_registered": [], "quota_exceeded": []}
         for number in (await request.json())["tracking_numbers"]:
+            self.registrations[number] += 1
             if number in self._registered:
                 answer["already_registered"].append(number)
-            elif self._quota is not None and sum(self.registrations.values()) >= self._quota:
+            elif self._quota is not None and self._used >= self._quota:
                 answer["quota_exceeded"].append(number)
             else:
                 self._registered.add(number)
-                self.registrations[number] += 1
+                self._used += 1
                 self._catch_up.append(number)
                 answer["registered"].append(number)
         return _json(answer)
@@ -276,18 +279,17 @@ class SandboxCarrierServer:
     async def _stop(self, request: web.Request) -> web.Response:
         answer: dict[str, list[str]] = {"stopped": [], "not_registered": []}
         for number in (await request.json())["tracking_numbers"]:
+            self.stops[number] += 1
             if number in self._registered:
                 self._registered.discard(number)
-                self.stops[number] += 1
                 answer["stopped"].append(number)
             else:
                 answer["not_registered"].append(number)
         return _json(answer)
 
     async def _quota_left(self, _: web.Request) -> web.Response:
-        used = sum(self.registrations.values())
-        total = self._quota if self._quota is not None else used
-        return _json({"total": total, "used": used, "remaining": total - used, "used_today": used})
+        total = self._quota if self._quota is not None else self._used
+        return _json({"total": total, "used": self._used, "remaining": total - self._used, "used_today": self._used})
 
     def _pushes_due_after(self, moment: datetime) -> list[tuple[datetime, int, str, Push]]:
         """Every push due after `moment`, as a heap by simulated due time then plan order."""
