@@ -1,0 +1,1 @@
+"""`postnl`: PostNL's Shippingstatus API v2 (JSON, API key), polled."""
