@@ -21,9 +21,8 @@ abroad is not at Yanwen's home), as is one whose time or another field is not wh
 of the answer is used. Checkpoints name a place (`location`) but no country. Yanwen does not push.
 """
 
-import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -41,23 +40,10 @@ from carriers.base import (
     validate,
 )
 from carriers.shapes import mapping, mappings
-from carriers.times import INVALID_EVENT, NO_TIME, NO_ZONE, CarrierTime, EventDefect
+from carriers.times import NO_TIME, NO_ZONE, CarrierTime, EventDefect, hours_offset
 from carriers.yanwen.status import YANWEN_STATUS
 from schemas.event import TrackingEvent
 from schemas.status import Status
-
-OFFSET = re.compile(r"(?P<sign>[+-])(?P<hours>\d{1,2})(?::?(?P<minutes>\d{2}))?")
-
-
-def utc_offset(text: str) -> timezone:
-    """A `time_zone` such as `+8`, `+08`, `-05:00` or `+0530` as a fixed-offset zone. Raises `EventDefect`."""
-    match = OFFSET.fullmatch(text.strip())
-    if match is None:
-        raise EventDefect(INVALID_EVENT, f"time_zone: {text!r} is not a UTC offset")
-    span = timedelta(hours=int(match["hours"]), minutes=int(match["minutes"] or 0))
-    if span >= timedelta(hours=24):
-        raise EventDefect(INVALID_EVENT, f"time_zone: {text!r} is not a UTC offset")
-    return timezone(-span if match["sign"] == "-" else span)
 
 
 class Format(BaseModel):
@@ -84,7 +70,10 @@ class Checkpoint(Format):
             return self.time_stamp
         if self.time_zone is None:
             raise EventDefect(NO_ZONE, f"time {self.time_stamp.isoformat()} has no UTC offset and no time_zone")
-        return self.time_stamp.replace(tzinfo=utc_offset(self.time_zone))
+        try:
+            return self.time_stamp.replace(tzinfo=hours_offset(self.time_zone))
+        except EventDefect as defect:
+            raise EventDefect(defect.reason, f"time_zone: {defect}") from None
 
 
 class Result(Format):

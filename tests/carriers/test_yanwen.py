@@ -9,7 +9,7 @@ import pytest
 
 from carriers.base import PayloadInvalid, PollEndpoint, WebhookRejected, get_carrier, normalise
 from carriers.shapes import recognise
-from carriers.yanwen.adapter import utc_offset
+from carriers.times import hours_offset
 from schemas.status import Status
 from tests.carriers.corpus import shipment_status
 
@@ -51,9 +51,9 @@ def only_event(payload: dict):
 def test_time_zone_is_an_offset_in_hours(text, offset):
     if offset is None:
         with pytest.raises(ValueError, match="is not a UTC offset"):
-            utc_offset(text)
+            hours_offset(text)
     else:
-        assert datetime(2026, 3, 2, tzinfo=utc_offset(text)).isoformat().endswith(offset)
+        assert datetime(2026, 3, 2, tzinfo=hours_offset(text)).isoformat().endswith(offset)
 
 
 def test_the_time_stamp_is_read_at_its_time_zone_and_is_not_inferred():
