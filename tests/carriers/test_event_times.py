@@ -193,6 +193,47 @@ EDGES = {
     "russianpost": russianpost(
         "9999-12-31T23:59:59.000-05:00", "0001-01-01T00:00:00.000+14:00", "2026-03-01T11:00:00.000+03:00"
     ),
+    "ship24": {
+        "trackings": [
+            {
+                "tracker": {"trackingNumber": "RB123456785CN"},
+                "events": [
+                    {"occurrenceDatetime": time, "statusCode": "delivery_delivered", "statusMilestone": "delivered"}
+                    for time in ("9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+14:00", "2026-03-01T09:00:00+01:00")
+                ],
+            }
+        ]
+    },
+    "trackingmore": {
+        "meta": {"code": 200},
+        "data": [
+            {
+                "tracking_number": "RB123456785CN",
+                "origin_info": {
+                    "trackinfo": [
+                        {"checkpoint_date": time, "checkpoint_delivery_substatus": "delivered001"}
+                        for time in ("9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+14:00", "2026-03-01T08:00:00Z")
+                    ]
+                },
+            }
+        ],
+    },
+    "yanwen": {
+        "code": 0,
+        "result": [
+            {
+                "tracking_number": "UG998877665YP",
+                "checkpoints": [
+                    {"time_stamp": stamp, "time_zone": zone, "tracking_status": "PU10"}
+                    for stamp, zone in (
+                        ("9999-12-31T23:59:59", "-5"),
+                        ("0001-01-01T00:00:00", "+14"),
+                        ("2026-03-01T16:00:00", "+8"),
+                    )
+                ],
+            }
+        ],
+    },
 }
 
 
