@@ -234,6 +234,45 @@ EDGES = {
             }
         ],
     },
+    "laposte": {
+        "returnCode": 200,
+        "shipment": {
+            "idShip": "CB314159268FR",
+            "event": [
+                {"code": "DI1", "date": time}
+                for time in ("9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+14:00", "2026-03-01T09:00:00+01:00")
+            ],
+        },
+    },
+    "royalmail": {
+        "mailPieces": {
+            "mailPieceId": "AB112233447GB",
+            "events": [
+                {"eventCode": "EVNMI", "eventDateTime": time}
+                for time in ("9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+14:00", "2026-03-01T08:00:00+00:00")
+            ],
+        }
+    },
+    "postnl": {
+        "CompleteStatus": {
+            "Shipment": {
+                "Barcode": "3SABCD123456789",
+                "Event": [
+                    {"Code": "I01", "TimeStamp": stamp}
+                    for stamp in ("31-12-9999 23:59:59", "01-01-0001 00:00:00", "01-03-2026 09:00:00")
+                ],
+            }
+        }
+    },
+    "dhl_parcel_de": (
+        '<data name="piece-shipment-list" code="0"><data name="piece-shipment" piece-code="00340434161094015902">'
+        '<data name="piece-event-list">'
+        + "".join(
+            f'<data name="piece-event" event-timestamp="{stamp}" ice="DLVRD" ric="ACCPT" event-country="DE"/>'
+            for stamp in ("31.12.9999 23:59", "01.01.0001 00:00", "01.03.2026 09:00")
+        )
+        + "</data></data></data>"
+    ),
 }
 
 
