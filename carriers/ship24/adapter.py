@@ -10,7 +10,8 @@ carry the account's webhook secret as `Authorization: Bearer <secret>`
 (https://docs.ship24.com/webhooks/authentication): nothing is signed, so the secret is compared as it
 is and there is no age check. The delivery id is the tracking's `metadata.messageId` ("unique
 identifier of the tracking object across webhooks"); a body with several trackings, or none with an
-id, is known by the SHA-256 of its body. A webhook's `events` are only those found since the last push.
+id, is known by the SHA-256 of its body. A webhook's `events` are only those found since the last push; a
+webhook without a tracking carries nothing and is refused.
 
 Polls: `GET {base_url}/public/v1/trackers/search/{trackingNumber}/results` (base_url
 `https://api.ship24.com`) with the API key as `Authorization: Bearer <key>`, one number a call; the
@@ -110,7 +111,7 @@ class Tracking(Format):
 
 
 class Push(Format):
-    trackings: list[Tracking]
+    trackings: list[Tracking] = Field(min_length=1)
 
 
 class ResultsData(Format):

@@ -232,6 +232,7 @@ def test_two_trackers_of_one_number_stay_together():
     ("payload", "field"),
     [
         ({"trackings": [{"events": []}]}, "trackings.0.tracker: Field required"),
+        ({"trackings": []}, "trackings: List should have at least 1 item"),
         (
             {"data": {"trackings": [{"tracker": {"trackingNumber": ""}}]}},
             "trackingNumber: String should have at least 1",
