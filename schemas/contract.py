@@ -54,9 +54,11 @@ from schemas.outputs import (
     FlagRaised,
     Output,
     ProtectionAdjusted,
+    SellerMetrics,
     StatusChanged,
 )
 from schemas.redrive import REDRIVEN_TOPIC, Redriven, RedrivenRecord
+from schemas.sellers import SELLER_COMMAND, SELLER_COMMANDS_TOPIC, Contribution, SellerObserved, SellerTick
 from schemas.status import Status
 from schemas.types import Money, format_utc
 
@@ -234,6 +236,20 @@ _ETA_EXAMPLES = (
     ),
 )
 
+_SELLER_EXAMPLES = (
+    SellerMetrics.build(
+        seller_id="seller-551",
+        as_of=datetime(2026, 3, 22, tzinfo=UTC),
+        window_days=30,
+        orders=412,
+        valid_tracking_rate=0.962,
+        median_hours_to_first_scan=31,
+        delivered=287,
+        on_time_rate=0.913,
+        returned=4,
+    ),
+)
+
 # --- the table ---------------------------------------------------------------------------------------
 
 _OUTPUT_TEXT: dict[type[Output], tuple[str, str, tuple[BaseModel, ...]]] = {
@@ -268,6 +284,13 @@ _OUTPUT_TEXT: dict[type[Output], tuple[str, str, tuple[BaseModel, ...]]] = {
         "When the shipment will probably be delivered (p50/p80/p95), learned from its lane's own deliveries;"
         " at its first scan and again when p80 moves by a day or more.",
         _ETA_EXAMPLES,
+    ),
+    SellerMetrics: (
+        "the `seller_id`",
+        "A seller's daily scorecard over the 30 days before `as_of` (valid tracking rate, hours to a first scan,"
+        " on-time rate), at the first input or tick after 00:00 UTC, for sellers with orders shipped or"
+        " delivered in the window.",
+        _SELLER_EXAMPLES,
     ),
 }
 
@@ -362,6 +385,26 @@ TOPICS: tuple[Topic, ...] = (
         ),
         writers="stream (shipment agent; lane agent forwarding)",
         readers="stream (lane agent)",
+    ),
+    Topic(
+        name=SELLER_COMMANDS_TOPIC,
+        direction="internal",
+        key="the `seller_id`",
+        value=SELLER_COMMAND,
+        title="SellerCommand",
+        description="What the shipment-keyed agent sends the seller-keyed one (the repartition of the seller"
+        " scorecard): how an order's part in its seller's day buckets changed, and the daily tick.",
+        examples=(
+            SellerObserved(
+                seller_id="seller-551",
+                order_id=_ORDER,
+                removed=Contribution(shipped_day=20514, scanned_in_time=False),
+                added=Contribution(shipped_day=20514, scanned_in_time=True, first_scan_bin=31),
+            ),
+            SellerTick(seller_id="seller-551"),
+        ),
+        writers="stream (shipment agent; the sellers' daily timer)",
+        readers="stream (seller agent)",
     ),
     Topic(
         name=REDRIVEN_TOPIC,

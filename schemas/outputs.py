@@ -23,6 +23,7 @@ PROTECTION_TOPIC = "protection.adjustments.v1"
 FLAGS_TOPIC = "tracking.flags.v1"
 NOTIFICATIONS_TOPIC = "buyer.notifications.v1"
 DEADLETTER_TOPIC = "tracking.deadletter.v1"
+SELLER_METRICS_TOPIC = "sellers.metrics.v1"
 ETA_TOPIC = "shipments.eta.v1"
 
 
@@ -165,6 +166,35 @@ class DeadLetter(Output):
     at: UtcTimestamp
 
 
+class SellerMetrics(Output):
+    """A seller's daily scorecard over the window before `as_of`, from the stream's own shipments
+    (`streams.sellers`). Rates are rounded to 3 decimals, null when nothing is counted."""
+
+    topic: ClassVar[str] = SELLER_METRICS_TOPIC
+    key_field: ClassVar[str] = "seller_id"
+    identity: ClassVar[tuple[str, ...]] = ("seller_id", "as_of", "window_days")
+
+    type: Literal["seller_metrics"] = "seller_metrics"
+    seller_id: str
+    as_of: UtcTimestamp = Field(description="00:00 UTC of the day the scorecard is for; it counts the days before")
+    window_days: int
+    orders: int = Field(description="orders shipped in the window")
+    valid_tracking_rate: float | None = Field(
+        description="of the orders shipped in the window at least 5 days before as_of (valid_tracking_days),"
+        " the share whose number had a real scan within 5 days of shipped_at"
+    )
+    median_hours_to_first_scan: int | None = Field(
+        description="of the orders shipped in the window with a real scan, the median hours from shipment to"
+        " the first: the hour it falls in up to 3 days, its 6 hours up to 10 days, its day up to 30, 720 beyond"
+    )
+    delivered: int = Field(description="orders delivered in the window, whenever shipped")
+    on_time_rate: float | None = Field(
+        description="of the orders delivered in the window with a guaranteed delivery time, the share delivered"
+        " within guaranteed_delivery_days of shipped_at"
+    )
+    returned: int = Field(description="orders returned to the sender in the window")
+
+
 class EtaEstimated(Output):
     """When the shipment will probably be delivered, learned from its lane's own deliveries (`streams.eta`)."""
 
@@ -201,4 +231,5 @@ OUTPUT_MODELS: tuple[type[Output], ...] = (
     BuyerNotification,
     DeadLetter,
     EtaEstimated,
+    SellerMetrics,
 )

@@ -37,6 +37,7 @@ from schemas.inputs import (
     TrackingNumberReplaced,
 )
 from schemas.outputs import Output, StatusChanged
+from schemas.sellers import SellerCommand
 from schemas.state import DisputeState, OrderLink, OrderWatch, ShipmentState, evolve
 from schemas.status import Status
 from streams.eta.shipment import eta_commands, note_estimate
@@ -44,6 +45,7 @@ from streams.rules import RULES, ListedRule
 from streams.rules.base import Facts, RuleContext, Verdict, days, update_order
 from streams.rules.r16_order_events import apply_order_change
 from streams.rules.settings import RuleSettings
+from streams.sellers.shipment import seller_commands
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +67,7 @@ class OrderInput:
 
 
 Input = CarrierUpdate | OrderInput | ShipmentCommand
-Command = ShipmentCommand | OrderCommand | LaneCommand
+Command = ShipmentCommand | OrderCommand | LaneCommand | SellerCommand
 
 NEVER = datetime.min.replace(tzinfo=UTC)
 
@@ -111,6 +113,7 @@ def decide(state: ShipmentState | None, update: Input, now: datetime, settings: 
         commands.extend(observed)
     current, fired, wake_at = _run_rules(current, now, settings, facts)
     outputs.extend(fired)
+    commands.extend(seller_commands(state, current, facts, settings))
     forget_at = _forget_at(current, settings)
     if now >= forget_at and not fired and not commands:
         return Decision(current, forget=True, unknown=unknown)

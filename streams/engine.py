@@ -25,11 +25,13 @@ from schemas.eta import LaneCommandBase, LaneState
 from schemas.event import TrackingEvent
 from schemas.inputs import DISPUTES_TOPIC, RAW_TOPIC, SHIPMENTS_TOPIC, DisputeEvent
 from schemas.outputs import DeadLetter, Output
+from schemas.sellers import SellerCommandBase, SellerState, SellerTick
 from schemas.state import OrderLink, ShipmentState
 from streams.core import CarrierUpdate, Command, Input, OrderInput, decide, decide_order
 from streams.eta.lanes import decide_lane
 from streams.ingest import RecordInputs, Rejected, load_json, to_inputs
 from streams.rules.settings import RuleSettings
+from streams.sellers.scorecard import day_of, decide_seller, start_of
 from streams.wakeups import WakeupIndex
 
 log = logging.getLogger(__name__)
@@ -52,8 +54,20 @@ def step(
     now: datetime,
     settings: RuleSettings,
     lanes: MutableMapping[str, LaneState] | None = None,
+    sellers: MutableMapping[str, SellerState] | None = None,
 ) -> Step:
-    """Decide one input against the table its key is in: shipments, orders or (a lane command) lanes."""
+    """Decide one input against the table its key is in: shipments, orders, (a lane command) lanes
+    or (a seller command) sellers."""
+    if isinstance(update, SellerCommandBase):
+        if sellers is None:
+            raise ValueError(f"a seller command reached an agent without the sellers table: {update.seller_id!r}")
+        key = update.seller_id
+        seller = decide_seller(sellers.get(key), update, now, settings.sellers)
+        if seller.state is not None:
+            sellers[key] = seller.state
+        elif key in sellers:
+            del sellers[key]
+        return Step(seller.outputs)
     if isinstance(update, LaneCommandBase):
         if lanes is None:
             raise ValueError(f"a lane command reached an agent without the lanes table: {update.lane!r}")
@@ -129,12 +143,13 @@ def safe_step(
     settings: RuleSettings,
     source: Source | None = None,
     lanes: MutableMapping[str, LaneState] | None = None,
+    sellers: MutableMapping[str, SellerState] | None = None,
 ) -> Step:
     """`step`, or, when deciding raises, the input's dead letter as `source` (by default the input
     itself; stage `decide`, the traceback goes to the log). `decide` is pure, so the states are as
     they were before the input."""
     try:
-        return step(shipments, orders, update, now, settings, lanes)
+        return step(shipments, orders, update, now, settings, lanes, sellers)
     except Exception as error:
         source = source or input_source(update)
         log.exception("decide failed; dead-lettered", extra={"topic": source.topic, "key": source.key})
@@ -150,6 +165,7 @@ def decide_record(
     settings: RuleSettings,
     text_threshold: float,
     lanes: MutableMapping[str, LaneState] | None = None,
+    sellers: MutableMapping[str, SellerState] | None = None,
 ) -> tuple[list[Step], RecordInputs | None]:
     """The steps one record leads to, and what it carried (None when it was rejected whole).
 
@@ -167,7 +183,7 @@ def decide_record(
         log.exception("reading a record failed; dead-lettered", extra={"topic": source.topic, "key": source.key})
         return [Step(outputs=[source.dead_letter("parse", describe(error), now)])], None
     steps = [Step(outputs=[source.dead_letter(stage, reason, now)]) for stage, reason in read.refusals().items()]
-    steps.extend(safe_step(shipments, orders, update, now, settings, source, lanes) for update in read.inputs)
+    steps.extend(safe_step(shipments, orders, update, now, settings, source, lanes, sellers) for update in read.inputs)
     return steps, read
 
 
@@ -202,6 +218,8 @@ class Engine:
         self.shipments: dict[str, ShipmentState] = {}
         self.orders: dict[str, OrderLink] = {}
         self.lanes: dict[str, LaneState] = {}
+        self.sellers: dict[str, SellerState] = {}
+        self.seller_day: int | None = None  # the UTC day whose 00:00 last sent the sellers their ticks
         self.wakeups = WakeupIndex()
         self.decisions = 0  # steps decided so far: inputs, the commands they led to and ticks
         self.ticks = 0
@@ -216,7 +234,15 @@ class Engine:
     def apply_record(self, source: Source, value: Mapping[str, Any], now: datetime) -> list[Output]:
         """One record as the stream decides it (`decide_record`), then the commands it leads to."""
         steps, _ = decide_record(
-            self.shipments, self.orders, source, value, now, self.settings, self.text_threshold, self.lanes
+            self.shipments,
+            self.orders,
+            source,
+            value,
+            now,
+            self.settings,
+            self.text_threshold,
+            self.lanes,
+            self.sellers,
         )
         outputs: list[Output] = []
         queue: deque = deque()
@@ -226,16 +252,31 @@ class Engine:
         return outputs
 
     def advance(self, now: datetime) -> Iterator[Output]:
-        """Fire every deadline due by `now`, each at its own time, earliest first."""
-        while (due := self.wakeups.next_due()) is not None and due <= now:
-            for moment, key in self.wakeups.pop_due(due):
-                self.ticks += 1
-                yield from self.apply([Tick(tracking_number=key)], moment)
+        """Fire every deadline due by `now`, each at its own time, earliest first: the shipments'
+        wake-ups, and the daily timer, a `SellerTick` for every seller at each 00:00 UTC (before a
+        wake-up due at the same moment)."""
+        if self.seller_day is None:
+            self.seller_day = day_of(now)
+        while True:
+            due = self.wakeups.next_due()
+            midnight = start_of(self.seller_day + 1)
+            if midnight <= now and (due is None or midnight <= due):
+                self.seller_day += 1
+                self.ticks += len(self.sellers)
+                yield from self.apply([SellerTick(seller_id=seller) for seller in sorted(self.sellers)], midnight)
+            elif due is not None and due <= now:
+                for moment, key in self.wakeups.pop_due(due):
+                    self.ticks += 1
+                    yield from self.apply([Tick(tracking_number=key)], moment)
+            else:
+                return
 
     def _drain(self, queue: deque, now: datetime, outputs: list[Output]) -> None:
         while queue:
             update, source = queue.popleft()
-            result = safe_step(self.shipments, self.orders, update, now, self.settings, source, self.lanes)
+            result = safe_step(
+                self.shipments, self.orders, update, now, self.settings, source, self.lanes, self.sellers
+            )
             self._take(result, queue, outputs)
 
     def _take(self, result: Step, queue: deque, outputs: list[Output]) -> None:

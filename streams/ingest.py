@@ -31,6 +31,7 @@ from schemas.commands import (
 )
 from schemas.eta import LANE_COMMAND, LANE_COMMANDS_TOPIC
 from schemas.inputs import DISPUTES_TOPIC, ORDER_EVENT, RAW_TOPIC, SHIPMENTS_TOPIC, DisputeEvent, RawTracking
+from schemas.sellers import SELLER_COMMAND, SELLER_COMMANDS_TOPIC
 from schemas.types import describe_validation_error
 from streams.core import CarrierUpdate, Input, OrderInput
 
@@ -116,12 +117,16 @@ def to_inputs(
             update = ORDER_COMMAND.validate_python(value)
         elif topic == LANE_COMMANDS_TOPIC:
             update = LANE_COMMAND.validate_python(value)
+        elif topic == SELLER_COMMANDS_TOPIC:
+            update = SELLER_COMMAND.validate_python(value)
         else:
             raise Rejected("validate", f"parcelwatch does not consume topic {topic!r}")
     except ValidationError as error:
         raise Rejected("validate", describe_validation_error(error)) from None
     if topic == LANE_COMMANDS_TOPIC:
         about = update.lane
+    elif topic == SELLER_COMMANDS_TOPIC:
+        about = update.seller_id
     elif topic in (DISPUTES_TOPIC, ORDER_COMMANDS_TOPIC):
         about = update.order_id
     else:

@@ -13,6 +13,7 @@ from schemas.eta import LANE_COMMANDS_TOPIC
 from schemas.inputs import DISPUTES_TOPIC, RAW_TOPIC, SHIPMENTS_TOPIC
 from schemas.outputs import OUTPUT_MODELS
 from schemas.redrive import REDRIVEN_TOPIC
+from schemas.sellers import SELLER_COMMANDS_TOPIC
 from streams.kafka import client_options
 from workers.settings import KafkaSettings
 
@@ -29,6 +30,7 @@ ALL_TOPICS: tuple[str, ...] = (
     SHIPMENT_COMMANDS_TOPIC,
     ORDER_COMMANDS_TOPIC,
     LANE_COMMANDS_TOPIC,
+    SELLER_COMMANDS_TOPIC,
     *(m.topic for m in OUTPUT_MODELS),
     REDRIVEN_TOPIC,
 )

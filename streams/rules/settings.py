@@ -5,6 +5,7 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from streams.eta.settings import EtaSettings
+from streams.sellers.settings import SellerSettings
 
 
 class RuleSettings(BaseModel):
@@ -38,3 +39,6 @@ class RuleSettings(BaseModel):
         30, gt=0, description="a shipment no order needs (closed, or protection over) is forgotten this long after"
     )
     eta: EtaSettings = Field(default_factory=EtaSettings, description="the delivery estimate (streams.eta)")
+    sellers: SellerSettings = Field(
+        default_factory=SellerSettings, description="the seller scorecard (streams.sellers)"
+    )

@@ -39,7 +39,12 @@ def test_replay_example_gives_what_the_readme_says(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "workers", "replay", str(path)], capture_output=True, check=True, cwd=ROOT
     )
-    outputs = [orjson.loads(line) for line in result.stdout.splitlines()]
+    printed = [orjson.loads(line) for line in result.stdout.splitlines()]
+    cards = [o["value"] for o in printed if o["topic"] == "sellers.metrics.v1"]
+    assert [card["as_of"] for card in cards] == [f"2026-03-{day:02d}T00:00:00Z" for day in range(2, 22)]
+    assert {card["median_hours_to_first_scan"] for card in cards[1:]} == {34}
+    assert [card["as_of"] for card in cards if card["valid_tracking_rate"] == 1.0][0] == "2026-03-07T00:00:00Z"
+    outputs = [o for o in printed if o["topic"] != "sellers.metrics.v1"]
     assert [o["value"]["type"] for o in outputs] == [
         "status_changed",
         "status_changed",

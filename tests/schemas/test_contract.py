@@ -35,6 +35,7 @@ from schemas.outputs import (
     StatusChanged,
 )
 from schemas.redrive import REDRIVEN_TOPIC
+from schemas.sellers import SELLER_COMMANDS_TOPIC
 from schemas.status import Status
 from schemas.types import Money
 
@@ -71,6 +72,7 @@ def test_table_lists_every_topic_once():
         SHIPMENT_COMMANDS_TOPIC,
         ORDER_COMMANDS_TOPIC,
         LANE_COMMANDS_TOPIC,
+        SELLER_COMMANDS_TOPIC,
         *(model.topic for model in OUTPUT_MODELS),
         REDRIVEN_TOPIC,
     }
@@ -88,7 +90,9 @@ def test_directions():
     assert directions[DISPUTES_TOPIC] == "consumed"
     assert directions[RAW_TOPIC] == "internal"
     assert directions[SHIPMENT_COMMANDS_TOPIC] == directions[ORDER_COMMANDS_TOPIC] == "internal"
-    assert directions[REDRIVEN_TOPIC] == directions[LANE_COMMANDS_TOPIC] == "internal"
+    assert (
+        directions[REDRIVEN_TOPIC] == directions[LANE_COMMANDS_TOPIC] == directions[SELLER_COMMANDS_TOPIC] == "internal"
+    )
     assert all(directions[model.topic] == "produced" for model in OUTPUT_MODELS)
 
 

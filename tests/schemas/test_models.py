@@ -28,6 +28,7 @@ from schemas.outputs import (
     FlagRaised,
     Output,
     ProtectionAdjusted,
+    SellerMetrics,
     StatusChanged,
 )
 from schemas.state import OrderWatch, evolve
@@ -102,6 +103,17 @@ BASE: dict[type[Output], dict[str, Any]] = {
         "leg": "shipped",
         "samples": 40,
     },
+    SellerMetrics: {
+        "seller_id": "s-1",
+        "as_of": T,
+        "window_days": 30,
+        "orders": 12,
+        "valid_tracking_rate": 0.917,
+        "median_hours_to_first_scan": 31,
+        "delivered": 9,
+        "on_time_rate": None,
+        "returned": 0,
+    },
 }
 OTHER: dict[type[Output], dict[str, Any]] = {
     StatusChanged: {
@@ -167,6 +179,17 @@ OTHER: dict[type[Output], dict[str, Any]] = {
         "leg": "import",
         "samples": 41,
     },
+    SellerMetrics: {
+        "seller_id": "s-2",
+        "as_of": T + timedelta(days=1),
+        "window_days": 7,
+        "orders": 13,
+        "valid_tracking_rate": None,
+        "median_hours_to_first_scan": 32,
+        "delivered": 10,
+        "on_time_rate": 0.5,
+        "returned": 1,
+    },
 }
 CHANGES = [
     pytest.param(model, field, id=f"{model.__name__}.{field}") for model in OUTPUT_MODELS for field in OTHER[model]
@@ -211,6 +234,7 @@ def test_identity_fields_are_the_documented_ones():
     assert FlagRaised.identity == ("order_id", "tracking_number", "flag", "raised_at")
     assert BuyerNotification.identity == ("order_id", "tracking_number", "template", "deadline")
     assert StatusChanged.identity == ("tracking_number", "status", "previous_status", "occurred_at")
+    assert SellerMetrics.identity == ("seller_id", "as_of", "window_days")
     assert "reason" not in ProtectionAdjusted.identity
     assert "details" not in FlagRaised.identity
     assert "facts" not in BuyerNotification.identity
