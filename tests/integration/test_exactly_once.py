@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
-import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import GroupCoordinatorNotAvailableError
 
@@ -182,13 +181,6 @@ async def catch_up_under_kills(tmp_path: Path, guarantee: str, numbers: int = 40
     )
 
 
-@pytest.mark.skip(
-    reason="exactly-once not reached yet (issue 14, point 3): of 3 runs after the in-memory tables, 1 passed "
-    "(1,663 of 1,663 read_committed, 0 duplicates, 83 s); in 2 the last restart recovers, says Ready and then "
-    "stops committing some input partitions (tracking.raw.v1 committed 121-211 of ~440 on all three in one run, "
-    "167-168 on [1] and [2] in the other: transactions pw-eos-exactly_once-1-<partition>) for 90 s, and its clean "
-    "stop fails with IllegalOperation('Not in the middle of a transaction'); 67 and 2 decisions missing, 0 duplicates"
-)
 async def test_exactly_once_kill_9_during_catch_up_gives_every_decision_once_to_read_committed(tmp_path):
     """~1,500 inputs (400 parcels, ~1,100 carrier records), three kills -9 during the catch-up: a
     `read_committed` reader of the decision topics sees each decision replay computes exactly once."""
