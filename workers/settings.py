@@ -97,8 +97,9 @@ class PollEndpointSettings(BaseModel):
     base_url: str | None = Field(None, description="the API's base URL (unset: the carrier's production URL)")
     api_key: SecretStr | None = Field(
         None,
-        description="API key (17TRACK, DHL, AfterShip, La Poste, PostNL; login:password for russianpost,"
-        " id:secret for royalmail, key:secret:appname:password for dhl_parcel_de)",
+        description="API key (17TRACK, DHL, AfterShip, Ship24, TrackingMore, La Poste, PostNL; the customer number"
+        " for yanwen, login:password for russianpost, id:secret for royalmail, key:secret:appname:password for"
+        " dhl_parcel_de)",
     )
     client_id: str | None = Field(None, description="OAuth2 client id (UPS, FedEx, USPS)")
     client_secret: SecretStr | None = Field(None, description="OAuth2 client secret")
