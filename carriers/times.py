@@ -7,7 +7,7 @@ zone of the event's country when the country has one civil time (`carriers.zones
 home zone when the event is in the carrier's home country or names no country. The event is then
 marked `time_inferred`. A time that cannot be read or placed raises `EventDefect`: that event is
 refused (`carriers.base.RefusedEvent`), and the rest of the answer is used. `hours_offset` reads a
-time zone written apart from the time, in hours (`+8`), as Yanwen and YunExpress do.
+time zone written apart from the time, in hours (`+8`), as Yanwen's tracking API does.
 
 The fast readers (`compact_datetime`, `offset_zone`) give exactly what `datetime.strptime` gives:
 `strptime` costs several microseconds a call (a regex, the locale, a dict of fields); a carrier
