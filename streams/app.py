@@ -1,17 +1,21 @@
 """The Faust shell around the decision core.
 
-Two agents, each with a changelog-backed table:
+Three agents, each with a changelog-backed table:
 
 - `decide` consumes `tracking.raw.v1`, `orders.shipments.v1` and the internal shipment commands,
   all keyed by tracking number (co-partitioned), and keeps a `ShipmentState` per number;
 - `orders` consumes `disputes.events.v1` and the internal order commands, keyed by order id, and
-  keeps an `OrderLink` per order (its tracking numbers and dispute).
+  keeps an `OrderLink` per order (its tracking numbers and dispute);
+- `sellers` consumes the internal seller commands, keyed by seller id, and keeps a `SellerState`
+  per seller (its day buckets, `streams.sellers`).
 
-Both take their records in batches through `streams.shell.BatchShell`: decided against a view
+All take their records in batches through `streams.shell.BatchShell`: decided against a view
 of the tables, outputs acknowledged, then states written, then offsets committed (the order and
 what it guarantees are in that module). Deadlines go into a wake-up index rebuilt from the table
 after recovery; a timer sends a `Tick` command for each due shipment, so timed rules run inside
-the agent like any input.
+the agent like any input. The same timer, at its first run of each UTC day (and its first after the
+sellers' table recovered), sends a `SellerTick` to every seller the worker holds, whose scorecard
+is then due.
 """
 
 import logging
@@ -23,9 +27,11 @@ from faust.serializers import codecs
 from schemas.codec import dump_link, dump_state, load_link, load_state
 from schemas.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC, Tick
 from schemas.inputs import DISPUTES_TOPIC, RAW_TOPIC, SHIPMENTS_TOPIC
+from schemas.sellers import SELLER_COMMANDS_TOPIC, SellerTick, dump_seller, load_seller
 from streams.core import next_wake
 from streams.faust_shell import QuietMonitor, gate_transaction_commits, seek_uncommitted_partitions_to_beginning
 from streams.http import serve
+from streams.sellers.timer import DailyTimer
 from streams.settings import StreamConfig, StreamSettings
 from streams.shell import BatchShell
 from streams.tansu import correct_recovery_end_offsets
@@ -61,6 +67,7 @@ class Utf8Codec(codecs.Codec):
 
 codecs.register("shipment_state", TableCodec(dump_state, load_state))
 codecs.register("order_link", TableCodec(dump_link, load_link))
+codecs.register("seller_state", TableCodec(dump_seller, load_seller))
 codecs.register("utf8", Utf8Codec())
 
 
@@ -134,10 +141,13 @@ def create_app(settings: StreamConfig) -> faust.App:
     shipment_inputs = app.topic(RAW_TOPIC, SHIPMENTS_TOPIC, SHIPMENT_COMMANDS_TOPIC, **raw)
     order_inputs = app.topic(DISPUTES_TOPIC, ORDER_COMMANDS_TOPIC, **raw)
     ticks = app.topic(SHIPMENT_COMMANDS_TOPIC, **raw)
+    seller_inputs = app.topic(SELLER_COMMANDS_TOPIC, **raw)
     shipments = model_table(app, "shipments", "shipment_state", settings.kafka.partitions)
     orders = model_table(app, "orders", "order_link", settings.kafka.partitions)
+    sellers = model_table(app, "sellers", "seller_state", settings.kafka.partitions)
     wakeups = WakeupIndex()
-    shell = BatchShell(app, settings, {"shipments": shipments, "orders": orders}, clock, wakeups)
+    daily = DailyTimer()
+    shell = BatchShell(app, settings, {"shipments": shipments, "orders": orders, "sellers": sellers}, clock, wakeups)
 
     @app.agent(shipment_inputs, name="parcelwatch.decide")
     async def decide_agent(records):
@@ -146,6 +156,14 @@ def create_app(settings: StreamConfig) -> faust.App:
     @app.agent(order_inputs, name="parcelwatch.orders")
     async def orders_agent(records):
         await shell.run(records)
+
+    @app.agent(seller_inputs, name="parcelwatch.sellers")
+    async def sellers_agent(records):
+        await shell.run(records)
+
+    @sellers.on_recover
+    async def tick_sellers_after_recovery() -> None:
+        daily.restart()
 
     @shipments.on_recover
     async def rebuild_wakeups() -> None:
@@ -171,5 +189,9 @@ def create_app(settings: StreamConfig) -> faust.App:
     async def tick() -> None:
         for _, key in wakeups.pop_due(clock.now()):
             ticks.send_soon(key=key.encode(), value=Tick(tracking_number=key).model_dump_json().encode())
+        if daily.due(clock.now()):
+            for key in list(sellers.keys()):
+                value = SellerTick(seller_id=key).model_dump_json().encode()
+                seller_inputs.send_soon(key=key.encode(), value=value)
 
     return app

@@ -37,6 +37,7 @@ from schemas.commands import ORDER_COMMANDS_TOPIC
 from schemas.event import TrackingEvent
 from schemas.inputs import DISPUTES_TOPIC
 from schemas.outputs import DeadLetter
+from schemas.sellers import SELLER_COMMANDS_TOPIC
 from streams import faust_shell
 from streams.engine import Source, Step, TableView, decide_record, describe
 from streams.metrics import (
@@ -52,8 +53,17 @@ from streams.wakeups import WakeupIndex
 
 log = logging.getLogger(__name__)
 
-#: Order-side topics are keyed by order id; every other input by tracking number.
+#: Order-side topics are keyed by order id, the seller commands by seller id; every other input by tracking number.
 ORDER_KEYED = frozenset({DISPUTES_TOPIC, ORDER_COMMANDS_TOPIC})
+
+
+def _table_of(topic: str) -> str:
+    """The table whose state a record of `topic` changes."""
+    if topic in ORDER_KEYED:
+        return "orders"
+    return "sellers" if topic == SELLER_COMMANDS_TOPIC else "shipments"
+
+
 #: The most of a record's value a dead letter repeats when the record's outputs were refused for size.
 DEAD_LETTER_VALUE_LIMIT = 100_000
 RETRY_FIRST_S = 0.1
@@ -135,7 +145,7 @@ class BatchShell:
                     wakes.append(result.wake)
                 unknown.extend(result.unknown)
             if source.key is not None:
-                owners[("orders" if source.topic in ORDER_KEYED else "shipments", source.key)] = event
+                owners[(_table_of(source.topic), source.key)] = event
         gate = faust_shell.COMMIT_GATE.batch() if self.app.in_transaction else contextlib.nullcontext()
         async with gate:  # exactly once: no transaction commits between the first send and the acks
             await self._deliver_outputs(outgoing, sources, events)
@@ -169,6 +179,7 @@ class BatchShell:
             now,
             self.settings.rules,
             self.settings.carriers.text_threshold,
+            sellers=views.get("sellers"),
         )
 
     @staticmethod

@@ -9,6 +9,7 @@ import click
 from workers.bench import bench
 from workers.lag.cli import lag
 from workers.ops_cli import dlq, inspect
+from workers.sellers_cli import sellers
 from workers.settings import MisconfiguredSecret, Settings, UnknownSetting
 
 
@@ -270,6 +271,7 @@ cli.add_command(bench)
 cli.add_command(lag)
 cli.add_command(dlq)
 cli.add_command(inspect)
+cli.add_command(sellers)
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from schemas.sellers import Contribution, SellerObserved, SellerTick, dump_selle
 from streams.sellers.hours import BINS, bin_of, lower_edge, median_hours
 from streams.sellers.scorecard import day_of, decide_seller, start_of
 from streams.sellers.settings import SellerSettings
+from streams.sellers.timer import DailyTimer
 from tests.core.helpers import T0, day
 
 SETTINGS = SellerSettings()
@@ -109,3 +110,10 @@ def test_median_is_the_lower_middle_order():
 def test_days_count_from_1970_in_utc():
     assert start_of(day_of(T0)) == T0
     assert day_of(T0 - timedelta(microseconds=1)) == D0 - 1
+
+
+def test_the_daily_timer_is_due_once_a_day_and_again_after_a_restart():
+    timer = DailyTimer()
+    assert [timer.due(day(n)) for n in (0.1, 0.5, 0.99, 1.0, 1.5)] == [True, False, False, True, False]
+    timer.restart()
+    assert [timer.due(day(1.6)), timer.due(day(1.7))] == [True, False]
