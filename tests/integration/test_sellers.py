@@ -5,14 +5,27 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import orjson
+import pytest
+
 from schemas.outputs import SELLER_METRICS_TOPIC, SellerMetrics
 from schemas.sellers import load_seller
+from schemas.types import format_utc
+from streams.rules.settings import RuleSettings
 from streams.sellers.scorecard import day_of
-from tests.integration.kafka_helpers import produce
+from tests.integration.conftest import embedded_broker
+from tests.integration.kafka_helpers import produce, read_all
 from tests.integration.test_ops_tools import pw
 from tests.integration.test_pipeline import registration, tracking_number
+from tests.integration.test_timers import DAY_EVERY_S, start_worker, stop_worker
+from workers.embedded import free_port
 from workers.inspection import changelog_topic
+from workers.kafka import ensure_topics
+from workers.replay import replay
+from workers.settings import Settings
 from workers.topic_scan import reader
+
+pytestmark = pytest.mark.brokers("tansu", "kafka")
 
 
 async def seller_state(settings, seller_id: str):
@@ -78,3 +91,48 @@ async def test_parcelwatch_sellers_shows_the_newest_scorecards_once_each(setting
     unknown = await pw(settings, "sellers", "seller-nobody-knows")
     assert unknown.code == 1
     assert "no scorecard for seller seller-nobody-knows" in unknown.err
+
+
+async def test_on_a_fast_clock_the_stream_emits_replays_scorecards_once_a_day(broker_kind, tmp_path):
+    """The worker's clock runs a day every two seconds: a seller whose only order is never scanned
+    gets, at each simulated midnight, the scorecard replay computes for that day, once."""
+    with embedded_broker(broker_kind) as broker:
+        origin = datetime.now(UTC)
+        settings = Settings(
+            kafka={"bootstrap_servers": broker.bootstrap_servers, "partitions": 2},
+            stream={
+                "datadir": tmp_path / "data",
+                "clock_factor": 86_400 / DAY_EVERY_S,
+                "clock_origin": origin,
+                "session_timeout_s": 2,
+                "heartbeat_interval_s": 0.5,
+                "rebalance_timeout_s": 2,
+                "tick_interval_s": 0.2,
+                "tansu_compat": broker_kind == "tansu",
+                "http_port": free_port(),
+            },
+        )
+        await ensure_topics(settings.kafka)
+        seller_id, number = "seller-fast-clock", "LP000000014CN"
+        order = registration(number, "order-fast-1", origin) | {"seller_id": seller_id}
+        worker = await start_worker(settings, tmp_path / "worker.log")
+        try:
+            await produce(settings.kafka.bootstrap_servers, "orders.shipments.v1", number, order)
+            await asyncio.sleep(8 * DAY_EVERY_S)
+            emitted = await read_all(settings.kafka.bootstrap_servers, SELLER_METRICS_TOPIC, seller_id)
+        finally:
+            stop_worker(worker)
+    history = [{"at": origin.isoformat(), "topic": "orders.shipments.v1", "key": number, "value": order}]
+    history.append({"at": (origin + timedelta(days=30)).isoformat()})
+    replayed = {
+        card.as_of: card.model_dump(mode="json")
+        for card in replay([orjson.dumps(line).decode() for line in history], RuleSettings())
+        if card.topic == SELLER_METRICS_TOPIC
+    }
+    days = [card["as_of"] for card in emitted]
+    assert len(days) >= 5, emitted
+    assert len(set(days)) == len(days), "one scorecard a day"
+    first = datetime.fromisoformat(days[0])
+    assert days == [format_utc(first + timedelta(days=n)) for n in range(len(days))]
+    assert emitted == [replayed[datetime.fromisoformat(day)] for day in days]
+    assert {card["valid_tracking_rate"] for card in emitted} <= {None, 0.0}
