@@ -282,3 +282,18 @@ def test_parcelwatch_webhook_with_a_malformed_secret_exits_2_in_one_line_naming_
     assert done.stderr.strip().splitlines() == [
         "parcelwatch: PARCELWATCH_WEBHOOK__SECRETS: the upu secret #2 does not start with whsec_"
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "deeper"),
+    [
+        ({"a": [1, 2, {"b": []}]}, False),  # 3 levels
+        ({"a": [[[[1]]]]}, True),  # 5 levels
+        ({"a": "[[[[{{{{"}, False),  # brackets in a string count, but do not nest
+        ([[], [], [], [], []], False),  # 6 brackets, 2 levels
+    ],
+)
+def test_a_body_nests_deeper_than_the_limit_only_by_its_structure(value, deeper):
+    from workers.admission import nests_deeper_than
+
+    assert nests_deeper_than(orjson.dumps(value), value, 4) is deeper
