@@ -6,6 +6,7 @@ unavailable"; given `redis_url` (a real redis-server), the request goes on to pr
 tests use the real broker and Redis instead.
 """
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -18,12 +19,44 @@ from workers.webhook import create_app, utc_now
 REDIS_DOWN = "redis://127.0.0.1:1/0"
 
 
-class RecordingProducer:
+class RecordingBatch:
     def __init__(self) -> None:
+        self.records: list[tuple[bytes, bytes]] = []
+
+    def append(self, *, timestamp, key, value, headers=()):
+        self.records.append((key, value))
+        return len(self.records)
+
+
+class RecordingProducer:
+    """What the receiver uses of `AIOKafkaProducer`: `send_and_wait` (dead letters) and the batch API
+    (raw records, `workers.kafka.RecordBatches`), on `partitions` partitions. `acknowledge(batch)`
+    says how the broker answers a batch: None acknowledges it, an exception fails it."""
+
+    def __init__(self, partitions: int = 1) -> None:
+        self.partitions = set(range(partitions))
         self.sent: list[tuple[str, bytes | None, bytes]] = []
 
     async def send_and_wait(self, topic, value=None, key=None):
         self.sent.append((topic, key, value))
+
+    async def partitions_for(self, topic):
+        return self.partitions
+
+    def create_batch(self):
+        return RecordingBatch()
+
+    def acknowledge(self, batch: RecordingBatch) -> BaseException | None:
+        return None
+
+    async def send_batch(self, batch, topic, *, partition):
+        acknowledged = asyncio.get_running_loop().create_future()
+        if (error := self.acknowledge(batch)) is not None:
+            acknowledged.set_exception(error)
+        else:
+            self.sent.extend((topic, key, value) for key, value in batch.records)
+            acknowledged.set_result(None)
+        return acknowledged
 
 
 @contextlib.asynccontextmanager

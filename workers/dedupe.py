@@ -1,18 +1,34 @@
-"""Webhook delivery ids remembered in Redis, so a carrier's retry is accepted once.
+"""Webhook deliveries made durable together, each accepted once.
 
-A delivery is claimed (`pending`, short TTL) before its record is produced and marked `done`
-(long TTL) only after the broker acknowledged it (the receiver marks it after answering); if
+A delivery is claimed in Redis (`pending`, short TTL) before its records are produced, and marked
+`done` (long TTL) only after the broker acknowledged every one of them (just after its answer); if
 producing fails the claim is released, so the carrier's retry is produced again. Nothing is
-dropped because of a claim that never landed.
+dropped because of a claim that never landed, and a done mark that never landed only lets a retry
+produce the same records again, which the stream deduplicates.
+
+redis-py's and aiokafka's work per command, not Redis or the broker, was the receiver's largest
+cost, so `Deliveries` pays it per cycle instead of per delivery: the deliveries that arrive while a
+cycle is on its way go in the next, and a cycle is one script call to Redis (their claims, with the
+done marks and releases of the cycle before) and one produce (their records, one batch per
+partition, `workers.kafka.RecordBatches`).
 """
 
 import asyncio
+import logging
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 
+from aiokafka.errors import KafkaError
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
+from workers.admission import short
+from workers.kafka import RecordBatches
 from workers.settings import KafkaSettings, RedisSettings
+
+log = logging.getLogger(__name__)
 
 
 class Claim(StrEnum):
@@ -31,13 +47,17 @@ def pending_lifetime_s(kafka: KafkaSettings, redis: RedisSettings) -> int:
 
 #: One batch of ledger writes, run atomically by Redis: ARGV[1] and ARGV[2] are the pending and
 #: done lifetimes, then one write per key: `pending` claims the key (answering `new`, or what holds
-#: it), `done` marks it done.
+#: it), `done` marks it done, `release` forgets it.
 LEDGER_SCRIPT = """
 local answers = {}
 for i, key in ipairs(KEYS) do
-  if ARGV[i + 2] == 'done' then
+  local write = ARGV[i + 2]
+  if write == 'done' then
     redis.call('SET', key, 'done', 'EX', ARGV[2])
     answers[i] = 'done'
+  elseif write == 'release' then
+    redis.call('DEL', key)
+    answers[i] = 'released'
   elseif redis.call('SET', key, 'pending', 'NX', 'EX', ARGV[1]) then
     answers[i] = 'new'
   else
@@ -48,76 +68,170 @@ return answers
 """
 
 
+def delivery_key(carrier: str, delivery_id: str) -> str:
+    return f"pw:delivery:{carrier}:{delivery_id}"
+
+
 class DeliveryLedger:
-    """Claims and done marks of deliveries, batched: the calls waiting while the previous batch is
-    on its way go to Redis as one script call (`LEDGER_SCRIPT`), so concurrent deliveries share one
-    command and one round trip instead of taking one or two each; redis-py's work per command,
-    not Redis, was the receiver's largest cost. A failed batch fails each of its callers with the
-    same error."""
+    """Claims, done marks and releases of deliveries, any number of them in one script call
+    (`LEDGER_SCRIPT`)."""
 
     def __init__(
         self, redis: Redis, done_ttl_s: int, pending_ttl_s: int = pending_lifetime_s(KafkaSettings(), RedisSettings())
     ) -> None:
-        self._redis = redis
         self._script = redis.register_script(LEDGER_SCRIPT)
         self._done_ttl_s = done_ttl_s
         self._pending_ttl_s = pending_ttl_s
-        self._waiting: list[tuple[Claim, str, asyncio.Future]] = []
-        self._sending: asyncio.Task | None = None
-
-    @staticmethod
-    def _key(carrier: str, delivery_id: str) -> str:
-        return f"pw:delivery:{carrier}:{delivery_id}"
 
     async def claim(self, carrier: str, delivery_id: str) -> Claim:
         """Claim the delivery (NEW), or say who holds it (PENDING, DONE)."""
-        return await self._queue(Claim.PENDING, self._key(carrier, delivery_id))
-
-    def complete(self, carrier: str, delivery_id: str) -> asyncio.Future:
-        """Mark the delivery done; the future is settled when the mark's batch is (await it, or not)."""
-        return self._queue(Claim.DONE, self._key(carrier, delivery_id))
+        (claim,) = await self.write(claims=[delivery_key(carrier, delivery_id)])
+        return claim
 
     async def release(self, carrier: str, delivery_id: str) -> None:
-        await self._redis.delete(self._key(carrier, delivery_id))
+        await self.write(released=[delivery_key(carrier, delivery_id)])
 
-    async def aclose(self) -> None:
-        """Wait for the batch on its way (the done marks sent after their answers)."""
-        while self._sending is not None:
-            await asyncio.shield(self._sending)
-
-    def _queue(self, write: Claim, key: str) -> asyncio.Future:
-        future = asyncio.get_running_loop().create_future()
-        self._waiting.append((write, key, future))
-        if self._sending is None:
-            self._sending = asyncio.create_task(self._send_while_waiting())
-        return future
-
-    async def _send_while_waiting(self) -> None:
-        """One batch on the way at a time: what queues meanwhile goes in the next, so batches grow
-        with the load instead of each request paying its own round trip."""
-        try:
-            await asyncio.sleep(0)
-            while self._waiting:
-                batch, self._waiting = self._waiting, []
-                await self._send(batch)
-        finally:
-            self._sending = None
-
-    async def _send(self, batch: list[tuple[Claim, str, asyncio.Future]]) -> None:
-        keys = [key for _, key, _ in batch]
-        args = [self._pending_ttl_s, self._done_ttl_s, *(write.value for write, _, _ in batch)]
-        try:
-            answers = await self._script(keys=keys, args=args)
-        except Exception as error:  # handed to every caller of the batch, which decides
-            for _, _, future in batch:
-                if not future.done():
-                    future.set_exception(error)
-            return
-        for (write, _, future), answer in zip(batch, answers, strict=True):
-            if not future.done():
-                future.set_result(_claim(answer) if write is Claim.PENDING else None)
+    async def write(
+        self, claims: Sequence[str] = (), done: Sequence[str] = (), released: Sequence[str] = ()
+    ) -> list[Claim]:
+        """Claim the keys `claims`, mark `done` done and forget `released`, in one call; the claims'
+        answers, in order."""
+        keys = [*claims, *done, *released]
+        writes = ["pending"] * len(claims) + ["done"] * len(done) + ["release"] * len(released)
+        answers = await self._script(keys=keys, args=[self._pending_ttl_s, self._done_ttl_s, *writes])
+        return [_claim(answer) for answer in answers[: len(claims)]]
 
 
 def _claim(answer: bytes | str) -> Claim:
     text = answer.decode() if isinstance(answer, bytes) else answer
     return Claim.NEW if text == "new" else Claim(text)
+
+
+class LedgerUnavailable(Exception):
+    """Redis did not answer the claim; nothing was produced."""
+
+
+class RecordsNotAcknowledged(Exception):
+    """The broker did not acknowledge every record of the delivery in time; its claim is released."""
+
+
+@dataclass(slots=True)
+class _Delivery:
+    key: str
+    records: Sequence[tuple[bytes, bytes]]
+    answer: asyncio.Future
+    acknowledged: asyncio.Future | None = None
+
+
+class Deliveries:
+    """Deliveries claimed, produced and remembered a cycle at a time (the module's docstring).
+
+    One cycle is on its way at a time: its script call (claims, and the marks of the cycle before),
+    then its records' produce, waited for up to `produce_timeout_s`; then each delivery is answered
+    and its mark (done, or released if producing failed) waits for the next cycle's call, which
+    starts at once, with or without new deliveries."""
+
+    def __init__(self, ledger: DeliveryLedger, records: RecordBatches, topic: str, produce_timeout_s: float) -> None:
+        self._ledger = ledger
+        self._records = records
+        self._topic = topic
+        self._produce_timeout_s = produce_timeout_s
+        self._waiting: list[_Delivery] = []
+        self._done: list[str] = []
+        self._released: list[str] = []
+        self._cycling: asyncio.Task | None = None
+
+    async def take(self, carrier: str, delivery_id: str, records: Sequence[tuple[bytes, bytes]]) -> Claim:
+        """NEW once every record of the delivery is acknowledged; PENDING or DONE (nothing produced)
+        when another attempt holds it or has made it durable. Raise `LedgerUnavailable` or
+        `RecordsNotAcknowledged`."""
+        delivery = _Delivery(delivery_key(carrier, delivery_id), records, asyncio.get_running_loop().create_future())
+        self._waiting.append(delivery)
+        self._start()
+        return await delivery.answer
+
+    async def aclose(self) -> None:
+        """Wait for the cycle on its way and the marks after it."""
+        while self._cycling is not None:
+            await asyncio.shield(self._cycling)
+
+    def _start(self) -> None:
+        if self._cycling is None:
+            self._cycling = asyncio.create_task(self._cycle_while_waiting())
+
+    async def _cycle_while_waiting(self) -> None:
+        try:
+            await asyncio.sleep(0)
+            while self._waiting or self._done or self._released:
+                cycle, self._waiting = self._waiting, []
+                try:
+                    await self._cycle(cycle)
+                except Exception as error:  # a bug, not an outage: each caller answers it, the next cycle goes on
+                    log.exception("a delivery cycle failed")
+                    for delivery in cycle:
+                        _settle(delivery.answer, error=error)
+        finally:
+            self._cycling = None
+
+    async def _cycle(self, cycle: list[_Delivery]) -> None:
+        done, self._done = self._done, []
+        released, self._released = self._released, []
+        try:
+            claims = await self._ledger.write([d.key for d in cycle], done, released)
+        except (RedisError, OSError) as error:
+            _unremembered(error, len(done), len(released))
+            for delivery in cycle:
+                _settle(delivery.answer, error=LedgerUnavailable(short(str(error))))
+            return
+        new = []
+        for delivery, claim in zip(cycle, claims, strict=True):
+            if claim is Claim.NEW:
+                delivery.acknowledged = self._records.send(self._topic, delivery.records)
+                new.append(delivery)
+            else:
+                _settle(delivery.answer, claim)
+        if not new:
+            return
+        await asyncio.wait([d.acknowledged for d in new], timeout=self._produce_timeout_s)
+        for delivery in new:
+            self._answer(delivery)
+
+    def _answer(self, delivery: _Delivery) -> None:
+        acknowledged = delivery.acknowledged
+        if not acknowledged.done():
+            acknowledged.cancel()
+            failure: BaseException | None = TimeoutError(f"no acknowledgement in {self._produce_timeout_s} s")
+        else:
+            failure = acknowledged.exception()
+        if failure is None:
+            self._done.append(delivery.key)
+            _settle(delivery.answer, Claim.NEW)
+        elif isinstance(failure, (KafkaError, TimeoutError, OSError)):
+            self._released.append(delivery.key)
+            _settle(delivery.answer, error=RecordsNotAcknowledged(short(repr(failure))))
+        else:
+            self._released.append(delivery.key)
+            _settle(delivery.answer, error=failure)
+
+
+def _settle(answer: asyncio.Future, claim: Claim | None = None, *, error: BaseException | None = None) -> None:
+    """Settle a caller's answer unless it stopped waiting (its request was cancelled)."""
+    if answer.done():
+        return
+    if error is not None:
+        answer.set_exception(error)
+    else:
+        answer.set_result(claim)
+
+
+def _unremembered(error: BaseException, done: int, released: int) -> None:
+    if done:
+        log.warning(
+            "deliveries produced but not remembered; a retry will be produced again",
+            extra={"deliveries": done, "error": short(str(error))},
+        )
+    if released:
+        log.warning(
+            "could not release delivery claims; they expire on their own",
+            extra={"deliveries": released, "error": short(str(error))},
+        )

@@ -4,7 +4,8 @@ A push about several numbers is cut by the carrier's adapter (`Carrier.split`) i
 number, keyed by it and holding only that number's part, so a record changes only its key's state.
 A request is answered 202 only after the broker acknowledged every one of its records (acks=all);
 the delivery is marked done in Redis after the answer (a mark that fails only lets a retry produce
-a duplicate raw record, which the stream deduplicates). Every refusal says why in a short reason
+a duplicate raw record, which the stream deduplicates). Concurrent requests are claimed, produced
+and marked together, a cycle at a time (`workers.dedupe.Deliveries`). Every refusal says why in a short reason
 (`workers.admission`): 415 content type, 413 a body no record can hold (checked before any
 verification), 401 signature or unreadable signature headers, 400 body (not JSON, nested deeper
 than `max_json_depth`, not the carrier's format, or events none of which can be used: the failing
@@ -44,14 +45,21 @@ from workers import openapi
 from workers.admission import (
     body_limit,
     content_type_refusal,
-    deeper_than,
     header_refusal,
+    nests_deeper_than,
     raw_record,
     record_fits,
     short,
 )
-from workers.dedupe import Claim, DeliveryLedger, pending_lifetime_s
-from workers.kafka import MAX_REQUEST_SIZE, make_producer
+from workers.dedupe import (
+    Claim,
+    Deliveries,
+    DeliveryLedger,
+    LedgerUnavailable,
+    RecordsNotAcknowledged,
+    pending_lifetime_s,
+)
+from workers.kafka import MAX_REQUEST_SIZE, RecordBatches, make_producer
 from workers.metrics import count_webhooks
 from workers.redis_client import make_redis
 from workers.settings import Settings
@@ -61,15 +69,19 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_S = "5"
 PRODUCER = web.AppKey("producer", AIOKafkaProducer)
 REDIS = web.AppKey("redis", Redis)
-LEDGER = web.AppKey("ledger", DeliveryLedger)
+DELIVERIES = web.AppKey("deliveries", Deliveries)
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _answer(value: dict[str, Any], status: int, **headers: str) -> web.Response:
+    return web.Response(body=orjson.dumps(value), status=status, content_type="application/json", headers=headers)
+
+
 def _problem(status: int, reason: str, **headers: str) -> web.Response:
-    return web.json_response({"error": reason}, status=status, headers=headers or None)
+    return _answer({"error": reason}, status, **headers)
 
 
 class ShortBadRequests(logging.Filter):
@@ -115,25 +127,20 @@ def create_app(
 
     async def connections(app: web.Application) -> AsyncIterator[None]:
         own_producer = producer is None
-        app[PRODUCER] = producer or make_producer(settings.kafka)
+        app[PRODUCER] = producer or make_producer(settings.kafka, linger_ms=0)
         app[REDIS] = redis or make_redis(settings.redis)
-        app[LEDGER] = DeliveryLedger(
-            app[REDIS], config.dedupe_ttl_s, pending_lifetime_s(settings.kafka, settings.redis)
-        )
+        ledger = DeliveryLedger(app[REDIS], config.dedupe_ttl_s, pending_lifetime_s(settings.kafka, settings.redis))
+        app[DELIVERIES] = Deliveries(ledger, RecordBatches(app[PRODUCER]), RAW_TOPIC, settings.kafka.produce_timeout_s)
         if own_producer:
             await app[PRODUCER].start()
         yield
-        await app[LEDGER].aclose()
+        await app[DELIVERIES].aclose()
         if own_producer:
             await app[PRODUCER].stop()
         if redis is None:
             await app[REDIS].aclose()
 
     app.cleanup_ctx.append(connections)
-
-    async def produce(topic: str, key: bytes | None, value: bytes) -> None:
-        async with asyncio.timeout(settings.kafka.produce_timeout_s):
-            await app[PRODUCER].send_and_wait(topic, value=value, key=key)
 
     async def refuse_body(slug: str, body: bytes, reason: str) -> web.Response:
         """400 once the body is kept as a dead letter; 503 when it cannot be kept yet, so the carrier
@@ -149,7 +156,8 @@ def create_app(
         if not record_fits(b"", value, MAX_REQUEST_SIZE):
             return _problem(413, f"{reason[:200]}; and the body is too large to be kept as a dead letter")
         try:
-            await produce(letter.topic, None, value)
+            async with asyncio.timeout(settings.kafka.produce_timeout_s):
+                await app[PRODUCER].send_and_wait(letter.topic, value=value)
         except (KafkaError, TimeoutError, OSError) as error:
             log.warning(
                 "could not dead-letter a rejected webhook", extra={"error": short(repr(error)), "carrier": slug}
@@ -175,8 +183,9 @@ def create_app(
         if refusal := header_refusal(request.headers, carrier.webhook_headers):
             return _problem(401, refusal)
         try:
+            received_at = clock()
             delivery_id = carrier.verify_webhook(
-                request.headers, body, secrets.get(slug, []), clock(), config.tolerance_s
+                request.headers, body, secrets.get(slug, []), received_at, config.tolerance_s
             )
         except WebhookRejected as rejected:
             return _problem(401, short(str(rejected)))
@@ -184,7 +193,7 @@ def create_app(
             payload = orjson.loads(body)
         except orjson.JSONDecodeError as error:
             return await refuse_body(slug, body, short(f"body is not JSON: {error}"))
-        if deeper_than(payload, config.max_json_depth):
+        if nests_deeper_than(body, payload, config.max_json_depth):
             return await refuse_body(slug, body, f"body nests deeper than {config.max_json_depth} levels")
         try:
             parts = carrier.split(payload)
@@ -193,35 +202,25 @@ def create_app(
             return await refuse_body(slug, body, short(str(error)))
         if refusal:
             return await refuse_body(slug, body, short(refusal))
-        received_at = clock()
         records = [
             (number.encode(), raw_record(slug, received_at, part, delivery_id)) for number, part in parts.items()
         ]
         if not all(record_fits(key, value, MAX_REQUEST_SIZE) for key, value in records):
             return _problem(413, f"a record of this body would be over the broker's {MAX_REQUEST_SIZE} bytes")
 
-        ledger = request.app[LEDGER]
         try:
-            claim = await ledger.claim(slug, delivery_id)
-        except (RedisError, OSError) as error:
-            log.warning("redis unavailable", extra={"error": short(str(error))})
+            claim = await request.app[DELIVERIES].take(slug, delivery_id, records)
+        except LedgerUnavailable as error:
+            log.warning("redis unavailable", extra={"error": str(error)})
             return _problem(503, "delivery ledger (Redis) unavailable", **{"Retry-After": RETRY_AFTER_S})
+        except RecordsNotAcknowledged as error:
+            log.warning("kafka unavailable", extra={"error": str(error), "carrier": slug})
+            return _problem(503, "tracking log (Kafka) unavailable", **{"Retry-After": RETRY_AFTER_S})
         if claim is Claim.DONE:
-            return web.json_response({"status": "duplicate", "delivery_id": delivery_id}, status=200)
+            return _answer({"status": "duplicate", "delivery_id": delivery_id}, 200)
         if claim is Claim.PENDING:
             return _problem(409, "this delivery id is being processed", **{"Retry-After": RETRY_AFTER_S})
-
-        try:
-            for key, value in records:
-                await produce(RAW_TOPIC, key, value)
-        except (KafkaError, TimeoutError, OSError) as error:
-            log.warning("kafka unavailable", extra={"error": short(repr(error)), "carrier": slug})
-            await _forget(ledger, slug, delivery_id)
-            return _problem(503, "tracking log (Kafka) unavailable", **{"Retry-After": RETRY_AFTER_S})
-        ledger.complete(slug, delivery_id).add_done_callback(_unremembered)
-        return web.json_response(
-            {"status": "accepted", "delivery_id": delivery_id, "tracking_numbers": list(parts)}, status=202
-        )
+        return _answer({"status": "accepted", "delivery_id": delivery_id, "tracking_numbers": list(parts)}, 202)
 
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
@@ -250,23 +249,3 @@ def create_app(
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_handler)
     return app
-
-
-def _unremembered(marked: asyncio.Future) -> None:
-    """A done mark that failed after its 202: a retry of the delivery will be produced again."""
-    if marked.cancelled() or marked.exception() is None:
-        return
-    error = marked.exception()
-    if isinstance(error, (RedisError, OSError)):
-        log.warning(
-            "delivery produced but not remembered; a retry will be produced again", extra={"error": short(str(error))}
-        )
-    else:
-        log.error("delivery produced but not remembered", exc_info=error)
-
-
-async def _forget(ledger: DeliveryLedger, carrier: str, delivery_id: str) -> None:
-    try:
-        await ledger.release(carrier, delivery_id)
-    except (RedisError, OSError):
-        log.warning("could not release a delivery claim; it expires on its own", exc_info=True)

@@ -10,6 +10,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
 
 from carriers import standard_webhooks
+from tests.receiver import RecordingProducer
 from workers.dedupe import pending_lifetime_s
 from workers.embedded import RedisServer
 from workers.settings import KafkaSettings, RedisSettings, Settings
@@ -19,11 +20,11 @@ SECRET = "whsec_" + "cGVuZGluZy1jbGFpbQ=="
 KEY = "pw:delivery:generic:msg_pending"
 
 
-class SilentBroker:
+class SilentBroker(RecordingProducer):
     """A producer whose acknowledgement never comes."""
 
-    async def send_and_wait(self, topic, value=None, key=None):
-        await asyncio.Event().wait()
+    async def send_batch(self, batch, topic, *, partition):
+        return asyncio.get_running_loop().create_future()
 
 
 @pytest.fixture(scope="module")

@@ -40,11 +40,14 @@ def sign(body: bytes) -> dict[str, str]:
     return standard_webhooks.sign(SECRET, "msg_two_items", int(time.time()), body)
 
 
-class FailingSecondSend(RecordingProducer):
-    async def send_and_wait(self, topic, value=None, key=None):
-        if self.sent:
-            raise ConnectionError("broker went away")
-        await super().send_and_wait(topic, value, key)
+class FailingSecondBatch(RecordingProducer):
+    """Two partitions, on which the two numbers land apart: the broker takes the first batch only."""
+
+    def __init__(self) -> None:
+        super().__init__(partitions=2)
+
+    def acknowledge(self, batch):
+        return ConnectionError("broker went away") if self.sent else None
 
 
 async def test_a_push_about_two_items_is_one_record_per_item_holding_only_its_part(redis_server, redis):
@@ -74,7 +77,7 @@ async def test_the_same_delivery_again_produces_nothing(redis_server, redis):
 
 
 async def test_a_part_the_broker_does_not_take_fails_the_delivery_and_releases_its_claim(redis_server, redis):
-    producer = FailingSecondSend()
+    producer = FailingSecondBatch()
     async with offline_receiver({"upu": [SECRET]}, producer=producer, redis_url=redis_server.url) as client:
         response = await client.post("/webhooks/upu", data=TWO_ITEMS, headers=sign(TWO_ITEMS))
         assert (response.status, response.headers["Retry-After"]) == (503, "5")
