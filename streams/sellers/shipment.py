@@ -11,6 +11,8 @@ before and after its input, and tells the seller the difference (`SellerObserved
 to a new tracking number is taken out by its old shipment and put in by the new one.
 """
 
+from typing import NamedTuple
+
 from schemas.sellers import Contribution, SellerObserved
 from schemas.state import OrderWatch, ShipmentState
 from schemas.status import Status
@@ -20,25 +22,44 @@ from streams.sellers.hours import bin_of
 from streams.sellers.scorecard import day_of
 
 
-def contribution(order: OrderWatch | None, facts: Facts | None, settings: RuleSettings) -> Contribution | None:
+class Part(NamedTuple):
+    """An order's part as plain values, compared after every input (a `Contribution` is built only
+    when it changed)."""
+
+    shipped_day: int
+    scanned_in_time: bool = False
+    first_scan_bin: int | None = None
+    delivered_day: int | None = None
+    guaranteed: bool = False
+    on_time: bool = False
+    returned_day: int | None = None
+
+
+def part_of(order: OrderWatch | None, facts: Facts | None, settings: RuleSettings) -> Part | None:
     """The order's part in its seller's buckets, given the shipment's facts (None: no order)."""
     if order is None or facts is None:
         return None
-    part: dict = {"shipped_day": day_of(order.shipped_at), "scanned_in_time": False}
+    shipped_at = order.shipped_at
+    scanned_in_time, first_scan_bin = False, None
     first = facts.first_scan
-    if first is not None and first.occurred_at >= order.shipped_at - days(settings.shipment_predates_days):
-        hours = (first.occurred_at - order.shipped_at).total_seconds() / 3600
-        part["first_scan_bin"] = bin_of(hours)
-        part["scanned_in_time"] = first.occurred_at <= order.shipped_at + days(settings.sellers.valid_tracking_days)
+    if first is not None and first.occurred_at >= shipped_at - days(settings.shipment_predates_days):
+        first_scan_bin = bin_of((first.occurred_at - shipped_at).total_seconds() / 3600)
+        scanned_in_time = first.occurred_at <= shipped_at + days(settings.sellers.valid_tracking_days)
+    delivered_day, guaranteed, on_time = None, False, False
     if facts.delivered is not None:
         delivered_at = facts.delivered.occurred_at
-        part["delivered_day"] = day_of(delivered_at)
+        delivered_day = day_of(delivered_at)
         if order.guaranteed_delivery_days is not None:
-            part["guaranteed"] = True
-            part["on_time"] = delivered_at <= order.shipped_at + days(order.guaranteed_delivery_days)
+            guaranteed = True
+            on_time = delivered_at <= shipped_at + days(order.guaranteed_delivery_days)
+    returned_day = None
     if facts.status is Status.RETURNED_TO_SENDER and facts.current is not None:
-        part["returned_day"] = day_of(facts.current.occurred_at)
-    return Contribution(**part)
+        returned_day = day_of(facts.current.occurred_at)
+    return Part(day_of(shipped_at), scanned_in_time, first_scan_bin, delivered_day, guaranteed, on_time, returned_day)
+
+
+def _contribution(part: Part | None) -> Contribution | None:
+    return None if part is None else Contribution(**part._asdict())
 
 
 def seller_commands(
@@ -55,9 +76,16 @@ def seller_commands(
     new_facts = facts or (Facts(after.tracking_number, after.events) if after.orders else None)
     commands = []
     for order_id in sorted(previous.keys() | after.orders.keys()):
-        order = after.orders.get(order_id) or previous[order_id]
-        removed = contribution(previous.get(order_id), old_facts, settings)
-        added = contribution(after.orders.get(order_id), new_facts, settings)
+        removed = part_of(previous.get(order_id), old_facts, settings)
+        added = part_of(after.orders.get(order_id), new_facts, settings)
         if removed != added:
-            commands.append(SellerObserved(seller_id=order.seller_id, order_id=order_id, removed=removed, added=added))
+            order = after.orders.get(order_id) or previous[order_id]
+            commands.append(
+                SellerObserved(
+                    seller_id=order.seller_id,
+                    order_id=order_id,
+                    removed=_contribution(removed),
+                    added=_contribution(added),
+                )
+            )
     return commands
