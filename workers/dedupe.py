@@ -46,18 +46,17 @@ def pending_lifetime_s(kafka: KafkaSettings, redis: RedisSettings) -> int:
 
 
 #: One batch of ledger writes, run atomically by Redis: ARGV[1] and ARGV[2] are the pending and
-#: done lifetimes, then one write per key: `pending` claims the key (answering `new`, or what holds
-#: it), `done` marks it done, `release` forgets it.
+#: done lifetimes, ARGV[3] and ARGV[4] how many of the keys are claims and done marks, in that
+#: order; the keys after them are released. A claim answers `new`, or what holds the key.
 LEDGER_SCRIPT = """
+local claims = tonumber(ARGV[3])
+local done = claims + tonumber(ARGV[4])
 local answers = {}
 for i, key in ipairs(KEYS) do
-  local write = ARGV[i + 2]
-  if write == 'done' then
-    redis.call('SET', key, 'done', 'EX', ARGV[2])
-    answers[i] = 'done'
-  elseif write == 'release' then
+  if i > done then
     redis.call('DEL', key)
-    answers[i] = 'released'
+  elseif i > claims then
+    redis.call('SET', key, 'done', 'EX', ARGV[2])
   elseif redis.call('SET', key, 'pending', 'NX', 'EX', ARGV[1]) then
     answers[i] = 'new'
   else
@@ -97,9 +96,8 @@ class DeliveryLedger:
         """Claim the keys `claims`, mark `done` done and forget `released`, in one call; the claims'
         answers, in order."""
         keys = [*claims, *done, *released]
-        writes = ["pending"] * len(claims) + ["done"] * len(done) + ["release"] * len(released)
-        answers = await self._script(keys=keys, args=[self._pending_ttl_s, self._done_ttl_s, *writes])
-        return [_claim(answer) for answer in answers[: len(claims)]]
+        args = [self._pending_ttl_s, self._done_ttl_s, len(claims), len(done)]
+        return [_claim(answer) for answer in await self._script(keys=keys, args=args)]
 
 
 def _claim(answer: bytes | str) -> Claim:
