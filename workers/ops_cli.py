@@ -193,6 +193,22 @@ def redrive(
     _run("dlq redrive", settings, job)
 
 
+async def _tracked(settings: Settings, number: str) -> list[str]:
+    """Where the poller tracks `number`, or one line saying Redis did not answer."""
+    from redis.exceptions import RedisError
+
+    from workers.poller.where import tracked_where
+    from workers.redis_client import make_redis
+
+    redis = make_redis(settings.redis)
+    try:
+        return await tracked_where(redis, settings, number)
+    except (RedisError, OSError) as error:
+        return [f"unknown: Redis did not answer ({type(error).__name__})"]
+    finally:
+        await redis.aclose()
+
+
 @click.command()
 @click.argument("tracking_number")
 @click.option("--json", "as_json", is_flag=True, help="one JSON document instead of tables")
@@ -208,7 +224,9 @@ def inspect(tracking_number: str, as_json: bool, outputs_limit: int) -> None:
     fired), its events in carrier time, the next deadline and the timers pending per order, and
     the outputs keyed by the number or its orders' ids.
 
-    Reads the stream's shipments changelog (PARCELWATCH_STREAM__APP_ID) and the output topics.
+    Reads the stream's shipments changelog (PARCELWATCH_STREAM__APP_ID) and the output topics, and,
+    from the poller's Redis, where the number is tracked: polled directly (next poll), registered
+    with the aggregator or waiting to be (or being stopped there), and the open orders that need it.
     Exit code 1 when the stream holds no state for TRACKING_NUMBER.
     """
     settings = Settings()
@@ -233,14 +251,19 @@ def inspect(tracking_number: str, as_json: bool, outputs_limit: int) -> None:
                 return 1
             outputs = await find_outputs(topics, output_keys(found.state)) if outputs_limit else []
         report = build_report(found, outputs, StreamClock(settings.stream).now(), settings.rules, outputs_limit)
+        tracked = await _tracked(settings, tracking_number)
         if as_json:
-            sys.stdout.buffer.write(orjson.dumps(report_json(report), option=orjson.OPT_INDENT_2) + b"\n")
+            document = report_json(report) | {"tracked": tracked}
+            sys.stdout.buffer.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
             sys.stdout.flush()
         else:
             console = _console()
             for part in render_report(report):
                 console.print(part)
                 console.print()
+            console.print("Tracked", style="bold")
+            for line in tracked:
+                console.print(f"  {line}", highlight=False)
         return 0
 
     _run("inspect", settings, job)

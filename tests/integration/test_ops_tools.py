@@ -196,10 +196,18 @@ async def test_inspect_shows_state_orders_events_timers_and_outputs(settings, st
     assert ("shipments.status.v1", number, "status_changed") in types
     assert {t["order_id"] for t in report["pending"]} <= {order_id, None}
     assert [t["rule"] for t in report["pending"] if t["order_id"] is None] == ["forget"]
+    assert report["tracked"] == ["not tracked: neither polled directly nor registered with an aggregator"]
 
     table = await pw(settings, "inspect", number)
     assert table.code == 0, table.err
-    for text in (number, "delivered", order_id, format_utc(delivered_at + timedelta(days=5)), "protection_shortened"):
+    for text in (
+        number,
+        "delivered",
+        order_id,
+        format_utc(delivered_at + timedelta(days=5)),
+        "protection_shortened",
+        "Tracked",
+    ):
         assert text in table.out, text
 
     unknown = await pw(settings, "inspect", tracking_number())
