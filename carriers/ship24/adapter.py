@@ -15,10 +15,11 @@ webhook without a tracking carries nothing and is refused.
 
 Polls: `GET {base_url}/public/v1/trackers/search/{trackingNumber}/results` (base_url
 `https://api.ship24.com`) with the API key as `Authorization: Bearer <key>`, one number a call; the
-number must have a tracker already (registering one is not this adapter's work). The answer is
-`{"data": {"trackings": [...]}}` with the same tracking objects, every event of the shipment in each;
-several trackers may follow one number. Both forms are split into one per tracking number. A tracking
-without its `tracker` (Ship24's per-call API) is refused: it does not name the number followed.
+number must have a tracker already (created, and unsubscribed once no order needs it, as
+`registration.py` says). The answer is `{"data": {"trackings": [...]}}` with the same tracking
+objects, every event of the shipment in each; several trackers may follow one number. Both forms are
+split into one per tracking number. A tracking without its `tracker` (Ship24's per-call API) is
+refused: it does not name the number followed.
 
 Events are newest first. `occurrenceDatetime` is a "logistics date and time": the local time of the
 event, written with an offset or `Z` when Ship24 knows it, without one when it does not, or a date
@@ -45,17 +46,20 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from carriers.base import (
+    Answered,
     CarrierDefaults,
     OneEvent,
     ParsedShipment,
     PayloadInvalid,
     PollEndpoint,
+    Tracked,
     WebhookRejected,
     raw_code,
     read_events,
     split_list,
 )
 from carriers.shapes import mapping, mappings
+from carriers.ship24 import registration
 from carriers.ship24.status import AT_DESTINATION, AT_ORIGIN, SHIP24_STATUS, SHIP24_SUBSTATUS
 from carriers.times import CarrierTime, resolve
 from schemas.event import TrackingEvent
@@ -146,6 +150,7 @@ class Ship24Carrier(CarrierDefaults):
     webhook_headers = ("Authorization",)
     webhook_body = Push
     poll_batch_size = 1
+    register_batch_size = 1
 
     def verify_webhook(
         self, headers: Mapping[str, str], body: bytes, secrets: list[str], now: datetime, tolerance_s: int
@@ -215,6 +220,15 @@ class Ship24Carrier(CarrierDefaults):
             endpoint.base_url.rstrip("/") + path,
             headers={"Authorization": f"Bearer {endpoint.api_key}", "Accept": "application/json"},
         )
+
+    def build_register_request(self, numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
+        return registration.register_request(numbers, endpoint)
+
+    def build_stop_request(self, numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
+        return registration.stop_request(numbers, endpoint)
+
+    def read_answer(self, status: int, payload: Any, numbers: Sequence[Tracked]) -> list[Answered]:
+        return registration.read_answer(status, payload, numbers)
 
     def recognises(self, payload: Any) -> bool:
         d = mapping(payload)

@@ -4,7 +4,7 @@ Polls: `GET {base_url}/v4/trackings/get?tracking_numbers=A,B,…` (base_url `htt
 with the API key in a `Tracking-Api-Key` header (TrackingMore's own SDKs, TrackingMore-API/
 trackingmore-sdk-python trackingmore/request.py and tracking.py), up to 40 numbers a call (error 4103,
 "the maximum quantity is 40 shipments per call"). The numbers must have been created as trackings
-first (error 4102); registering them is not this adapter's work. The answer:
+first (error 4102): they are created, and deleted once no order needs them, as `registration.py` says. The answer:
 
     {"meta": {"code": 200, "message": "…"},
      "data": [{"tracking_number", "courier_code", "delivery_status", "substatus", "origin_country",
@@ -39,11 +39,13 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from carriers.base import (
+    Answered,
     CarrierDefaults,
     OneEvent,
     ParsedShipment,
     PollEndpoint,
     PollOnly,
+    Tracked,
     customs_direction,
     raw_code,
     read_events,
@@ -52,6 +54,7 @@ from carriers.base import (
 )
 from carriers.shapes import mapping, mappings
 from carriers.times import CarrierTime, HomeZone, resolve
+from carriers.trackingmore import registration
 from carriers.trackingmore.status import AMBIGUOUS, CUSTOMS, TRACKINGMORE_STATUS, TRACKINGMORE_SUBSTATUS
 from carriers.zones import COUNTRY_ZONES
 from schemas.event import TrackingEvent
@@ -139,6 +142,7 @@ class TrackingMoreCarrier(PollOnly, CarrierDefaults):
     slug = "trackingmore"
     base_url = "https://api.trackingmore.com"
     poll_batch_size = 40
+    register_batch_size = 1
 
     def split(self, payload: Any) -> dict[str, Any]:
         numbers = [tracking.tracking_number for tracking in validate(Answer, payload).data]
@@ -197,6 +201,18 @@ class TrackingMoreCarrier(PollOnly, CarrierDefaults):
             params={"tracking_numbers": ",".join(tracking_numbers)},
             headers={"Tracking-Api-Key": endpoint.api_key, "Accept": "application/json"},
         )
+
+    def aggregator_code(self, slug: str) -> str | None:
+        return registration.COURIERS.get(slug)
+
+    def build_register_request(self, numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
+        return registration.register_request(numbers, endpoint)
+
+    def build_stop_request(self, numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
+        return registration.stop_request(numbers, endpoint)
+
+    def read_answer(self, status: int, payload: Any, numbers: Sequence[Tracked]) -> list[Answered]:
+        return registration.read_answer(status, payload, numbers)
 
     def recognises(self, payload: Any) -> bool:
         d = mapping(payload)

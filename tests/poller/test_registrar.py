@@ -281,6 +281,103 @@ async def test_aftership_cannot_delete_a_tracking_whose_id_it_never_gave(redis, 
     assert await agent.registrations.record("9405511202575421535949") is None
 
 
+SHIP24 = "https://api.ship24.com/public/v1/trackers"
+TRACKINGMORE = "https://api.trackingmore.com/v4/trackings"
+
+
+async def test_ship24_creates_a_tracker_and_unsubscribes_it_by_its_tracker_id(redis, http, clock):
+    agent = registrar(redis, http, clock, "ship24")
+    await agent.registrations.want("LP000000017CN", None, "ES", NOW)
+    tracker = {"trackerId": "d4e4fd11-7b6d-4d8e-ae4f-e5c3a2f4a0c1", "trackingNumber": "LP000000017CN"}
+    with respx.mock(assert_all_called=True) as mock:
+        create = mock.post(SHIP24, name="create").respond(
+            201, json={"data": {"tracker": tracker | {"isSubscribed": True}}}
+        )
+        assert await agent.register_due() == 1
+        unsubscribe = mock.patch(f"{SHIP24}/{tracker['trackerId']}", name="unsubscribe").respond(
+            json={"data": {"tracker": tracker | {"isSubscribed": False}}}
+        )
+        await agent.registrations.unwant("LP000000017CN", NOW)
+        assert await agent.stop_due() == 1
+    request = create.calls.last.request
+    assert request.headers["authorization"] == "Bearer key-1"
+    assert orjson.loads(request.content) == {"trackingNumber": "LP000000017CN", "destinationCountryCode": "ES"}
+    assert orjson.loads(unsubscribe.calls.last.request.content) == {"isSubscribed": False}
+    assert await agent.registrations.record("LP000000017CN") is None
+
+
+async def test_ship24_a_refused_tracker_is_given_up_and_a_402_sent_again(redis, http, clock):
+    agent = registrar(redis, http, clock, "ship24")
+    await agent.registrations.want("X1", None, "ZZZ", NOW)
+    await agent.registrations.want("LP000000017CN", None, None, NOW)
+    invalid = {"errors": [{"code": "validation_error", "message": "destinationCountryCode is invalid."}], "data": None}
+    failed = {"errors": [{"code": "request_failed", "message": "The request failed."}], "data": None}
+    with respx.mock(assert_all_called=True) as mock:
+        mock.post(SHIP24, name="create").mock(
+            side_effect=[httpx.Response(402, json=failed), httpx.Response(400, json=invalid)]
+        )
+        await agent.register_due()  # LP000000017CN first: the queue is in number order at one due time
+        await agent.register_due()
+    assert await agent.registrations.queued("X1") is None
+    assert await agent.registrations.queued("LP000000017CN") == "register"
+    assert await agent.registrations.tries("LP000000017CN") == 1
+
+
+async def test_trackingmore_creates_a_tracking_with_its_courier_and_deletes_it_by_id(redis, http, clock):
+    agent = registrar(redis, http, clock, "trackingmore")
+    await agent.registrations.want("9400111899562537624326", "usps", "US", NOW)
+    created = {
+        "id": "9a1339c0ab1a8bd3cae2e6e2b2b8f9b6",
+        "tracking_number": "9400111899562537624326",
+        "courier_code": "usps",
+    }
+    with respx.mock(assert_all_called=True) as mock:
+        create = mock.post(f"{TRACKINGMORE}/create", name="create").respond(
+            json={"meta": {"code": 200, "message": "Request response is successful"}, "data": created}
+        )
+        assert await agent.register_due() == 1
+        delete = mock.delete(f"{TRACKINGMORE}/delete/{created['id']}", name="delete").respond(
+            json={"meta": {"code": 200, "message": "Request response is successful"}, "data": created}
+        )
+        await agent.registrations.unwant("9400111899562537624326", NOW)
+        assert await agent.stop_due() == 1
+    request = create.calls.last.request
+    assert request.headers["tracking-api-key"] == "key-1"
+    assert orjson.loads(request.content) == {"tracking_number": "9400111899562537624326", "courier_code": "usps"}
+    assert delete.call_count == 1
+    assert await agent.registrations.record("9400111899562537624326") is None
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "queued", "recorded"),
+    [
+        (4101, "Tracking No. already exists.", None, True),
+        (4190, "You are reaching the maximum quota limitation, please upgrade your current plan.", "register", False),
+        (4120, "The value of courier_code is invalid.", None, False),
+    ],
+)
+async def test_trackingmore_answers(redis, http, clock, code, message, queued, recorded):
+    agent = registrar(redis, http, clock, "trackingmore")
+    await agent.registrations.want("9400111899562537624326", "usps", None, NOW)
+    with respx.mock(assert_all_called=True) as mock:
+        mock.post(f"{TRACKINGMORE}/create", name="create").respond(
+            400, json={"meta": {"code": code, "message": message}, "data": []}
+        )
+        await agent.register_due()
+    assert await agent.registrations.queued("9400111899562537624326") == queued
+    assert (await agent.registrations.record("9400111899562537624326") is not None) is recorded
+
+
+async def test_trackingmore_without_a_courier_is_refused_before_any_call(redis, http, clock):
+    agent = registrar(redis, http, clock, "trackingmore")
+    await agent.registrations.want("LP000000017CN", None, None, NOW)
+    with respx.mock(assert_all_called=False) as mock:
+        create = mock.post(f"{TRACKINGMORE}/create", name="create")
+        assert await agent.register_due() == 1
+    assert create.call_count == 0
+    assert await agent.registrations.queued("LP000000017CN") is None
+
+
 @pytest.mark.parametrize(
     ("outcome", "tries", "action", "after_s"),
     [

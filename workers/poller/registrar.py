@@ -148,8 +148,11 @@ class Registrar:
             "register", now, self.adapter.register_batch_size, self._settings.lease_s
         )
         if numbers:
-            build = partial(self.adapter.build_register_request, numbers)
-            for answered in await self._answers(build, numbers):
+            try:
+                answers = await self._answers(partial(self.adapter.build_register_request, numbers), numbers)
+            except LookupError as cannot:
+                answers = [Answered(tracked.number, Outcome.REJECTED, str(cannot)) for tracked in numbers]
+            for answered in answers:
                 await self._registered(answered, now)
         return len(numbers)
 

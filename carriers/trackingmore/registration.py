@@ -1,0 +1,101 @@
+"""Registering numbers with TrackingMore (creating trackings) and stopping them (deleting them).
+
+API v4, the key in the `Tracking-Api-Key` header, one number a call (TrackingMore's SDK,
+TrackingMore-API/trackingmore-sdk-python, tracking.py and its README's response codes):
+
+    POST   /v4/trackings/create       {"tracking_number", "courier_code"}   {"meta", "data": {"id", …}}
+    DELETE /v4/trackings/delete/{id}                                       {"meta", "data": {…}}
+
+`courier_code` is required (the SDK refuses a creation without one), so a number whose courier
+parcelwatch cannot name (`COURIERS`) is refused before any call, for another route to track. The
+tracking's `id` is recorded with the registration: the deletion needs it. `meta.code`:
+
+    4101  Tracking No. already exists                                     an idempotent creation: done
+    4102  Tracking No. no exists                                          a deletion with nothing left: done
+    4190  You are reaching the maximum quota limitation                   quota exceeded
+    4110, 4111, 4120, 4121, 4122  the number or courier is not accepted   refused
+
+TrackingMore bills per shipment created; the v4 API reports no quota.
+"""
+
+from collections.abc import Sequence
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from carriers.base import Answered, Outcome, PollEndpoint, Tracked
+
+ALREADY_EXISTS = 4101
+DOES_NOT_EXIST = 4102
+QUOTA_LIMITATION = 4190
+
+#: TrackingMore's courier codes for the carriers parcelwatch knows, as its SDK's examples write them.
+COURIERS = MappingProxyType({"usps": "usps"})
+
+
+class Format(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Meta(Format):
+    code: int
+    message: str = ""
+
+
+class Created(Format):
+    id: str | None = None
+    courier_code: str | None = None
+
+
+class Answer(Format):
+    meta: Meta
+    data: Created | list[Any] | None = None
+
+
+def _one(numbers: Sequence[Tracked]) -> Tracked:
+    if len(numbers) != 1:
+        raise ValueError(f"TrackingMore creates and deletes one tracking a call here, not {len(numbers)}")
+    return numbers[0]
+
+
+def _headers(endpoint: PollEndpoint) -> dict[str, str]:
+    if not endpoint.api_key:
+        raise ValueError("TrackingMore needs the account's API key (the Tracking-Api-Key header)")
+    return {"Tracking-Api-Key": endpoint.api_key, "Accept": "application/json"}
+
+
+def register_request(numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
+    tracked = _one(numbers)
+    if tracked.carrier is None:
+        raise LookupError(f"TrackingMore needs the courier of {tracked.number}, and parcelwatch cannot name it")
+    url = endpoint.base_url.rstrip("/") + "/v4/trackings/create"
+    body = {"tracking_number": tracked.number, "courier_code": tracked.carrier}
+    return httpx.Request("POST", url, headers=_headers(endpoint), json=body)
+
+
+def stop_request(numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
+    tracked = _one(numbers)
+    if tracked.reference is None:
+        raise LookupError(f"TrackingMore deletes a tracking by its id, and {tracked.number} has none recorded")
+    url = f"{endpoint.base_url.rstrip('/')}/v4/trackings/delete/{quote(tracked.reference, safe='')}"
+    return httpx.Request("DELETE", url, headers=_headers(endpoint))
+
+
+def read_answer(status: int, payload: Any, numbers: Sequence[Tracked]) -> list[Answered]:
+    number = _one(numbers).number
+    try:
+        answer = Answer.model_validate(payload)
+    except ValidationError:
+        return [Answered(number, Outcome.RETRY, f"HTTP {status}, an answer without meta.code")]
+    code, detail = answer.meta.code, f"{answer.meta.code}: {answer.meta.message}"
+    created = answer.data if isinstance(answer.data, Created) else Created()
+    if 200 <= status < 300 and code == 200:
+        return [Answered(number, Outcome.ACCEPTED, carrier=created.courier_code, reference=created.id)]
+    if code in (ALREADY_EXISTS, DOES_NOT_EXIST):
+        return [Answered(number, Outcome.ALREADY, detail)]
+    if code == QUOTA_LIMITATION:
+        return [Answered(number, Outcome.QUOTA_EXCEEDED, detail)]
+    return [Answered(number, Outcome.REJECTED, detail)]
