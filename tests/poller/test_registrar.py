@@ -148,6 +148,19 @@ async def test_a_failed_call_is_retried_with_a_doubling_backoff(redis, http, clo
     assert await agent.registrations.record("LP000000017CN") is not None
 
 
+async def test_an_account_without_its_key_sends_nothing_and_keeps_the_numbers(redis, http, clock):
+    settings = poller_settings(**{"17track": FAST})
+    poller = Poller(settings, redis, http, produce=None, clock=clock)
+    agent = Registrar(Registrations(redis, "17track"), http, poller.limits, poller.credentials, SETTINGS, clock)
+    await agent.registrations.want("LP000000017CN", None, None, NOW)
+    with respx.mock(assert_all_called=False) as mock:
+        register = mock.post(f"{V22}/register", name="register")
+        assert await agent.register_due() == 1
+    assert register.call_count == 0
+    assert await agent.registrations.queued("LP000000017CN") == "register"
+    assert await agent.registrations.tries("LP000000017CN") == 1
+
+
 async def test_a_number_17track_refuses_is_given_up(redis, http, clock):
     agent = registrar(redis, http, clock, "17track")
     await agent.registrations.want("X1", None, None, NOW)

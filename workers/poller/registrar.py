@@ -8,8 +8,9 @@ requests a second hold for the account, whatever the call). Then, per number (`n
 
     accepted, already       done: recorded (registered, or forgotten once stopped)
     quota exceeded          sent again after `quota_retry_s`
-    retry                   (transport error, 5xx, 429, the aggregator's own error) sent again after
-                            `retry_backoff_s`, doubled each attempt up to `retry_max_s`
+    retry                   (transport error, 5xx, 429, the aggregator's own error, an account
+                            without its API key) sent again after `retry_backoff_s`, doubled each
+                            attempt up to `retry_max_s`
     rejected                given up, logged and counted: the number is wrong for the aggregator
 
 A 429 holds every process back for its Retry-After. The queues live in Redis, so a restart resumes
@@ -137,7 +138,7 @@ class Registrar:
     async def _answers(self, build: Callable[[Any], httpx.Request], numbers: list[Tracked]) -> list[Answered]:
         try:
             status, payload = await self._send(build)
-        except CallFailed as failed:
+        except (CallFailed, ValueError) as failed:
             return [Answered(tracked.number, Outcome.RETRY, str(failed)) for tracked in numbers]
         return self.adapter.read_answer(status, payload, numbers)
 
