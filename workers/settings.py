@@ -123,8 +123,8 @@ class RoutingSettings(BaseModel):
 
     aggregator: str | None = Field(
         None,
-        description="the aggregator numbers are registered with (17track, aftership; its account in"
-        " PARCELWATCH_POLLER__ENDPOINTS); unset: none",
+        description="the aggregator numbers are registered with (17track, aftership, ship24, trackingmore; its"
+        " account in PARCELWATCH_POLLER__ENDPOINTS); unset: none",
     )
     routes: list[RouteSettings] = Field(
         default_factory=list,
