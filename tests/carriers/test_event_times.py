@@ -264,6 +264,71 @@ EDGES = {
             }
         }
     },
+    "mydhl": {
+        "shipments": [
+            {
+                "shipmentTrackingNumber": "1234567890",
+                "events": [
+                    {"date": date, "time": time, "GMTOffset": offset, "typeCode": "OK"}
+                    for date, time, offset in (
+                        ("9999-12-31", "23:59:59", "-05:00"),
+                        ("0001-01-01", "00:00:00", "+14:00"),
+                        ("2026-03-01", "09:00:00", "+01:00"),
+                    )
+                ],
+            }
+        ]
+    },
+    "gls": {
+        "parcels": [
+            {
+                "requested": "36301917596",
+                "unitno": "36301917596",
+                "events": [
+                    {"code": "INTIAL.NORMAL", "eventDateTime": time}
+                    for time in ("9999-12-31T23:59:59-0500", "0001-01-01T00:00:00+1400", "2026-03-01T09:00:00+0100")
+                ],
+            }
+        ]
+    },
+    "auspost": {
+        "tracking_results": [
+            {
+                "tracking_id": "7XX1000634011427",
+                "trackable_items": [
+                    {
+                        "events": [
+                            {"description": "Delivered", "date": time}
+                            for time in (
+                                "9999-12-31T23:59:59-05:00",
+                                "0001-01-01T00:00:00+14:00",
+                                "2026-03-01T19:00:00+11:00",
+                            )
+                        ]
+                    }
+                ],
+            }
+        ]
+    },
+    "inpost": {
+        "tracking_number": "520113014230722029585646",
+        "tracking_details": [
+            {"status": "delivered", "datetime": time}
+            for time in (
+                "9999-12-31T23:59:59.000-05:00",
+                "0001-01-01T00:00:00.000+14:00",
+                "2026-03-01T09:00:00.000+01:00",
+            )
+        ],
+    },
+    "correios": (
+        "<Envelope><Body><buscaEventosResponse><return><objeto><numero>JF598971235BR</numero>"
+        + "".join(
+            f"<evento><tipo>BDE</tipo><status>01</status><data>{data}</data><hora>{hora}</hora><uf>SP</uf></evento>"
+            for data, hora in (("31/12/9999", "23:59"), ("01/01/0001", "00:00"), ("01/03/2026", "05:00"))
+        )
+        + "</objeto></return></buscaEventosResponse></Body></Envelope>"
+    ),
     "dhl_parcel_de": (
         '<data name="piece-shipment-list" code="0"><data name="piece-shipment" piece-code="00340434161094015902">'
         '<data name="piece-event-list">'
