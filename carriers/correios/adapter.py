@@ -41,7 +41,7 @@ from carriers.base import (
     PollOnly,
     RefusedEvent,
 )
-from carriers.correios.status import CORREIOS_STATUS, CORREIOS_SUBSTATUS, event_key
+from carriers.correios.status import CORREIOS_SUBSTATUS, event_key, status_of
 from carriers.detect import read_s10
 from carriers.times import INVALID_EVENT, NO_TIME, NO_ZONE, UNREADABLE_TIME, EventDefect, offset_zone_of
 from schemas.event import TrackingEvent
@@ -186,7 +186,7 @@ class CorreiosCarrier(PollOnly, CarrierDefaults):
         description = " - ".join(part for part in (_text(evento, "descricao"), _text(evento, "detalhe")) if part)
         place = " ".join(part for part in (_text(evento, "local"), _text(evento, "cidade")) if part)
         return TrackingEvent(
-            status=CORREIOS_STATUS.status(key),
+            status=status_of(key, description),
             substatus=CORREIOS_SUBSTATUS.get(key),
             occurred_at=occurred_at(evento),
             time_inferred=True,

@@ -108,3 +108,13 @@ CORREIOS_SUBSTATUS: dict[str, str] = {
 def event_key(tipo: str, status: str) -> str:
     """The table key of an event: its tipo and its status without leading zeros ("BDE", "01" → "BDE.1")."""
     return f"{tipo}.{int(status)}" if status.isascii() and status.isdigit() else f"{tipo}.{status}"
+
+
+def status_of(key: str, description: str) -> Status:
+    """The event's status. Correios writes a return that reached its sender with a delivery code
+    ("Objeto entregue ao remetente"): a delivery whose text names the sender is a return, never the
+    buyer's delivery."""
+    status = CORREIOS_STATUS.status(key)
+    if status is Status.DELIVERED and "remetente" in description.lower():
+        return Status.RETURNED_TO_SENDER
+    return status

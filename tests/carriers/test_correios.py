@@ -102,6 +102,17 @@ def test_an_event_that_cannot_be_used_is_refused_and_the_rest_is_used(fields, re
     assert refused.kind == reason and refused.reason.startswith("evento 0: ") and message in refused.reason
 
 
+@pytest.mark.parametrize(
+    ("descricao", "expected"),
+    [
+        ("Objeto entregue ao remetente", Status.RETURNED_TO_SENDER),
+        ("Objeto entregue ao destinatário", Status.DELIVERED),
+    ],
+)
+def test_a_delivery_to_the_sender_is_a_return_not_the_buyers_delivery(descricao, expected):
+    assert only_event(answer(evento("BDE", "01", descricao=descricao))).status is expected
+
+
 def test_the_documented_example_is_a_return_delivered_to_the_sender():
     (shipment,) = CORREIOS.parse(fixture("documented_example"))
     assert (shipment.tracking_number, shipment_status(shipment)) == ("JF598971235BR", Status.RETURNED_TO_SENDER)
