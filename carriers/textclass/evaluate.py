@@ -2,8 +2,9 @@
 
 `evaluate(rows)` is pure: it classifies every row and counts, over the rows whose meaning is clear
 (a canonical status, not `unclear`), how many were right, wrong (by the status given) or abstained
-(`unknown`), the precision of every status answered, and the two mistakes that cost a buyer
-money: a false `delivered` (it cuts the protection window, R1) and a false `returned_to_sender`.
+(`unknown`), the precision of every status answered, the right answers per language, and the two
+mistakes that cost a buyer money: a false `delivered` (it cuts the protection window, R1) and a false
+`returned_to_sender`.
 A false answer on an `unclear` row counts as false too: only abstaining is safe there.
 
     python -m carriers.textclass.evaluate [tune|test]     (default: test)
@@ -48,6 +49,8 @@ class Figures:
     """Non-`unknown` answers by status, over all rows."""
     unclear_answered: int = 0
     misses: tuple[Miss, ...] = ()
+    by_language: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Per language: (right, clear)."""
 
     @property
     def accuracy(self) -> float:
@@ -74,6 +77,7 @@ def evaluate(rows: list[dict], threshold: float = TEXT_THRESHOLD) -> Figures:
     false: Counter = Counter()
     answered: Counter = Counter()
     misses: list[Miss] = []
+    by_language: dict[str, tuple[int, int]] = {}
     for row in rows:
         answer = classify(row["text"], threshold).status
         label = row["label"]
@@ -87,6 +91,8 @@ def evaluate(rows: list[dict], threshold: float = TEXT_THRESHOLD) -> Figures:
                 misses.append(Miss(row["text"], label, answer))
             continue
         clear += 1
+        language_right, language_clear = by_language.get(row["language"], (0, 0))
+        by_language[row["language"]] = (language_right + (answer == label), language_clear + 1)
         if answer == label:
             right += 1
         elif answer is Status.UNKNOWN:
@@ -95,7 +101,9 @@ def evaluate(rows: list[dict], threshold: float = TEXT_THRESHOLD) -> Figures:
         else:
             wrong[answer] += 1
             misses.append(Miss(row["text"], label, answer))
-    return Figures(len(rows), clear, right, abstained, wrong, false, answered, unclear_answered, tuple(misses))
+    return Figures(
+        len(rows), clear, right, abstained, wrong, false, answered, unclear_answered, tuple(misses), by_language
+    )
 
 
 def report(figures: Figures) -> str:
@@ -111,6 +119,9 @@ def report(figures: Figures) -> str:
         precision = figures.precision(status)
         if precision is not None:
             lines.append(f"  {status:<22} {precision:6.1%}  of {figures.answered[status]}")
+    lines.append("right by language (of clear):")
+    for language, (right, clear) in sorted(figures.by_language.items()):
+        lines.append(f"  {language:<22} {right / clear:6.1%}  {right} of {clear}")
     return "\n".join(lines)
 
 

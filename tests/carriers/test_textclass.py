@@ -202,9 +202,41 @@ def test_below_the_threshold_the_answer_is_unknown_with_the_confidence_and_guess
 
 def test_a_weak_phrase_alone_stays_unknown_and_evidence_adds_up():
     assert classify("Not delivered") == Classification(U, 0.5, S.DELIVERY_FAILED, None, ("en:not delivered",))
-    combined = classify("Not delivered, recipient absent")
+    combined = classify("Not delivered, recipient absent")  # "not delivered" before a clause of its reason: 0.75
     assert combined.status is S.DELIVERY_FAILED
-    assert combined.confidence == round(1 - (1 - 0.5) * (1 - 0.75), 3)
+    assert combined.confidence == round(1 - (1 - 0.75) * (1 - 0.75), 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        # "not delivered", then its reason in a clause of its own, is a failed delivery
+        ("Not delivered: Moved", S.DELIVERY_FAILED),
+        ("Nicht ausgeliefert: Empfänger verzogen", S.DELIVERY_FAILED),
+        ("Objeto não entregue - cliente mudou-se", S.DELIVERY_FAILED),
+        ("Not delivered", U),
+    ],
+)
+def test_a_negated_delivery_followed_by_its_reason_is_a_failed_delivery(text, status):
+    assert classify(text).status is status, classify(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        # a "delivered" to a party on the way is no delivery, unless the recipient is named
+        ("Package delivered to carrier by seller", S.IN_TRANSIT),
+        ("Volume entregue à transportadora", S.IN_TRANSIT),
+        ("El paquete fue entregado al transportista para su distribución.", S.IN_TRANSIT),
+        ("Ausgeliefert: Übergabe an Dienstleister", U),
+        ("Delivered: Customs", U),
+        ("Delivered to the recipient by the courier", S.DELIVERED),
+        ("Delivered: Delivery to neighbor", S.DELIVERED),
+        ("HalfDelivered", U),
+    ],
+)
+def test_a_delivery_to_an_intermediary_is_not_a_delivery(text, status):
+    assert classify(text).status is status, classify(text)
 
 
 def test_contradicting_statuses_discount_each_other_and_compatible_ones_do_not():
