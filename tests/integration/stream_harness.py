@@ -29,7 +29,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from schemas.codec import load_state
 from schemas.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC
 from schemas.inputs import DISPUTES_TOPIC, RAW_TOPIC, SHIPMENTS_TOPIC
-from schemas.outputs import DEADLETTER_TOPIC, OUTPUT_MODELS, SELLER_METRICS_TOPIC
+from schemas.outputs import DEADLETTER_TOPIC, ETA_TOPIC, OUTPUT_MODELS, SELLER_METRICS_TOPIC
 from streams.kafka import client_options, log_end_offsets
 from streams.rules.settings import RuleSettings
 from tests.integration.conftest import REPO
@@ -45,8 +45,10 @@ STREAM_INPUTS = (RAW_TOPIC, SHIPMENTS_TOPIC, SHIPMENT_COMMANDS_TOPIC, DISPUTES_T
 #: name the record's partition and offset, which `replay` cannot know). Seller scorecards are left
 #: out: they are due at each 00:00 UTC of the worker's clock, which a backlog produced at once with
 #: past timestamps does not pass through, while `replay` ticks at every midnight of the history.
+#: Delivery estimates are left out too: a lane learns from other parcels' deliveries in the order
+#: its partitions deliver them, which `replay`'s order by time does not reproduce (issue 13, open).
 DECISION_TOPICS = tuple(
-    model.topic for model in OUTPUT_MODELS if model.topic not in (DEADLETTER_TOPIC, SELLER_METRICS_TOPIC)
+    model.topic for model in OUTPUT_MODELS if model.topic not in (DEADLETTER_TOPIC, SELLER_METRICS_TOPIC, ETA_TOPIC)
 )
 #: The dev stack's fast group join (`workers.bench.stream.bench_settings`): works on Tansu.
 FAST_JOIN = {"session_timeout_s": 2.0, "heartbeat_interval_s": 0.5, "rebalance_timeout_s": 2.0}
