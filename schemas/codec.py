@@ -14,8 +14,9 @@ gave survives, and every time from year 1 to 9999 round-trips.
               (eta left out when there is none)
     eta      [carrier, origin, destination, bucket, [leg, …], estimate]   (the lanes are
               `schemas.eta.lane_keys` of the first three; estimate null while none was emitted)
-    leg      [leg, started_at, delivered, hours]   (leg: its position in `LEGS`; delivered and
-              hours null while the lanes hold nothing of it)
+    leg      [leg, started_at, outcome, hours]   (leg: its position in `LEGS`; outcome: its kind's
+              position in `schemas.eta.OUTCOME_KINDS`; outcome and hours null while the lanes hold
+              nothing of it)
     estimate [estimated_at, p50_at, p80_at, p95_at, basis, leg, samples]   (basis: its position in
               `schemas.eta.BASES`)
     event    [status, occurred_at, raw_code, location, country, description, substatus, carrier,
@@ -42,7 +43,7 @@ from typing import Any
 
 import orjson
 
-from schemas.eta import BASES, EtaEstimate, EtaMemory, LaneState, LegStart, Outcome, lane_keys
+from schemas.eta import BASES, OUTCOME_KINDS, EtaEstimate, EtaMemory, LaneState, LegStart, Outcome, lane_keys
 from schemas.event import TrackingEvent
 from schemas.state import DisputeState, Model, OrderLink, OrderWatch, ShipmentState
 from schemas.status import Status
@@ -263,6 +264,7 @@ def _load_order(values: list) -> OrderWatch:
 LEGS = ("shipped", "import", "out_for_delivery")
 _LEG_CODE = {leg: code for code, leg in enumerate(LEGS)}
 _BASIS_CODE = {basis: code for code, basis in enumerate(BASES)}
+_OUTCOME_CODE = {kind: code for code, kind in enumerate(OUTCOME_KINDS)}
 
 
 def _eta(memory: EtaMemory) -> list:
@@ -270,8 +272,8 @@ def _eta(memory: EtaMemory) -> list:
     legs = []
     for start in memory.legs:
         told = memory.told.get(start.leg)
-        delivered, hours = (None, None) if told is None else (int(told.delivered), told.hours)
-        legs.append([_LEG_CODE[start.leg], _time(start.started_at), delivered, hours])
+        kind, hours = (None, None) if told is None else (_OUTCOME_CODE[told.kind], told.hours)
+        legs.append([_LEG_CODE[start.leg], _time(start.started_at), kind, hours])
     estimate = memory.estimate
     if estimate is not None:
         times = (estimate.estimated_at, estimate.p50_at, estimate.p80_at, estimate.p95_at)
@@ -282,11 +284,11 @@ def _eta(memory: EtaMemory) -> list:
 def _load_eta(values: list) -> EtaMemory:
     carrier, origin, destination, bucket, legs, estimate = values
     starts, told = [], {}
-    for code, started_at, delivered, hours in legs:
+    for code, started_at, kind, hours in legs:
         leg = LEGS[code]
         starts.append(assemble(LegStart, {"leg": leg, "started_at": _moment(started_at)}))
-        if delivered is not None:
-            told[leg] = assemble(Outcome, {"delivered": bool(delivered), "hours": hours})
+        if kind is not None:
+            told[leg] = assemble(Outcome, {"kind": OUTCOME_KINDS[kind], "hours": hours})
     if estimate is not None:
         estimated_at, p50, p80, p95, basis, leg, samples = estimate
         fields = ("estimated_at", "p50_at", "p80_at", "p95_at")

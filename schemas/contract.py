@@ -361,10 +361,10 @@ TOPICS: tuple[Topic, ...] = (
                 changes=(
                     LegChange(
                         leg="shipped",
-                        removed=Outcome(delivered=False, hours=260.5),
-                        added=Outcome(delivered=False, hours=301.0),
+                        removed=Outcome(kind="in_flight", hours=260.5),
+                        added=Outcome(kind="in_flight", hours=301.0),
                     ),
-                    LegChange(leg="import", added=Outcome(delivered=False, hours=0.0)),
+                    LegChange(leg="import", added=Outcome(kind="in_flight", hours=0.0)),
                 ),
             ),
             EtaRequest(

@@ -45,11 +45,17 @@ def lane_keys(carrier: str, origin: str, destination: str) -> tuple[str, ...]:
     )
 
 
-class Outcome(Frozen):
-    """What one shipment adds to one leg's histogram: delivered `hours` after the leg started, or
-    (censored) not delivered by then (the carrier's latest scan, or the scan that ended the journey)."""
+#: How a shipment stands in a leg's histogram: delivered; its journey ended without a delivery (lost,
+#: destroyed, seized, going back: an exception or a return scan); or still in flight at its latest scan.
+OutcomeKind = Literal["delivered", "ended", "in_flight"]
+OUTCOME_KINDS: tuple[OutcomeKind, ...] = ("delivered", "ended", "in_flight")
 
-    delivered: bool
+
+class Outcome(Frozen):
+    """What one shipment adds to one leg's histogram: what it came to (`kind`), `hours` after the leg
+    started (the delivery scan, the scan that ended the journey, or the latest scan)."""
+
+    kind: OutcomeKind
     hours: float
 
 
@@ -129,10 +135,11 @@ class EtaMemory(Frozen):
 
 
 class LegCounts(Frozen):
-    """One leg's histogram in one window bucket: delivered and censored shipments per bin."""
+    """One leg's histogram in one window bucket: shipments per bin, by the kind of their outcome."""
 
     delivered: dict[int, int] = Field(default_factory=dict)
-    censored: dict[int, int] = Field(default_factory=dict)
+    ended: dict[int, int] = Field(default_factory=dict)
+    in_flight: dict[int, int] = Field(default_factory=dict)
 
 
 class LaneState(Frozen):

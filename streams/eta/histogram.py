@@ -1,18 +1,23 @@
-"""A lane's transit times as bounded histograms, and the Kaplan–Meier quantiles read from them. Pure.
+"""A lane's transit times as bounded histograms, and the delivery quantiles read from them. Pure.
 
 Durations fall in bins `min_bin_hours` wide up to where `bin_growth` of a duration is wider, then
 each bin `bin_growth` wider than the one before, up to `max_days` (defaults: 2 h bins to 2.8 days,
-3 % after: 198 bins). Per window bucket (shipments shipped in the same `bucket_days`) and leg, a
-lane counts per bin the shipments delivered that long after the leg started and the shipments not
-delivered by then (censored: in flight at their latest scan, or lost, returned, destroyed). Counts
-add and subtract, so histograms merge by adding and a shipment's outcome is moved by taking it out
-of one bin and putting it in another. Buckets whose shipments are all older than `window_days` are
-dropped.
+3 % after: 202 bins). Per window bucket (shipments shipped in the same `bucket_days`) and leg, a
+lane counts per bin, by outcome, the shipments delivered that long after the leg started, those
+whose journey ended then without a delivery (lost, destroyed, returned), and those still in flight
+at their latest scan then. Counts add and subtract, so histograms merge by adding and a shipment's
+outcome is moved by taking it out of one bin and putting it in another. Buckets whose shipments
+are all older than `window_days` are dropped.
 
-The quantiles are Kaplan–Meier's over the merged bins: at each bin, the share of the shipments
-still at risk (not delivered and not censored before it) that were delivered in it. A censored
-shipment counts as at risk through its bin. Given the time already spent in the leg, the
-estimate is conditional on it: S(t) / S(elapsed). Linear within a bin.
+The quantiles are read from the merged bins after the time already spent in the leg, as survival
+analysis with a competing risk (the Aalen–Johansen estimator, Kaplan–Meier's product with two
+ends): at each bin, of the shipments still at risk (in flight at its start), the share delivered
+in it adds to the delivered share, and the delivered and ended ones leave; those in flight at
+their latest scan leave without counting either way (censored: counted as at risk through their
+bin). The estimate is the delivery time of the shipments that will be delivered: the time by
+which the delivered share reaches 50, 80 and 95 % of all it reaches, linear within a bin. So the
+parcels still on their way count (a lane whose slow parcels have not arrived yet does not look
+fast), and a lost parcel counts as not delivered rather than as one that would still come.
 """
 
 from bisect import bisect_right
@@ -20,7 +25,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from schemas.eta import LaneState, Leg, LegChange, LegCounts, Outcome
+from schemas.eta import OUTCOME_KINDS, LaneState, Leg, LegChange, LegCounts, Outcome
 from schemas.state import evolve
 from streams.eta.settings import EtaSettings
 
@@ -56,9 +61,9 @@ def bucket_of(shipped_at: datetime, settings: EtaSettings) -> int:
     return int(days_since_epoch(shipped_at) // settings.bucket_days)
 
 
-def in_window(bucket: int, now: datetime, settings: EtaSettings) -> bool:
-    """Whether a bucket still holds shipments shipped within `window_days` of `now`."""
-    return (bucket + 1) * settings.bucket_days > days_since_epoch(now) - settings.window_days
+def first_bucket(now: datetime, settings: EtaSettings) -> int:
+    """The oldest bucket that still holds shipments shipped within `window_days` of `now`."""
+    return int((days_since_epoch(now) - settings.window_days) // settings.bucket_days)
 
 
 def _moved(counts: dict[int, int], removed: int | None, added: int | None) -> dict[int, int]:
@@ -74,25 +79,27 @@ def _moved(counts: dict[int, int], removed: int | None, added: int | None) -> di
 
 
 def _changed(counts: LegCounts, change: LegChange, settings: EtaSettings) -> LegCounts:
-    delivered, censored = counts.delivered, counts.censored
-    for outcome, sign in ((change.removed, -1), (change.added, 1)):
+    fields = {}
+    for outcome, removing in ((change.removed, True), (change.added, False)):
         if outcome is None:
             continue
         index = bin_of(outcome.hours, settings)
-        removed, added = (index, None) if sign < 0 else (None, index)
-        if outcome.delivered:
-            delivered = _moved(delivered, removed, added)
-        else:
-            censored = _moved(censored, removed, added)
-    return evolve(counts, delivered=delivered, censored=censored)
+        current = fields.get(outcome.kind, getattr(counts, outcome.kind))
+        fields[outcome.kind] = _moved(current, index, None) if removing else _moved(current, None, index)
+    return evolve(counts, **fields)
 
 
 def observe(
     state: LaneState, bucket: int, changes: Iterable[LegChange], now: datetime, settings: EtaSettings
 ) -> LaneState:
     """`state` with a shipment's changed outcomes moved in `bucket`, and the buckets out of the window dropped."""
-    buckets = {b: legs for b, legs in state.buckets.items() if in_window(b, now, settings)}
-    if in_window(bucket, now, settings):
+    oldest = first_bucket(now, settings)
+    buckets = state.buckets
+    if min(buckets, default=oldest) < oldest:
+        buckets = {b: legs for b, legs in buckets.items() if b >= oldest}
+    else:
+        buckets = dict(buckets)
+    if bucket >= oldest:
         legs = dict(buckets.get(bucket, {}))
         for change in changes:
             legs[change.leg] = _changed(legs.get(change.leg) or LegCounts(), change, settings)
@@ -100,76 +107,64 @@ def observe(
     return evolve(state, buckets=buckets)
 
 
-def merged(state: LaneState | None, leg: Leg, now: datetime, settings: EtaSettings) -> tuple[list[int], list[int]]:
-    """The leg's delivered and censored counts per bin over the buckets in the window."""
-    size = len(edges(settings)) - 1
-    delivered, censored = [0] * size, [0] * size
+def tail(state: LaneState | None, leg: Leg, now: datetime, first: int, settings: EtaSettings) -> dict[int, list[int]]:
+    """The leg's counts from bin `first` on, over the buckets in the window: bin → [delivered, ended, in flight]."""
+    merged: dict[int, list[int]] = {}
     if state is None:
-        return delivered, censored
+        return merged
+    oldest = first_bucket(now, settings)
     for bucket, legs in state.buckets.items():
         counts = legs.get(leg)
-        if counts is None or not in_window(bucket, now, settings):
+        if counts is None or bucket < oldest:
             continue
-        for index, count in counts.delivered.items():
-            delivered[index] += count
-        for index, count in counts.censored.items():
-            censored[index] += count
-    return delivered, censored
+        for position, kind in enumerate(OUTCOME_KINDS):
+            for index, count in getattr(counts, kind).items():
+                if index >= first:
+                    merged.setdefault(index, [0, 0, 0])[position] += count
+    return merged
 
 
-def survival(delivered: list[int], censored: list[int]) -> list[float]:
-    """Kaplan–Meier's share not yet delivered at each bin edge (one more value than bins)."""
-    at_risk = sum(delivered) + sum(censored)
-    share, curve = 1.0, [1.0]
-    for done, lost in zip(delivered, censored, strict=True):
-        if done and at_risk:
-            share *= 1 - done / at_risk
-        curve.append(share)
-        at_risk -= done + lost
-    return curve
-
-
-def _share_at(curve: list[float], bounds: tuple[float, ...], hours: float) -> float:
-    index = min(max(bisect_right(bounds, hours) - 1, 0), len(bounds) - 2)
-    low, high = bounds[index], bounds[index + 1]
-    fraction = min(max((hours - low) / (high - low), 0.0), 1.0)
-    return curve[index] + (curve[index + 1] - curve[index]) * fraction
-
-
-def _hours_at(curve: list[float], bounds: tuple[float, ...], target: float, start: int) -> float | None:
-    for index in range(start, len(curve) - 1):
-        if curve[index + 1] <= target:
-            drop = curve[index] - curve[index + 1]
-            fraction = 1.0 if drop <= 0 else (curve[index] - target) / drop
-            return bounds[index] + (bounds[index + 1] - bounds[index]) * min(max(fraction, 0.0), 1.0)
-    return None
-
-
-def samples_after(delivered: list[int], hours: float, settings: EtaSettings) -> int:
-    """Deliveries in the bins that end after `hours`: what an estimate conditional on that rests on."""
-    return sum(delivered[bin_of(hours, settings) :])
-
-
-def quantiles(
-    delivered: list[int], censored: list[int], elapsed_hours: float, levels: Iterable[float], settings: EtaSettings
+def delivery_quantiles(
+    counts: dict[int, list[int]], elapsed_hours: float, levels: Iterable[float], settings: EtaSettings
 ) -> tuple[float, ...] | None:
-    """Hours after the leg's start by which each share in `levels` of the shipments still undelivered
-    after `elapsed_hours` is delivered (Kaplan–Meier, conditional); None when the curve does not get
-    that far (too few deliveries after that long)."""
+    """Hours after the leg's start by which each share in `levels` of the shipments in flight after
+    `elapsed_hours` that will be delivered is delivered (`counts`: `tail` from the bin of
+    `elapsed_hours`); None without a delivery. The bin holding `elapsed_hours` counts for its part after it."""
     bounds = edges(settings)
-    curve = survival(delivered, censored)
     elapsed_hours = max(elapsed_hours, 0.0)
-    remaining = _share_at(curve, bounds, elapsed_hours)
-    if remaining <= 0:
+    first = bin_of(elapsed_hours, settings)
+    segments = []  # (from hours, to hours, delivered share before, after)
+    at_risk = float(sum(sum(values) for values in counts.values()))
+    remaining, delivered_share = 1.0, 0.0
+    for index in sorted(counts):
+        low, high = bounds[index], bounds[index + 1]
+        done, ended, in_flight = counts[index]
+        if index == first:
+            after = (high - max(low, elapsed_hours)) / (high - low)
+            at_risk -= (done + ended + in_flight) * (1 - after)
+            done, ended, in_flight, low = done * after, ended * after, in_flight * after, max(low, elapsed_hours)
+        if at_risk <= 0:
+            break
+        share = delivered_share + remaining * done / at_risk
+        segments.append((low, high, delivered_share, share))
+        remaining *= 1 - (done + ended) / at_risk
+        at_risk -= done + ended + in_flight
+        delivered_share = share
+    if delivered_share <= 0:
         return None
-    start = bin_of(elapsed_hours, settings)
     found = []
     for level in levels:
-        hours = _hours_at(curve, bounds, remaining * (1 - level), start)
-        if hours is None:
-            return None
-        found.append(max(hours, elapsed_hours))
+        target = level * delivered_share
+        for low, high, before, after in segments:
+            if after >= target and after > before:
+                found.append(low + (high - low) * (target - before) / (after - before))
+                break
     return tuple(found)
+
+
+def samples_after(counts: dict[int, list[int]]) -> int:
+    """The deliveries in `counts` (a `tail`): what an estimate conditional on the time spent rests on."""
+    return sum(values[0] for values in counts.values())
 
 
 def outcome_change(leg: Leg, before: Outcome | None, after: Outcome | None) -> LegChange | None:

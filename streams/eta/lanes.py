@@ -2,8 +2,9 @@
 
 A `LaneObserved` moves a shipment's outcomes in the lane's histograms (`streams.eta.histogram`). An
 `EtaRequest` is answered from the lane's histograms, leg by leg as the request lists them (most
-advanced first), conditional on the time already spent in the leg; when no leg has `min_samples`
-deliveries later than that, the request goes on to the next coarser lane. The coarsest lane
+advanced first), conditional on the time already spent in the leg (the shipment is in flight
+then); when no leg has `min_samples` deliveries in the bins from that time on, the request goes on
+to the next coarser lane. The coarsest lane
 (`global`) answers with any deliveries at all: never with none. An answer is emitted only when it
 is the shipment's first or its p80 moved by `revise_days` or more; the shipment is then told it
 (`EtaNoted`), so that the next revision counts from it.
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta
 from schemas.commands import EtaNoted
 from schemas.eta import EtaEstimate, EtaRequest, LaneObserved, LaneState, basis_of
 from schemas.outputs import EtaEstimated
-from streams.eta.histogram import merged, observe, quantiles, samples_after
+from streams.eta.histogram import bin_of, delivery_quantiles, observe, samples_after, tail
 from streams.eta.settings import EtaSettings
 from streams.eta.shipment import moved
 
@@ -37,12 +38,12 @@ def estimate(state: LaneState | None, request: EtaRequest, now: datetime, settin
     """The lane's estimate for the request, or None when no leg has enough deliveries after the time spent."""
     need = settings.min_samples if request.fallback else 1
     for start in request.legs:
-        delivered, censored = merged(state, start.leg, now, settings)
         elapsed = (request.estimated_at - start.started_at).total_seconds() / 3600
-        samples = samples_after(delivered, elapsed, settings)
+        counts = tail(state, start.leg, now, bin_of(max(elapsed, 0.0), settings), settings)
+        samples = samples_after(counts)
         if samples < need:
             continue
-        found = quantiles(delivered, censored, elapsed, LEVELS, settings)
+        found = delivery_quantiles(counts, elapsed, LEVELS, settings)
         if found is None:
             continue
         p50, p80, p95 = (_at(start.started_at, hours) for hours in found)

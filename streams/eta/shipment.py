@@ -2,8 +2,8 @@
 
 After each input that changed a shipment's events (or gave a scanned shipment its first order), the
 shipment works out, per leg it reached, its outcome: delivered so many hours after the leg started,
-or not delivered by its latest scan (censored; a journey that ended in an exception or a return stays
-censored at that scan). What changed since it last told its lanes goes to each of them in one
+ended without a delivery (its status an exception or a return) at its latest scan, or still in flight
+at its latest scan. What changed since it last told its lanes goes to each of them in one
 `LaneObserved`. While it is on its way to the buyer (scanned, not delivered, not ended, an open
 order), it asks its finest lane for an estimate (`EtaRequest`), most advanced leg first. The answer
 comes back as `EtaNoted` and is remembered for the next revision and for R8.
@@ -23,7 +23,7 @@ LEG_STATUSES: dict[Leg, frozenset[Status]] = {
     "import": frozenset({Status.IMPORT}),
     "out_for_delivery": frozenset({Status.OUT_FOR_DELIVERY, Status.DELIVERY_FAILED, Status.AVAILABLE_FOR_PICKUP}),
 }
-#: A journey that ended without a delivery: nothing more to estimate (the outcome stays censored).
+#: A journey that ended without a delivery: nothing more to estimate, its outcome is `ended`.
 ENDED = frozenset({Status.EXCEPTION, Status.RETURNING_TO_SENDER, Status.RETURNED_TO_SENDER})
 LEG_ORDER: tuple[Leg, ...] = ("shipped", "import", "out_for_delivery")
 
@@ -46,8 +46,9 @@ def _leg_starts(memory: EtaMemory | None, shipped_at: datetime, events) -> dict[
 def _outcome(start: datetime, facts: Facts, latest_scan: datetime) -> Outcome | None:
     if facts.delivered is not None:
         hours = _hours(start, facts.delivered.occurred_at)
-        return Outcome(delivered=True, hours=hours) if hours >= 0 else None
-    return Outcome(delivered=False, hours=max(_hours(start, latest_scan), 0.0))
+        return Outcome(kind="delivered", hours=hours) if hours >= 0 else None
+    kind = "ended" if facts.status in ENDED else "in_flight"
+    return Outcome(kind=kind, hours=max(_hours(start, latest_scan), 0.0))
 
 
 def eta_commands(
