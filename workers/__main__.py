@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from workers.bench import bench
+from workers.eta import eta
 from workers.lag.cli import lag
 from workers.ops_cli import dlq, inspect
 from workers.sellers_cli import sellers
@@ -272,6 +273,7 @@ cli.add_command(lag)
 cli.add_command(dlq)
 cli.add_command(inspect)
 cli.add_command(sellers)
+cli.add_command(eta)
 
 
 def main() -> None:

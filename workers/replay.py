@@ -39,14 +39,17 @@ def replay(
     source: str = "-",
     warn=lambda message: None,
     text_threshold: float = TEXT_THRESHOLD,
+    engine: Engine | None = None,
 ) -> Iterator[Output]:
     """Yield every output in the order the stream would emit it.
 
     A line that is not valid replay syntax raises `ReplayError`. A line whose record the stream
     would dead-letter (whole, or the events it carried at implausible times, or because deciding
     it failed) yields that dead letter, and `warn` is told where it was; replay goes on.
+
+    `engine`: decide in this one (made with the same settings), to read its tables afterwards.
     """
-    engine = Engine(settings, text_threshold)
+    engine = engine or Engine(settings, text_threshold)
     clock: datetime | None = None
     for number, text in enumerate(lines, start=1):
         if not text.strip():

@@ -125,6 +125,26 @@ def rules_command(shipments: int, seed: int) -> None:
     click.echo(report(run(shipments, seed)))
 
 
+@bench.command("eta")
+@click.option("--parcels", default=4_000, show_default=True, help="simulated parcels (orders)")
+@click.option("--days", default=120, show_default=True, help="the parcels are shipped over this many days")
+@click.option("--warm-up-days", default=60, show_default=True, help="score only the parcels shipped after this")
+@click.option("--seed", default=7, show_default=True, help="seed of the simulated parcels")
+def eta_command(parcels: int, days: int, warm_up_days: int, seed: int) -> None:
+    """Calibration of the delivery estimates on simulated lanes, and their cost per input record.
+
+    Simulates PARCELS sandbox parcels shipped over DAYS on lanes of their own pace (carrier, origin,
+    destination), with long exports, returns, losses and numbers that never scan, replays them with
+    estimates on and off in this process, and scores the estimates of the parcels shipped after
+    WARM_UP_DAYS against their deliveries (coverage of p80 and p95, the share within a day of p50,
+    pinball loss, by basis). Prints the estimator's CPU per record next to the decisions', and the
+    lanes' state sizes, then one JSON line of the figures.
+    """
+    from workers.bench.eta import report, run
+
+    click.echo(report(run(parcels, days, warm_up_days, seed)))
+
+
 @bench.command("recovery")
 @click.option(
     "--shipments",
