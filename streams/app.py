@@ -1,13 +1,16 @@
 """The Faust shell around the decision core.
 
-Three agents, each with a changelog-backed table:
+Four agents, each with a changelog-backed table:
 
 - `decide` consumes `tracking.raw.v1`, `orders.shipments.v1` and the internal shipment commands,
   all keyed by tracking number (co-partitioned), and keeps a `ShipmentState` per number;
 - `orders` consumes `disputes.events.v1` and the internal order commands, keyed by order id, and
   keeps an `OrderLink` per order (its tracking numbers and dispute);
 - `sellers` consumes the internal seller commands, keyed by seller id, and keeps a `SellerState`
-  per seller (its day buckets, `streams.sellers`).
+  per seller (its day buckets, `streams.sellers`);
+- `lanes` consumes the internal lane commands, keyed by lane (`lane:…`, `country_pair:…`,
+  `destination:…`, `global`), and keeps a `LaneState` per lane (its transit-time histograms,
+  `streams.eta`); it emits `shipments.eta.v1` and answers the shipment with an `EtaNoted` command.
 
 All take their records in batches through `streams.shell.BatchShell`: decided against a view
 of the tables, outputs acknowledged, then states written, then offsets committed (the order and
@@ -24,8 +27,9 @@ from datetime import UTC, datetime
 import faust
 from faust.serializers import codecs
 
-from schemas.codec import dump_link, dump_state, load_link, load_state
+from schemas.codec import dump_lane, dump_link, dump_state, load_lane, load_link, load_state
 from schemas.commands import ORDER_COMMANDS_TOPIC, SHIPMENT_COMMANDS_TOPIC, Tick
+from schemas.eta import LANE_COMMANDS_TOPIC
 from schemas.inputs import DISPUTES_TOPIC, RAW_TOPIC, SHIPMENTS_TOPIC
 from schemas.sellers import SELLER_COMMANDS_TOPIC, SellerTick, dump_seller, load_seller
 from streams.core import next_wake
@@ -68,6 +72,7 @@ class Utf8Codec(codecs.Codec):
 codecs.register("shipment_state", TableCodec(dump_state, load_state))
 codecs.register("order_link", TableCodec(dump_link, load_link))
 codecs.register("seller_state", TableCodec(dump_seller, load_seller))
+codecs.register("lane_state", TableCodec(dump_lane, load_lane))
 codecs.register("utf8", Utf8Codec())
 
 
@@ -142,12 +147,15 @@ def create_app(settings: StreamConfig) -> faust.App:
     order_inputs = app.topic(DISPUTES_TOPIC, ORDER_COMMANDS_TOPIC, **raw)
     ticks = app.topic(SHIPMENT_COMMANDS_TOPIC, **raw)
     seller_inputs = app.topic(SELLER_COMMANDS_TOPIC, **raw)
+    lane_inputs = app.topic(LANE_COMMANDS_TOPIC, **raw)
     shipments = model_table(app, "shipments", "shipment_state", settings.kafka.partitions)
     orders = model_table(app, "orders", "order_link", settings.kafka.partitions)
     sellers = model_table(app, "sellers", "seller_state", settings.kafka.partitions)
+    lanes = model_table(app, "lanes", "lane_state", settings.kafka.partitions)
     wakeups = WakeupIndex()
     daily = DailyTimer()
-    shell = BatchShell(app, settings, {"shipments": shipments, "orders": orders, "sellers": sellers}, clock, wakeups)
+    tables = {"shipments": shipments, "orders": orders, "sellers": sellers, "lanes": lanes}
+    shell = BatchShell(app, settings, tables, clock, wakeups)
 
     @app.agent(shipment_inputs, name="parcelwatch.decide")
     async def decide_agent(records):
@@ -159,6 +167,10 @@ def create_app(settings: StreamConfig) -> faust.App:
 
     @app.agent(seller_inputs, name="parcelwatch.sellers")
     async def sellers_agent(records):
+        await shell.run(records)
+
+    @app.agent(lane_inputs, name="parcelwatch.lanes")
+    async def lanes_agent(records):
         await shell.run(records)
 
     @sellers.on_recover

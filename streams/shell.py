@@ -34,6 +34,7 @@ from faust.serializers import codecs
 from faust.types import TP, EventT, StreamT
 
 from schemas.commands import ORDER_COMMANDS_TOPIC
+from schemas.eta import LANE_COMMANDS_TOPIC
 from schemas.event import TrackingEvent
 from schemas.inputs import DISPUTES_TOPIC
 from schemas.outputs import DeadLetter
@@ -53,7 +54,8 @@ from streams.wakeups import WakeupIndex
 
 log = logging.getLogger(__name__)
 
-#: Order-side topics are keyed by order id, the seller commands by seller id; every other input by tracking number.
+#: Order-side topics are keyed by order id, the seller commands by seller id, the lane commands by lane;
+#: every other input by tracking number.
 ORDER_KEYED = frozenset({DISPUTES_TOPIC, ORDER_COMMANDS_TOPIC})
 
 
@@ -61,6 +63,8 @@ def _table_of(topic: str) -> str:
     """The table whose state a record of `topic` changes."""
     if topic in ORDER_KEYED:
         return "orders"
+    if topic == LANE_COMMANDS_TOPIC:
+        return "lanes"
     return "sellers" if topic == SELLER_COMMANDS_TOPIC else "shipments"
 
 
@@ -179,6 +183,7 @@ class BatchShell:
             now,
             self.settings.rules,
             self.settings.carriers.text_threshold,
+            lanes=views.get("lanes"),
             sellers=views.get("sellers"),
         )
 
