@@ -9,7 +9,12 @@ Where they are documented:
 
 An event is read by its own code and description, not by the status code [TT] files it under: that grouping
 puts "Delivery unsuccessful, we'll try again" (J08) under 07 "out for delivery", "Shipment can be collected at the
-parcel locker" (J23) and "Return shipment delivered" (J63) under 11 "delivered".
+parcel locker" (J23) and "Return shipment delivered" (J63) under 11 "delivered". J63 is the delivery of the parcel
+on its way back (the "return to sender" codes before it make it a return shipment): delivered to its sender,
+`returned_to_sender` (BRIEF §2, R10), with the substatus `delivered_to_sender` that a delivery after a return scan
+gets in `schemas.event.current_event`, so the reading is the same whether or not the return scans were seen.
+A delivery to a neighbour (I10, Z05) is `delivered` with the substatus `delivered_to_neighbour`: someone other than
+the buyer received it (R11).
 
 Left out on purpose, so `unknown` with their description kept: failed pickups from the sender (D02 … D41, Y80,
 Y81), orders refused or not processed at hand-in (F03 … F10, X42, X43, M01), cancellations (H23, H30, H31, R06,
@@ -43,6 +48,11 @@ _CUSTOMS_HOLDS = {
     "X67",  # Awaiting payment of import costs
     "Y25",  # The shipment is with the customs authorities in the destination country for further processing
     "Y64",  # Sorry, delay due to import controls in destination country
+}
+
+_TO_NEIGHBOURS = {
+    "I10",  # Shipment delivered to neighbour
+    "Z05",  # Parcel was delivered to neighbours in destination country
 }
 
 POSTNL_STATUS = StatusTable(
@@ -142,16 +152,15 @@ POSTNL_STATUS = StatusTable(
             "I05",  # Shipment in letterbox
             "I11",  # Shipment in letterbox
             "I09",  # Shipment delivered in personal parcel locker
-            "I10",  # Shipment delivered to neighbour
             "I12",  # Shipment delivered to indicated location
             "I02",  # Shipment collected at PostNL outlet (22, "picked up from post office")
             "I22",  # Shipment collected at PostNL outlet
             "I23",  # Shipment has been handed over to recipient
             "J91",  # Partially-defective shipment delivered
             *("Z01", "Z02", "Z03", "Z04", "Z08"),  # Your shipment has been delivered to the recipient
-            "Z05",  # Parcel was delivered to neighbours in destination country
             "Z06",  # Your shipment has been picked up at a collection point (11, "Shipment delivered")
             "Z09",  # Your parcel has been delivered to recipient's safe location
+            *_TO_NEIGHBOURS,
         },
         Status.RETURNING_TO_SENDER: {
             "H01",  # Refused at delivery; return shipment to sender
@@ -207,4 +216,6 @@ POSTNL_STATUS = StatusTable(
 POSTNL_SUBSTATUS: dict[str, str] = {
     **dict.fromkeys(_ADDRESS_ISSUES, "address_issue"),
     **dict.fromkeys(_CUSTOMS_HOLDS, "customs_hold"),
+    **dict.fromkeys(_TO_NEIGHBOURS, "delivered_to_neighbour"),
+    "J63": "delivered_to_sender",  # Return shipment delivered
 }

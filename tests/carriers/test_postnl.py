@@ -108,6 +108,20 @@ def test_address_and_customs_codes_carry_their_substatus():
     )
 
 
+@pytest.mark.parametrize(
+    ("code", "status", "substatus"),
+    [
+        ("J63", Status.RETURNED_TO_SENDER, "delivered_to_sender"),
+        ("I10", Status.DELIVERED, "delivered_to_neighbour"),
+        ("Z05", Status.DELIVERED, "delivered_to_neighbour"),
+        ("I01", Status.DELIVERED, None),
+    ],
+)
+def test_a_delivery_says_who_received_it(code, status, substatus):
+    event = first_event(with_first_event(Code=code))
+    assert (event.status, event.substatus) == (status, substatus)
+
+
 def test_a_timestamp_is_read_in_amsterdam_and_marked():
     event = first_event(with_first_event(TimeStamp="01-07-2026 09:30:00"))
     assert (event.occurred_at.isoformat(), event.time_inferred) == ("2026-07-01T09:30:00+02:00", True)
