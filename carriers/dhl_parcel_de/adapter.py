@@ -158,13 +158,14 @@ class DhlParcelDeCarrier(PollOnly, CarrierDefaults):
         status = DHL_PARCEL_DE_STATUS.status(key)
         if key in CUSTOMS:
             status = customs_direction(country, origin, destination) or Status.UNKNOWN
+        substatus = DHL_PARCEL_DE_SUBSTATUS.get(f"{ice}.{ric}") or DHL_PARCEL_DE_SUBSTATUS.get(key)
         if status is Status.DELIVERED and event.get("ruecksendung") == "true":
-            status = Status.RETURNED_TO_SENDER
+            status, substatus = Status.RETURNED_TO_SENDER, "delivered_to_sender"
         occurred_at, inferred = resolve(self._timestamp(event), country or written, HOME)
         place = [event.get("event-location"), written if country is None else None]
         return TrackingEvent(
             status=status,
-            substatus=DHL_PARCEL_DE_SUBSTATUS.get(f"{ice}.{ric}") or DHL_PARCEL_DE_SUBSTATUS.get(key),
+            substatus=substatus,
             occurred_at=occurred_at,
             time_inferred=inferred,
             country=country,

@@ -10,6 +10,13 @@ Where they are documented:
     [API]  The same API reference's attribute list: `standard-event-code` PO "In Zustellung / Loaded onto delivery
            vehicle", `ruecksendung` "return shipment".
 
+A delivery's RIC says who received it; one to a neighbour (DLVRD.NGHBR) is `delivered` with the substatus
+`delivered_to_neighbour`, as PostNL's, since someone other than the buyer has the parcel (R11). The other RICs keep
+no substatus: "preferred neighbour/place" (WINPL) does not say which of the two, "other / delivery to an other
+person" (OTHER) joins other reasons to it, and family member, spouse and agent are the recipient's household or
+proxy. A delivery flagged `ruecksendung`
+(a return shipment) is the delivery to the sender: `returned_to_sender`, substatus `delivered_to_sender`.
+
 A key is "ICE.RIC" where the pair means something its ICE alone does not, "ICE:code" for an ICE with its
 standard event code, else the ICE alone; `event_key` tries them in that order. Comments give [ICE]'s names.
 
@@ -129,6 +136,7 @@ DHL_PARCEL_DE_STATUS = StatusTable(
 DHL_PARCEL_DE_SUBSTATUS: dict[str, str] = {
     **dict.fromkeys(_ADDRESS_ISSUES, "address_issue"),
     **dict.fromkeys(CUSTOMS_HOLDS, "customs_hold"),
+    "DLVRD.NGHBR": "delivered_to_neighbour",  # Delivered: Delivery to neighbor ("Zustellung an Nachbarn")
 }
 
 

@@ -132,9 +132,21 @@ def test_a_customs_event_goes_the_way_its_country_says(country, shipment, status
     assert (parsed.status, parsed.substatus) == (status, "customs_hold")
 
 
-def test_a_delivery_of_a_return_shipment_is_returned_to_sender_never_delivered():
-    assert only_event(answer(event("DLVRD", "ACCPT", "ZU", ruecksendung="true"))).status is Status.RETURNED_TO_SENDER
-    assert only_event(answer(event("DLVRD", "ACCPT", "ZU", ruecksendung="false"))).status is Status.DELIVERED
+@pytest.mark.parametrize(
+    ("ric", "returned", "status", "substatus"),
+    [
+        ("ACCPT", "true", Status.RETURNED_TO_SENDER, "delivered_to_sender"),
+        ("NGHBR", "true", Status.RETURNED_TO_SENDER, "delivered_to_sender"),
+        ("ACCPT", "false", Status.DELIVERED, None),
+        ("NGHBR", "false", Status.DELIVERED, "delivered_to_neighbour"),
+        ("WINPL", "false", Status.DELIVERED, None),
+    ],
+)
+def test_a_delivery_says_who_received_it_and_one_of_a_return_shipment_is_never_delivered(
+    ric, returned, status, substatus
+):
+    parsed = only_event(answer(event("DLVRD", ric, "ZU", ruecksendung=returned)))
+    assert (parsed.status, parsed.substatus) == (status, substatus)
 
 
 def test_times_are_read_in_the_zone_of_the_event_and_marked():
