@@ -149,10 +149,11 @@ class SandboxCarrier(SignedWithStandardWebhooks, WholePayload, CarrierDefaults):
         return httpx.Request("GET", url, headers={"Accept": "application/json"})
 
     def recognises(self, payload: Any) -> bool:
-        """`tracking_number` and `events`, as the generic format, but events with `code` and `time`; a
-        payload without events is generic's (either reading gives the same empty history)."""
+        """`tracking_number` and `events`, as the generic format, but events with `code` and `time`. A
+        payload without events fits both formats, so `--carrier auto` refuses it naming the two: which
+        carrier answered is not in the shape, and taking it as generic's would name the wrong one."""
         events = listed_events(payload)
-        return bool(events) and all("code" in e and "time" in e for e in events)
+        return events is not None and all("code" in e and "time" in e for e in events)
 
 
 CARRIER = SandboxCarrier()

@@ -65,14 +65,27 @@ def test_auto_recognises_every_carriers_fixtures(path):
     payload = json.loads(path.read_text())
     expected = json.loads(path.with_suffix(".expected.json").read_text())
     result = run("normalize", str(path))
+    try:
+        slug = recognise(payload)
+    except AmbiguousShape as refused:  # sure or says so: never read as another carrier's
+        assert slug_of(path) in refused.candidates
+        assert result.exit_code == 2
+        assert f"not read: its shape fits several formats ({', '.join(refused.candidates)})" in result.stderr
+        return
+    assert slug == slug_of(path)
     assert result.exit_code == 0, result.stderr
     summaries = [line for line in lines(result.stdout) if isinstance(line.get("events"), int)]
     assert [s["tracking_number"] for s in summaries] == [s["tracking_number"] for s in expected]
-    if any(s["events"] for s in expected):
-        assert recognise(payload) == slug_of(path)
-        assert {s["carrier"] for s in summaries} == {slug_of(path)}
-    else:  # no events at all: the generic and sandbox shapes cannot be told apart, and need not be
-        assert recognise(payload) is not None
+    assert {s["carrier"] for s in summaries} <= {slug_of(path)}
+
+
+def test_a_payload_without_events_is_refused_naming_the_formats_it_fits():
+    payload = json.loads((CARRIERS / "sandbox" / "fixtures" / "unknown_number.json").read_text())
+    with pytest.raises(AmbiguousShape) as refused:
+        recognise(payload)
+    assert refused.value.candidates == ["generic", "sandbox"]
+    assert recognise({**payload, "events": [{"code": "ACCEPTED", "time": "2026-03-02T10:47:00+08:00"}]}) == "sandbox"
+    assert recognise({**payload, "events": [{"status": "in_transit", "occurred_at": "2026-03-02T10:47Z"}]}) == "generic"
 
 
 def test_auto_reads_a_raw_tracking_record_as_its_carrier_says():
@@ -163,7 +176,10 @@ def test_normalize_reads_json_lines_of_payloads_from_stdin():
         (b'{"parcel": 1}', "{path}: not a payload format parcelwatch recognises; name it with --carrier"),
         (b"", "{path}: empty, expected a JSON or XML payload"),
         (b"\xff\xfe{", "{path}: not UTF-8 text"),
-        (b'{"tracking_number": "", "events": []}', "{path}: not a valid generic payload: tracking_number"),
+        (
+            b'{"tracking_number": "", "events": [{"status": "in_transit", "occurred_at": "2026-03-02T10:47:00Z"}]}',
+            "{path}: not a valid generic payload: tracking_number",
+        ),
     ],
     ids=["not-json", "bad-json-line", "unknown-shape", "empty", "not-utf8", "invalid-payload"],
 )
