@@ -9,7 +9,6 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, TypeAdapter
 
-from schemas.eta import EtaEstimate
 from schemas.state import DisputeState, OrderWatch
 from schemas.types import Frozen
 
@@ -68,14 +67,7 @@ class AdoptOrder(ShipmentCommandBase):
     order: OrderWatch
 
 
-class EtaNoted(ShipmentCommandBase):
-    """A lane emitted this delivery estimate for the shipment: remember it (revisions, R8)."""
-
-    kind: Literal["eta_noted"] = "eta_noted"
-    estimate: EtaEstimate
-
-
-ShipmentCommand = Annotated[Tick | DisputeChanged | ReleaseOrder | AdoptOrder | EtaNoted, Field(discriminator="kind")]
+ShipmentCommand = Annotated[Tick | DisputeChanged | ReleaseOrder | AdoptOrder, Field(discriminator="kind")]
 SHIPMENT_COMMAND: TypeAdapter[ShipmentCommand] = TypeAdapter(ShipmentCommand)
 
 

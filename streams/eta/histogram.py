@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from schemas.eta import OUTCOME_KINDS, LaneState, Leg, LegChange, LegCounts, Outcome
+from schemas.eta import OUTCOME_KINDS, BinCounts, LaneState, Leg, LegCounts, Outcome
 from schemas.state import evolve
 from streams.eta.settings import EtaSettings
 
@@ -66,45 +66,46 @@ def first_bucket(now: datetime, settings: EtaSettings) -> int:
     return int((days_since_epoch(now) - settings.window_days) // settings.bucket_days)
 
 
-def _moved(counts: dict[int, int], removed: int | None, added: int | None) -> dict[int, int]:
+def _added(counts: dict[int, int], bins: dict[int, int]) -> dict[int, int]:
     counts = dict(counts)
-    if removed is not None and counts.get(removed, 0) > 0:
-        if counts[removed] == 1:
-            del counts[removed]
+    for index, count in bins.items():
+        total = counts.get(index, 0) + count
+        if total > 0:
+            counts[index] = total
         else:
-            counts[removed] -= 1
-    if added is not None:
-        counts[added] = counts.get(added, 0) + 1
+            counts.pop(index, None)  # taking out a shipment a bin does not hold leaves it empty
     return counts
 
 
-def _changed(counts: LegCounts, change: LegChange, settings: EtaSettings) -> LegCounts:
-    fields = {}
-    for outcome, removing in ((change.removed, True), (change.added, False)):
-        if outcome is None:
-            continue
-        index = bin_of(outcome.hours, settings)
-        current = fields.get(outcome.kind, getattr(counts, outcome.kind))
-        fields[outcome.kind] = _moved(current, index, None) if removing else _moved(current, None, index)
-    return evolve(counts, **fields)
-
-
-def observe(
-    state: LaneState, bucket: int, changes: Iterable[LegChange], now: datetime, settings: EtaSettings
-) -> LaneState:
-    """`state` with a shipment's changed outcomes moved in `bucket`, and the buckets out of the window dropped."""
+def observe(state: LaneState, counts: BinCounts, now: datetime, settings: EtaSettings) -> LaneState:
+    """`state` with `counts` added (a `LaneObserved`'s), and the buckets out of the window dropped."""
     oldest = first_bucket(now, settings)
-    buckets = state.buckets
-    if min(buckets, default=oldest) < oldest:
-        buckets = {b: legs for b, legs in buckets.items() if b >= oldest}
-    else:
-        buckets = dict(buckets)
-    if bucket >= oldest:
+    buckets = {bucket: legs for bucket, legs in state.buckets.items() if bucket >= oldest}
+    for bucket, moved in counts.items():
+        if bucket < oldest:
+            continue
         legs = dict(buckets.get(bucket, {}))
-        for change in changes:
-            legs[change.leg] = _changed(legs.get(change.leg) or LegCounts(), change, settings)
+        for leg, kinds in moved.items():
+            current = legs.get(leg) or LegCounts()
+            legs[leg] = evolve(current, **{kind: _added(getattr(current, kind), bins) for kind, bins in kinds.items()})
         buckets[bucket] = legs
     return evolve(state, buckets=buckets)
+
+
+def moves(bucket: int, leg: Leg, before: Outcome | None, after: Outcome | None, settings: EtaSettings) -> BinCounts:
+    """What a shipment's outcome in `leg` going from `before` to `after` adds to its lanes' histograms
+    (empty when both fall in the same bin of the same kind)."""
+    kinds: dict[str, dict[int, int]] = {}
+    placed = [(outcome, sign) for outcome, sign in ((before, -1), (after, 1)) if outcome is not None]
+    for outcome, sign in placed:
+        bins = kinds.setdefault(outcome.kind, {})
+        index = bin_of(outcome.hours, settings)
+        bins[index] = bins.get(index, 0) + sign
+        if not bins[index]:
+            del bins[index]
+            if not bins:
+                del kinds[outcome.kind]
+    return {bucket: {leg: kinds}} if kinds else {}
 
 
 def tail(state: LaneState | None, leg: Leg, now: datetime, first: int, settings: EtaSettings) -> dict[int, list[int]]:
@@ -165,7 +166,3 @@ def delivery_quantiles(
 def samples_after(counts: dict[int, list[int]]) -> int:
     """The deliveries in `counts` (a `tail`): what an estimate conditional on the time spent rests on."""
     return sum(values[0] for values in counts.values())
-
-
-def outcome_change(leg: Leg, before: Outcome | None, after: Outcome | None) -> LegChange | None:
-    return None if before == after else LegChange(leg=leg, removed=before, added=after)
