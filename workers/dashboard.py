@@ -11,6 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from carriers.sandbox.journeys import Parcel
 from workers.dev import DevStack, end_announcement
 
 STATUS_STYLE = {
@@ -28,6 +29,8 @@ STATUS_STYLE = {
 
 DECISIONS_CHROME = 3  # the panel's two borders and the table's header
 PARCELS_CHROME = 3  # the table's title, header and the rule under it
+PARCEL_COLUMNS = ("tracking number", "scenario", "status", "last scan", "protected to", "eta p80", "basis")
+FIXED_COLUMNS = frozenset({"tracking number", "last scan", "protected to", "eta p80"})
 
 
 def summary(topic: str, value: dict) -> str:
@@ -63,6 +66,7 @@ class LiveView:
         self.console = console or Console()
         self.status: dict[str, tuple[str, str]] = {}
         self.protection_ends: dict[str, str] = {}
+        self.estimates: dict[str, tuple[str, str, str]] = {}
         self.decisions: deque[tuple[str, str, str]] = deque(maxlen=decisions_kept)
         self.counts: Counter[str] = Counter()
 
@@ -72,9 +76,25 @@ class LiveView:
             self.status[value["tracking_number"]] = (value["status"], value["occurred_at"])
         elif value.get("type") in ("protection_shortened", "protection_restored"):
             self.protection_ends[value["tracking_number"]] = value["protection_ends_at"]
+        elif value.get("type") == "eta_estimated":
+            self.note_estimate(value)
+            return
         if value.get("type") != "status_changed" or value.get("status") == "delivered":
             tracking_number = value.get("tracking_number") or key or ""
             self.decisions.appendleft((datetime.now().strftime("%H:%M:%S"), tracking_number, summary(topic, value)))
+
+    def note_estimate(self, value: dict) -> None:
+        """Keep a shipment's latest estimate by `estimated_at` (a record the stream sends again after a
+        restart is an older one). Estimates have their columns, so they are not listed as decisions."""
+        estimate = (value["estimated_at"], value["p80_at"], value["basis"])
+        kept = self.estimates.get(value["tracking_number"])
+        if kept is None or kept[0] <= estimate[0]:
+            self.estimates[value["tracking_number"]] = estimate
+
+    def eta(self, tracking_number: str) -> tuple[Text, Text]:
+        """The latest estimate's p80 date and the level it was learned from; blank while none."""
+        _, p80_at, basis = self.estimates.get(tracking_number, ("", "", ""))
+        return Text(p80_at[:10]), Text(basis)
 
     def header(self, stack: DevStack) -> Text:
         worker = "running" if stack.worker.poll() is None else f"exited ({stack.worker.returncode})"
@@ -99,22 +119,40 @@ class LiveView:
         )
 
     def parcels_table(self, stack: DevStack, rows: int) -> Table:
-        parcels = Table(expand=True, title="parcels", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
-        for column in ("tracking number", "scenario", "status", "last scan", "protection ends"):
-            parcels.add_column(column, no_wrap=True, overflow="ellipsis")
+        """The parcels that fit in `rows` lines. The tracking number and the times keep their width (the
+        last scan without its year, which the header shows); the other columns share the rest in
+        proportion to their longest cell, so on a narrow terminal each is cut by the same share."""
+        parcels = Table(
+            expand=True,
+            title="parcels",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            pad_edge=False,
+            collapse_padding=True,
+        )
         shown = shown_parcels(len(stack.parcels), rows)
-        for parcel in stack.parcels[:shown]:
-            status, at = self.status.get(parcel.tracking_number, ("—", ""))
-            parcels.add_row(
-                parcel.tracking_number,
-                parcel.scenario.value,
-                Text(status, style=STATUS_STYLE.get(status, "")),
-                at[:16].replace("T", " "),
-                self.protection_ends.get(parcel.tracking_number, "")[:10],
-            )
+        cells = [self.parcel_row(parcel) for parcel in stack.parcels[:shown]]
+        for index, column in enumerate(PARCEL_COLUMNS):
+            longest = max((len(row[index]) for row in cells), default=0)
+            ratio = None if column in FIXED_COLUMNS else max(longest, len(column))
+            parcels.add_column(column, no_wrap=True, overflow="ellipsis", ratio=ratio)
+        for row in cells:
+            parcels.add_row(*row)
         if shown < len(stack.parcels):
             parcels.add_row(Text(f"… and {len(stack.parcels) - shown} more", style="italic"))
         return parcels
+
+    def parcel_row(self, parcel: Parcel) -> tuple[Text, ...]:
+        status, at = self.status.get(parcel.tracking_number, ("—", ""))
+        return (
+            Text(parcel.tracking_number),
+            Text(parcel.scenario.value),
+            Text(status, style=STATUS_STYLE.get(status, "")),
+            Text(at[5:16].replace("T", " ")),
+            Text(self.protection_ends.get(parcel.tracking_number, "")[:10]),
+            *self.eta(parcel.tracking_number),
+        )
 
     def decisions_panel(self, rows: int) -> Panel:
         decisions = Table(expand=True, box=None, padding=(0, 1))

@@ -1,4 +1,5 @@
-"""README command 1 runs `parcelwatch dev`: events must flow and Ctrl-C must leave nothing behind."""
+"""README command 1 runs `parcelwatch dev`: events must flow, the live view's columns fill from them,
+and Ctrl-C must leave nothing behind."""
 
 import os
 import queue
@@ -15,6 +16,7 @@ import orjson
 
 from carriers import standard_webhooks
 from schemas.outputs import OUTPUT_MODELS
+from workers.dashboard import LiveView
 
 MODELS = {model.topic: model for model in OUTPUT_MODELS}
 
@@ -48,6 +50,7 @@ def post_as_outside_client(env: dict[str, str]) -> httpx.Response:
 
 
 JSON = {"Content-Type": "application/json"}
+ETA = "shipments.eta.v1"
 
 
 def test_dev_shows_decisions_and_stops_cleanly_on_ctrl_c(tmp_path):
@@ -69,9 +72,11 @@ def test_dev_shows_decisions_and_stops_cleanly_on_ctrl_c(tmp_path):
     lines: queue.Queue[bytes] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
     seen: dict[str, int] = {}
+    view = LiveView()
+    estimates: dict[str, dict] = {}
     deadline = time.monotonic() + 90
     try:
-        while (left := deadline - time.monotonic()) > 0 and "protection.adjustments.v1" not in seen:
+        while (left := deadline - time.monotonic()) > 0 and not {"protection.adjustments.v1", ETA} <= seen.keys():
             try:
                 line = lines.get(timeout=left)
             except queue.Empty:
@@ -79,10 +84,18 @@ def test_dev_shows_decisions_and_stops_cleanly_on_ctrl_c(tmp_path):
             record = orjson.loads(line)
             MODELS[record["topic"]].model_validate(record["value"])
             seen[record["topic"]] = seen.get(record["topic"], 0) + 1
+            view.on_output(record["topic"], record["key"], record["value"])
+            if record["topic"] == ETA:
+                estimates[record["key"]] = record["value"]
         assert process.poll() is None, process.stderr.read().decode()
         assert seen.get("shipments.status.v1", 0) > 0
         assert "tracking.deadletter.v1" not in seen, "the simulated carrier's events are all plausible"
         assert seen.get("protection.adjustments.v1", 0) > 0, f"no protection decision within 90 s: {seen}"
+        assert estimates, f"no delivery estimate within 90 s: the sandbox's deliveries teach the lanes ({seen})"
+        for number, estimate in estimates.items():
+            p80, basis = view.eta(number)
+            assert (p80.plain, basis.plain) == (estimate["p80_at"][:10], estimate["basis"]), "the ETA column"
+            assert estimate["samples"] > 0
         assert processes_in(workdir.resolve()), "the embedded broker and Redis run in the workdir"
         env = exported(workdir / "env")
         assert env["PARCELWATCH_KAFKA__BOOTSTRAP_SERVERS"].startswith("127.0.0.1:")

@@ -2,7 +2,7 @@
 
 import asyncio
 import io
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -133,3 +133,64 @@ def test_the_footer_counts_every_output_topic_in_two_lines_at_80_columns():
     assert len(footer) <= 2
     assert "adjustments 1000, status 1000" in view.footer(stack).plain
     assert "deadletter 3" in view.footer(stack).plain
+
+
+def estimate(number: str, estimated_at: str, p80_at: str, basis: str) -> dict:
+    return {
+        "type": "eta_estimated",
+        "tracking_number": number,
+        "estimated_at": estimated_at,
+        "p50_at": "2026-03-15T00:00:00Z",
+        "p80_at": p80_at,
+        "p95_at": "2026-04-30T00:00:00Z",
+        "basis": basis,
+    }
+
+
+def parcel_line(text: str, number: str) -> str:
+    return next(line for line in text.partition("decisions")[0].splitlines() if line.startswith(number))
+
+
+def test_each_parcel_shows_its_latest_estimate_p80_and_basis_and_a_blank_while_none():
+    stack = stack_at(START + timedelta(days=3))
+    view = small_terminal()
+    first, second, third = (parcel.tracking_number for parcel in stack.parcels[:3])
+    view.on_output("shipments.eta.v1", first, estimate(first, "2026-03-03T10:00:00Z", "2026-03-28T06:00:00Z", "lane"))
+    view.on_output(
+        "shipments.eta.v1", second, estimate(second, "2026-03-04T10:00:00Z", "2026-04-02T06:00:00Z", "global")
+    )
+    view.on_output(
+        "shipments.eta.v1", second, estimate(second, "2026-03-03T10:00:00Z", "2026-04-20T06:00:00Z", "destination")
+    )
+    text = rendered(view, stack)
+    assert "2026-03-28" in parcel_line(text, first) and parcel_line(text, first).rstrip().endswith("lane"), text
+    assert "2026-04-02" in parcel_line(text, second) and "global" in parcel_line(text, second), text
+    assert "2026-04-20" not in text, "an older estimate delivered again does not replace the latest"
+    assert parcel_line(text, third).rstrip().endswith("—"), "no estimate yet: the columns after the status are blank"
+    assert "eta p80" in text and "basis" in text
+    assert view.decisions == deque(), "estimates are shown in their columns, not as decisions"
+    assert view.counts["shipments.eta.v1"] == 3
+
+
+def test_at_80_columns_every_tracking_number_and_p80_date_is_whole():
+    stack = stack_at(START + timedelta(days=3))
+    view = small_terminal()
+    for index, parcel in enumerate(stack.parcels):
+        number = parcel.tracking_number
+        status = "returning_to_sender" if index % 3 else "available_for_pickup"
+        view.on_output(
+            "shipments.status.v1",
+            number,
+            {"type": "status_changed", "tracking_number": number, "status": status, "occurred_at": "2026-03-03T10:00Z"},
+        )
+        view.on_output(
+            "shipments.eta.v1", number, estimate(number, "2026-03-03T10:00:00Z", "2026-03-28T06:00:00Z", "country_pair")
+        )
+        view.on_output("protection.adjustments.v1", number, delivered(stack, index))
+    text = rendered(view, stack)
+    rows = [line for line in text.partition("decisions")[0].splitlines() if line.startswith(("LP", "RB", "EA", "SBX"))]
+    assert rows, text
+    for row in rows:
+        number = row.split()[0]
+        assert number in {parcel.tracking_number for parcel in stack.parcels}, row
+        assert "03-03 10:00" in row and "2026-03-20" in row and "2026-03-28" in row, row
