@@ -329,6 +329,15 @@ EDGES = {
         )
         + "</objeto></return></buscaEventosResponse></Body></Envelope>"
     ),
+    "canadapost": (
+        "<tracking-detail><pin>7023210039414604</pin><significant-events>"
+        + "".join(
+            f"<occurrence><event-identifier>1496</event-identifier><event-date>{date}</event-date>"
+            f"<event-time>{time}</event-time><event-time-zone>EST</event-time-zone></occurrence>"
+            for date, time in (("9999-12-31", "23:59:59"), ("0001-01-01", "00:00:00"), ("2026-03-01", "03:00:00"))
+        )
+        + "</significant-events></tracking-detail>"
+    ),
     "dhl_parcel_de": (
         '<data name="piece-shipment-list" code="0"><data name="piece-shipment" piece-code="00340434161094015902">'
         '<data name="piece-event-list">'

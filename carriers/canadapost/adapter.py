@@ -1,0 +1,210 @@
+"""`canadapost`: Canada Post's Get Tracking Details, `GET {base_url}/vis/track/pin/{pin}/detail` (base_url
+`https://soa-gw.canadapost.ca`; Canada Post Developer Program, https://www.canadapost.ca/info/mc/business/
+productsservices/developers/), one PIN a call, with the API key's user id and password as HTTP Basic
+(`PollEndpoint.api_key` as "userid:password"), `Accept: application/vnd.cpc.track-v2+xml` and
+`Accept-language: en-CA`. The answer (the program's example, as kept in karrioapi/karrio
+`modules/connectors/canadapost/tests/canadapost/test_tracking.py`, and the track XSD's fields, as in karrio's
+`karrio/schemas/canadapost/track.py`):
+
+    <tracking-detail xmlns="http://www.canadapost.ca/ws/track-v2">
+      <pin>7023210039414604</pin> … <destination-postal-id>K0J1T0</destination-postal-id> …
+      <significant-events>
+        <occurrence>
+          <event-identifier>1496</event-identifier><event-date>2011-02-01</event-date>
+          <event-time>07:59:52</event-time><event-time-zone>EST</event-time-zone>
+          <event-description>Item successfully delivered</event-description><signatory-name/>
+          <event-site>QUEBEC</event-site><event-province>QC</event-province>
+          <event-retail-location-id/><event-retail-name/>
+
+A PIN Canada Post has no history for is answered with `<messages><message><code>004</code><description>No Pin
+History</description>`: no shipment. Any other message (a failed login, a malformed PIN) refuses the payload.
+Elements are read by their local names, whatever namespace the answer declares.
+
+`raw_code` is `event-identifier` (`carriers/canadapost/status.py`), the text `event-description`, the location
+`event-site, event-province` (else `event-retail-name`), the country CA where `event-province` is a Canadian
+province or territory. `event-date` and `event-time` are local and `event-time-zone` names their zone by its
+North American abbreviation (the example's EST): read at that abbreviation's offset. An event whose zone is
+empty or another name (events abroad) cannot be placed in time and is refused on its own, as is one without
+its code, date or time; the rest of the answer is used. Canada Post does not push here.
+"""
+
+from base64 import b64encode
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import quote
+from xml.etree import ElementTree
+
+import httpx
+
+from carriers.base import (
+    Candidate,
+    CarrierDefaults,
+    ParsedShipment,
+    PayloadInvalid,
+    PollEndpoint,
+    PollOnly,
+    RefusedEvent,
+    WholePayload,
+)
+from carriers.canadapost.status import CANADAPOST_STATUS, CANADAPOST_SUBSTATUS
+from carriers.detect import read_s10
+from carriers.times import INVALID_EVENT, NO_TIME, NO_ZONE, UNREADABLE_TIME, EventDefect
+from schemas.event import TrackingEvent
+
+NO_PIN_HISTORY = "004"
+MEDIA_TYPE = "application/vnd.cpc.track-v2+xml"
+
+
+def _hours(hours: float) -> timezone:
+    return timezone(timedelta(hours=hours))
+
+
+#: The North American zone abbreviations and the offsets they stand for (Newfoundland to Pacific).
+TIME_ZONES = {
+    "NST": _hours(-3.5),
+    "NDT": _hours(-2.5),
+    "AST": _hours(-4),
+    "ADT": _hours(-3),
+    "EST": _hours(-5),
+    "EDT": _hours(-4),
+    "CST": _hours(-6),
+    "CDT": _hours(-5),
+    "MST": _hours(-7),
+    "MDT": _hours(-6),
+    "PST": _hours(-8),
+    "PDT": _hours(-7),
+}
+#: Canada's provinces and territories by the codes `event-province` holds (the example's QC).
+PROVINCES = frozenset({"AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"})
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _child(element: ElementTree.Element, name: str) -> ElementTree.Element | None:
+    return next((child for child in element if _local(child.tag) == name), None)
+
+
+def _text(element: ElementTree.Element, name: str) -> str | None:
+    child = _child(element, name)
+    if child is None:
+        return None
+    return (child.text or "").strip() or None
+
+
+class CanadaPostCarrier(PollOnly, WholePayload, CarrierDefaults):
+    slug = "canadapost"
+    base_url = "https://soa-gw.canadapost.ca"
+    poll_batch_size = 1
+
+    def _detail(self, payload: Any) -> ElementTree.Element | None:
+        """The answer's `tracking-detail`, or None for a PIN without history."""
+        if not isinstance(payload, str):
+            raise PayloadInvalid("(body): expected the XML text of a Get Tracking Details answer")
+        try:
+            root = ElementTree.fromstring(payload)
+        except ElementTree.ParseError as error:
+            raise PayloadInvalid(f"(body): not well-formed XML: {error}") from None
+        if _local(root.tag) == "messages":
+            messages = [(_text(m, "code") or "", _text(m, "description") or "") for m in root]
+            if messages and all(code == NO_PIN_HISTORY for code, _ in messages):
+                return None
+            refused = "; ".join(f"{code or '(no code)'} {text}".strip() for code, text in messages)
+            raise PayloadInvalid(f"messages: {refused or 'no message'}")
+        if _local(root.tag) != "tracking-detail":
+            raise PayloadInvalid(f"(body): {_local(root.tag)} is not a tracking-detail answer")
+        if not _text(root, "pin"):
+            raise PayloadInvalid("tracking-detail.pin: missing or empty")
+        return root
+
+    def tracking_numbers(self, payload: Any) -> list[str]:
+        """The PIN an answer is about. Canada Post never pushes: `verify_webhook` refuses every push first."""
+        detail = self._detail(payload)
+        return [] if detail is None else [_text(detail, "pin")]
+
+    def parse(self, payload: Any) -> list[ParsedShipment]:
+        detail = self._detail(payload)
+        if detail is None:
+            return []
+        events: list[TrackingEvent] = []
+        refused: list[RefusedEvent] = []
+        listed = _child(detail, "significant-events")
+        occurrences = [o for o in listed if _local(o.tag) == "occurrence"] if listed is not None else []
+        for index, occurrence in enumerate(occurrences):
+            try:
+                events.append(self._event(occurrence))
+            except EventDefect as defect:
+                code = _text(occurrence, "event-identifier")
+                refused.append(RefusedEvent(None, f"occurrence {index}: {defect}", defect.reason, code))
+        return [ParsedShipment(_text(detail, "pin"), tuple(events), tuple(refused))]
+
+    def _event(self, occurrence: ElementTree.Element) -> TrackingEvent:
+        code = _text(occurrence, "event-identifier")
+        if not code:
+            raise EventDefect(INVALID_EVENT, "event-identifier: missing or empty")
+        province = _text(occurrence, "event-province")
+        place = ", ".join(part for part in (_text(occurrence, "event-site"), province) if part)
+        return TrackingEvent(
+            status=CANADAPOST_STATUS.status(code),
+            substatus=CANADAPOST_SUBSTATUS.get(code),
+            occurred_at=self._occurred_at(occurrence),
+            country="CA" if province in PROVINCES else None,
+            location=place or _text(occurrence, "event-retail-name"),
+            description=_text(occurrence, "event-description"),
+            raw_code=code,
+            carrier=self.slug,
+        )
+
+    @staticmethod
+    def _occurred_at(occurrence: ElementTree.Element) -> datetime:
+        date, time = _text(occurrence, "event-date"), _text(occurrence, "event-time")
+        if not date or not time:
+            raise EventDefect(NO_TIME, "event-date and event-time: missing or empty")
+        try:
+            local = datetime.strptime(f"{date} {time}", "%Y-%m-%d %H:%M:%S")
+        except ValueError:
+            raise EventDefect(
+                UNREADABLE_TIME, f"event-date and event-time: {date} {time} is not YYYY-MM-DD HH:MM:SS"
+            ) from None
+        written = _text(occurrence, "event-time-zone")
+        zone = TIME_ZONES.get((written or "").upper())
+        if zone is None:
+            said = f"{written!r} is no North American zone abbreviation" if written else "is empty"
+            raise EventDefect(NO_ZONE, f"event-time-zone {said}: the local time {date} {time} cannot be placed")
+        return local.replace(tzinfo=zone)
+
+    def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
+        """Get Tracking Details for one PIN."""
+        if len(tracking_numbers) != 1:
+            raise ValueError(f"canadapost answers one PIN per call, not {len(tracking_numbers)}")
+        userid, _, password = (endpoint.api_key or "").partition(":")
+        if not userid or not password:
+            raise ValueError("canadapost needs PollEndpoint.api_key as 'userid:password' (HTTP Basic)")
+        (pin,) = tracking_numbers
+        return httpx.Request(
+            "GET",
+            f"{endpoint.base_url.rstrip('/')}/vis/track/pin/{quote(pin, safe='')}/detail",
+            headers={
+                "Accept": MEDIA_TYPE,
+                "Accept-language": "en-CA",
+                "Authorization": f"Basic {b64encode(f'{userid}:{password}'.encode()).decode()}",
+            },
+        )
+
+    def recognises(self, payload: Any) -> bool:
+        return isinstance(payload, str) and (
+            "<tracking-detail" in payload or 'xmlns="http://www.canadapost.ca/ws/' in payload
+        )
+
+    def number_candidates(self, number: str) -> list[Candidate]:
+        """UPU S10 numbers issued in Canada (`carriers.detect`). Canada Post's own PINs (16 digits in its
+        example) have no documented check digit, so they are not told from other carriers' numbers."""
+        s10 = read_s10(number)
+        if s10 is None or s10.country != "CA":
+            return []
+        return [s10.candidate(self.slug, 0.9 if s10.valid else 0.5)]
+
+
+CARRIER = CanadaPostCarrier()
