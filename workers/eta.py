@@ -20,7 +20,7 @@ import click
 from schemas.eta import BASES
 from schemas.outputs import EtaEstimated, Output, StatusChanged
 from schemas.status import Status
-from workers.bench.report import json_line, table
+from workers.figures import json_line, table
 
 QUANTILES = (("p50_at", 0.5), ("p80_at", 0.8), ("p95_at", 0.95))
 DAY = timedelta(days=1)
