@@ -1,10 +1,10 @@
 """`canadapost`: Canada Post's Get Tracking Details, `GET {base_url}/vis/track/pin/{pin}/detail` (base_url
-`https://soa-gw.canadapost.ca`; Canada Post Developer Program, https://www.canadapost.ca/info/mc/business/
-productsservices/developers/), one PIN a call, with the API key's user id and password as HTTP Basic
-(`PollEndpoint.api_key` as "userid:password"), `Accept: application/vnd.cpc.track-v2+xml` and
-`Accept-language: en-CA`. The answer (the program's example, as kept in karrioapi/karrio
-`modules/connectors/canadapost/tests/canadapost/test_tracking.py`, and the track XSD's fields, as in karrio's
-`karrio/schemas/canadapost/track.py`):
+`https://soa-gw.canadapost.ca`; Canada Post Developer Program, https://www.canadapost-postescanada.ca/info/mc/
+business/productsservices/developers/services/tracking/trackingdetails.jsf), one PIN a call, with the API
+key's user id and password as HTTP Basic (`PollEndpoint.api_key` as "userid:password"), `Accept:
+application/vnd.cpc.track-v2+xml` and `Accept-language: en-CA`. The answer (the program's example, as kept in
+karrioapi/karrio `modules/connectors/canadapost/tests/canadapost/test_tracking.py`, and the track XSD's fields,
+as in karrio's `karrio/schemas/canadapost/track.py`):
 
     <tracking-detail xmlns="http://www.canadapost.ca/ws/track-v2">
       <pin>7023210039414604</pin> … <destination-postal-id>K0J1T0</destination-postal-id> …

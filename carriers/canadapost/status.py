@@ -1,11 +1,11 @@
 """Canada Post `event-identifier` values by canonical status.
 
 Where they are documented:
-    [GTD]  Canada Post Developer Program (https://www.canadapost.ca/info/mc/business/productsservices/developers/),
-           "Get Tracking Details" (REST, `application/vnd.cpc.track-v2+xml`): its example answer, each occurrence
-           an `event-identifier` with its `event-description`, as kept in karrioapi/karrio
-           `modules/connectors/canadapost/tests/canadapost/test_tracking.py` (LGPL-3.0). Comments quote the
-           description.
+    [GTD]  Canada Post Developer Program, "Get Tracking Details" (REST, `application/vnd.cpc.track-v2+xml`,
+           https://www.canadapost-postescanada.ca/info/mc/business/productsservices/developers/services/tracking/
+           trackingdetails.jsf): its example answer, each occurrence an `event-identifier` with its
+           `event-description`, as kept in karrioapi/karrio `modules/connectors/canadapost/tests/canadapost/
+           test_tracking.py` (LGPL-3.0). Comments quote the description.
 
 Only the codes [GTD] gives with their meaning are mapped. Canada Post's full list of tracking scan events (the
 program's "Messages and Code Tables", `developers/messagescodetables.jsf`) is in no copy parcelwatch could read,
