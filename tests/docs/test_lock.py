@@ -1,5 +1,5 @@
-"""requirements-test.lock pins, with hashes, every requirement of pyproject.toml that command 2
-installs, inside its range, and the README's refresh command is the one that wrote it."""
+"""requirements-test.lock pins, with hashes, every requirement of pyproject.toml and of parcelwatch-dev's
+that command 2 installs, inside its range, and the README's refresh command is the one that wrote it."""
 
 import re
 import tomllib
@@ -12,6 +12,7 @@ from packaging.utils import canonicalize_name
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "requirements-test.lock"
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+DEV_PROJECT = tomllib.loads((ROOT / "workers" / "parcelwatch-dev" / "pyproject.toml").read_text())["project"]
 #: What the lock is resolved for (its header's --python-version and --python-platform).
 TARGET = default_environment() | {
     "python_version": "3.11",
@@ -33,7 +34,7 @@ def pins() -> dict[str, tuple[str, list[str]]]:
 
 def test_every_requirement_is_pinned_inside_its_range():
     locked = pins()
-    for line in [*PROJECT["dependencies"], *PROJECT["optional-dependencies"]["test"]]:
+    for line in [*PROJECT["dependencies"], *PROJECT["optional-dependencies"]["test"], *DEV_PROJECT["dependencies"]]:
         requirement = Requirement(line)
         if requirement.marker and not requirement.marker.evaluate(TARGET | {"extra": "test"}):
             continue
