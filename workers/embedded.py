@@ -191,6 +191,16 @@ def kafka_classpath(cache: Path = KAFKA_CACHE) -> Path:
     return jars
 
 
+def class_archive(jars: Path) -> Path:
+    """The JVM's class-data-sharing archive of the broker's classes, beside its jars: a JVM that
+    maps it loads them without parsing and verifying the jars' classes again, and is ready seconds
+    sooner (figures in the README). It is named after the `java` it was
+    written by, since a JVM ignores an archive of another build (and starts the slow way)."""
+    java = Path(shutil.which("java") or "java").resolve()
+    stamp = f"{java}:{java.stat().st_mtime_ns if java.exists() else 0}"
+    return jars / f"classes-{hashlib.sha256(stamp.encode()).hexdigest()[:12]}.jsa"
+
+
 def kafka_cluster_id() -> str:
     """A random cluster id as `kafka-storage random-uuid` prints it (without its JVM start)."""
     while True:
@@ -262,6 +272,7 @@ class KafkaBroker(EmbeddedServer):
     def __init__(self, port: int | None = None, workdir: Path | None = None) -> None:
         super().__init__(port, workdir)
         self.controller_port = free_port()
+        self.jars: Path | None = None
 
     @property
     def bootstrap_servers(self) -> str:
@@ -269,10 +280,16 @@ class KafkaBroker(EmbeddedServer):
 
     def java(self, jars: Path, main: str, *args: str) -> list[str]:
         log_config = self.workdir / "log4j2.properties"
+        archive = class_archive(jars)
+        if archive.exists():
+            sharing = f"-XX:SharedArchiveFile={archive}"
+        else:
+            sharing = f"-XX:ArchiveClassesAtExit={self.workdir / archive.name}"
         return [
             "java",
             f"-Xmx{self.heap}",
             "-XX:+UseSerialGC",
+            sharing,
             "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={log_config}",
             "-cp",
@@ -296,7 +313,7 @@ class KafkaBroker(EmbeddedServer):
             raise RuntimeError(f"kafka-storage format failed ({done.returncode}):\n{done.stdout}{done.stderr}")
 
     def start(self, timeout_s: float = 90.0) -> "KafkaBroker":
-        jars = kafka_classpath()
+        self.jars = jars = kafka_classpath()
         self.format_storage(jars)
         log_path = self.workdir / f"{self.name}.log"
         self.process = start_child(
@@ -314,8 +331,15 @@ class KafkaBroker(EmbeddedServer):
         return self
 
     def stop(self, timeout_s: float = 30.0) -> None:
-        """A controlled shutdown (SIGTERM) flushes the log; SIGKILL after `timeout_s`."""
+        """A controlled shutdown (SIGTERM) flushes the log; SIGKILL after `timeout_s`. The first
+        broker to stop leaves the class archive its JVM wrote at exit for the next ones."""
         super().stop(timeout_s)
+        if self.jars is None:
+            return
+        archive = class_archive(self.jars)
+        written = self.workdir / archive.name
+        if written.exists() and not archive.exists():
+            written.replace(archive)
 
 
 #: The embedded brokers by the name `--broker` takes.
