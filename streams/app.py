@@ -96,10 +96,17 @@ class StreamClock:
 
 
 def model_table(app: faust.App, name: str, codec: str, partitions: int, replicated: bool = False) -> faust.Table:
-    """A table of models keyed by str (`replicated`: a global table, every partition on every worker).
-    Faust derives a table's serializers from its key and value types and builds the changelog topic
-    with them at once; both are set again here so that writes and recovery use these codecs."""
-    table = (app.GlobalTable if replicated else app.Table)(name, partitions=partitions)
+    """A table of models keyed by str. Faust derives a table's serializers from its key and value
+    types and builds the changelog topic with them at once; both are set again here so that
+    writes and recovery use these codecs.
+
+    `replicated`: a global table (every partition on every worker) kept in memory whatever the
+    store, so that reading it decodes nothing: the lanes are few and small, each worker restores
+    them from the changelog at start."""
+    if replicated:
+        table = app.GlobalTable(name, partitions=partitions, store="memory://")
+    else:
+        table = app.Table(name, partitions=partitions)
     table.key_serializer, table.value_serializer = "utf8", codec
     table.changelog_topic = table._new_changelog_topic()
     return table

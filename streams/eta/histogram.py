@@ -21,6 +21,7 @@ fast), and a lost parcel counts as not delivered rather than as one that would s
 """
 
 from bisect import bisect_right
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -89,7 +90,9 @@ def observe(state: LaneState, counts: BinCounts, now: datetime, settings: EtaSet
             current = legs.get(leg) or LegCounts()
             legs[leg] = evolve(current, **{kind: _added(getattr(current, kind), bins) for kind, bins in kinds.items()})
         buckets[bucket] = legs
-    return evolve(state, buckets=buckets)
+    after = evolve(state, buckets=buckets)
+    _remember_after(state, after, counts, oldest)
+    return after
 
 
 def moves(bucket: int, leg: Leg, before: Outcome | None, after: Outcome | None, settings: EtaSettings) -> BinCounts:
@@ -108,25 +111,93 @@ def moves(bucket: int, leg: Leg, before: Outcome | None, after: Outcome | None, 
     return {bucket: {leg: kinds}} if kinds else {}
 
 
-def tail(state: LaneState | None, leg: Leg, now: datetime, first: int, settings: EtaSettings) -> dict[int, list[int]]:
-    """The leg's counts from bin `first` on, over the buckets in the window: bin → [delivered, ended, in flight]."""
-    merged: dict[int, list[int]] = {}
-    if state is None:
-        return merged
-    oldest = first_bucket(now, settings)
+Sums = dict[Leg, dict[int, tuple[int, int, int]]]
+
+#: Per lane state (by id) read or written lately, its legs' counts summed over the buckets from an
+#: oldest one on: (state, oldest, leg → bin → (delivered, ended, in flight)). A lane's state is
+#: replaced, never changed, so the sums hold while it is the state read; the state is held so that
+#: its id is not reused meanwhile. `observe` derives the new state's sums from the old one's.
+_SUMS: OrderedDict[int, tuple[LaneState, int, Sums]] = OrderedDict()
+SUMS_KEPT = 4096
+
+
+def _remember(state: LaneState, oldest: int, sums: Sums) -> None:
+    _SUMS[id(state)] = (state, oldest, sums)
+    _SUMS.move_to_end(id(state))
+    if len(_SUMS) > SUMS_KEPT:
+        _SUMS.popitem(last=False)
+
+
+def _sums(state: LaneState, oldest: int) -> Sums:
+    found = _SUMS.get(id(state))
+    if found is not None and found[0] is state and found[1] == oldest:
+        _SUMS.move_to_end(id(state))
+        return found[2]
+    summed: dict[Leg, dict[int, list[int]]] = {}
     for bucket, legs in state.buckets.items():
-        counts = legs.get(leg)
-        if counts is None or bucket < oldest:
+        if bucket < oldest:
             continue
-        for position, kind in enumerate(OUTCOME_KINDS):
-            for index, count in getattr(counts, kind).items():
-                if index >= first:
-                    merged.setdefault(index, [0, 0, 0])[position] += count
-    return merged
+        for leg, counts in legs.items():
+            bins = summed.setdefault(leg, {})
+            for position, kind in enumerate(OUTCOME_KINDS):
+                for index, count in getattr(counts, kind).items():
+                    bins.setdefault(index, [0, 0, 0])[position] += count
+    sums = {leg: {index: tuple(values) for index, values in bins.items()} for leg, bins in summed.items()}
+    _remember(state, oldest, sums)
+    return sums
+
+
+def _remember_after(before: LaneState, after: LaneState, counts: BinCounts, oldest: int) -> None:
+    """Hand `before`'s sums (when known for the same window) to `after`, changed by what `observe`
+    changed: each count it touched, as it is now less as it was. `before` is then summed afresh if
+    it is read again."""
+    found = _SUMS.get(id(before))
+    if found is None or found[0] is not before or found[1] != oldest:
+        return
+    del _SUMS[id(before)]
+    sums = found[2]
+    empty = LegCounts()
+    for bucket, moved in counts.items():
+        if bucket < oldest:
+            continue
+        was, now = before.buckets.get(bucket, {}), after.buckets[bucket]
+        for leg, kinds in moved.items():
+            bins = sums.setdefault(leg, {})
+            for kind, added in kinds.items():
+                position = OUTCOME_KINDS.index(kind)
+                old, new = getattr(was.get(leg) or empty, kind), getattr(now[leg], kind)
+                for index in added:
+                    change = new.get(index, 0) - old.get(index, 0)
+                    if change:
+                        values = list(bins.get(index, (0, 0, 0)))
+                        values[position] += change
+                        if any(values):
+                            bins[index] = tuple(values)
+                        else:
+                            del bins[index]
+    _remember(after, oldest, sums)
+
+
+def deliveries_from(state: LaneState | None, leg: Leg, now: datetime, first: int, settings: EtaSettings) -> int:
+    """The leg's deliveries from bin `first` on, over the buckets in the window (`samples_after` of `tail`)."""
+    if state is None:
+        return 0
+    bins = _sums(state, first_bucket(now, settings)).get(leg, {})
+    return sum(values[0] for index, values in bins.items() if index >= first)
+
+
+def tail(
+    state: LaneState | None, leg: Leg, now: datetime, first: int, settings: EtaSettings
+) -> dict[int, tuple[int, int, int]]:
+    """The leg's counts from bin `first` on, over the buckets in the window: bin → (delivered, ended, in flight)."""
+    if state is None:
+        return {}
+    bins = _sums(state, first_bucket(now, settings)).get(leg, {})
+    return {index: values for index, values in bins.items() if index >= first}
 
 
 def delivery_quantiles(
-    counts: dict[int, list[int]], elapsed_hours: float, levels: Iterable[float], settings: EtaSettings
+    counts: dict[int, tuple[int, int, int]], elapsed_hours: float, levels: Iterable[float], settings: EtaSettings
 ) -> tuple[float, ...] | None:
     """Hours after the leg's start by which each share in `levels` of the shipments in flight after
     `elapsed_hours` that will be delivered is delivered (`counts`: `tail` from the bin of
@@ -163,6 +234,6 @@ def delivery_quantiles(
     return tuple(found)
 
 
-def samples_after(counts: dict[int, list[int]]) -> int:
+def samples_after(counts: dict[int, tuple[int, int, int]]) -> int:
     """The deliveries in `counts` (a `tail`): what an estimate conditional on the time spent rests on."""
     return sum(values[0] for values in counts.values())

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from schemas.eta import EtaEstimate, LaneObserved, LaneState, LegStart, basis_of
-from streams.eta.histogram import bin_of, delivery_quantiles, observe, samples_after, tail
+from streams.eta.histogram import bin_of, deliveries_from, delivery_quantiles, observe, tail
 from streams.eta.settings import EtaSettings
 
 LEVELS = (0.5, 0.8, 0.95)
@@ -32,11 +32,11 @@ def _lane_estimate(
 ) -> EtaEstimate | None:
     for start in legs:
         elapsed = (now - start.started_at).total_seconds() / 3600
-        counts = tail(state, start.leg, now, bin_of(max(elapsed, 0.0), settings), settings)
-        samples = samples_after(counts)
+        first = bin_of(max(elapsed, 0.0), settings)
+        samples = deliveries_from(state, start.leg, now, first, settings)
         if samples < need:
             continue
-        found = delivery_quantiles(counts, elapsed, LEVELS, settings)
+        found = delivery_quantiles(tail(state, start.leg, now, first, settings), elapsed, LEVELS, settings)
         if found is None:
             continue
         p50, p80, p95 = (_at(start.started_at, hours) for hours in found)

@@ -96,7 +96,7 @@ def eta_commands(
             add_counts(counts, moves(memory.bucket, leg, before, outcome, settings))
     legs = tuple(LegStart(leg=leg, started_at=starts[leg]) for leg in LEG_ORDER if leg in starts)
     memory = evolve(memory, legs=legs, told=told)
-    commands = [LaneObserved(lane=lane, counts=counts) for lane in memory.lanes] if counts else []
+    commands = [LaneObserved.model_construct(lane=lane, counts=counts) for lane in memory.lanes] if counts else []
     open_order = any(not watch.closed and now < watch.protection_ends_at for watch in state.orders.values())
     if not changed or facts.delivered is not None or facts.status in ENDED or not open_order:
         return evolve(state, eta=memory), commands, []

@@ -7,7 +7,17 @@ import pytest
 from schemas.codec import dump_lane, dump_state, load_lane, load_state
 from schemas.eta import EtaEstimate, EtaMemory, LaneObserved, LaneState, LegStart, Outcome
 from schemas.state import ShipmentState
-from streams.eta.histogram import bin_of, bucket_of, delivery_quantiles, edges, moves, observe, samples_after, tail
+from streams.eta.histogram import (
+    bin_of,
+    bucket_of,
+    deliveries_from,
+    delivery_quantiles,
+    edges,
+    moves,
+    observe,
+    samples_after,
+    tail,
+)
 from streams.eta.lanes import decide_lane, estimate
 from streams.eta.settings import EtaSettings
 from streams.eta.shipment import moved
@@ -191,3 +201,24 @@ def test_a_shipments_part_and_a_lane_round_trip_through_the_codec():
     assert load_state(dump_state(state)) == state
     lane = _learned("global", 5)
     assert load_lane(dump_lane(lane)) == lane
+
+
+def test_the_sums_a_lane_keeps_from_state_to_state_are_those_of_its_buckets():
+    """`observe` derives a state's sums over the window from the previous state's; a copy of the
+    state, never observed, sums its buckets afresh, and so does the previous state read again."""
+    state = LaneState(lane="global")
+    told: dict[int, Outcome] = {}
+    for step in range(60):
+        bucket = bucket_of(T0, SETTINGS) - step % 3
+        number = step % 7
+        before = told.get(number)
+        after = Outcome(kind=("in_flight", "delivered", "ended")[step % 3], hours=(step * 37) % 400 * 1.5)
+        told[number] = after
+        previous = state
+        state = observe(state, moves(bucket, "shipped", before, after, SETTINGS), T0, SETTINGS)
+        fresh = LaneState.model_validate(state.model_dump())
+        for first in (0, 40, 90):
+            assert tail(state, "shipped", T0, first, SETTINGS) == tail(fresh, "shipped", T0, first, SETTINGS)
+        again = tail(previous, "shipped", T0, 0, SETTINGS)
+        assert deliveries_from(previous, "shipped", T0, 0, SETTINGS) == samples_after(again)
+    assert tail(state, "shipped", T0, 0, SETTINGS)
