@@ -50,6 +50,12 @@ class WebhookSettings(BaseModel):
         description='per carrier slug, the accepted secrets (several during rotation), e.g. {"generic": ["whsec_…"]}',
     )
     max_json_depth: int = Field(32, ge=1, le=200, description="a body whose JSON nests deeper is answered 400")
+    linger_ms: float = Field(
+        1.0,
+        ge=0,
+        le=100,
+        description="after a cycle of claims and produce, wait this long for more deliveries to go in the next",
+    )
 
     @field_validator("secrets")
     @classmethod

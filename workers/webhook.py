@@ -130,7 +130,9 @@ def create_app(
         app[PRODUCER] = producer or make_producer(settings.kafka, linger_ms=0)
         app[REDIS] = redis or make_redis(settings.redis)
         ledger = DeliveryLedger(app[REDIS], config.dedupe_ttl_s, pending_lifetime_s(settings.kafka, settings.redis))
-        app[DELIVERIES] = Deliveries(ledger, RecordBatches(app[PRODUCER]), RAW_TOPIC, settings.kafka.produce_timeout_s)
+        app[DELIVERIES] = Deliveries(
+            ledger, RecordBatches(app[PRODUCER]), RAW_TOPIC, settings.kafka.produce_timeout_s, config.linger_ms / 1000
+        )
         if own_producer:
             await app[PRODUCER].start()
         yield

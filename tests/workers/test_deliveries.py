@@ -45,10 +45,12 @@ class ScriptCalls:
         ledger.write = counted
 
 
-def deliveries(redis: Redis, producer: RecordingProducer, timeout_s: float = 2.0) -> tuple[Deliveries, ScriptCalls]:
+def deliveries(
+    redis: Redis, producer: RecordingProducer, timeout_s: float = 2.0, linger_s: float = 0.0
+) -> tuple[Deliveries, ScriptCalls]:
     ledger = DeliveryLedger(redis, 3600, 10)
     calls = ScriptCalls(ledger)
-    return Deliveries(ledger, RecordBatches(producer), TOPIC, timeout_s), calls
+    return Deliveries(ledger, RecordBatches(producer), TOPIC, timeout_s, linger_s), calls
 
 
 class BatchCounting(RecordingProducer):
@@ -79,6 +81,32 @@ async def test_deliveries_waiting_together_are_one_claim_call_one_batch_and_one_
     assert await redis.mget([f"pw:delivery:generic:msg_{i}" for i in range(32)]) == [b"done"] * 32
 
 
+async def test_deliveries_handed_in_one_by_one_during_the_linger_after_a_cycle_go_in_the_next_together(redis):
+    producer = BatchCounting()
+    intake, script = deliveries(redis, producer, linger_s=60)
+    assert await intake.take("generic", "msg_first", [(b"LP000000000CN", b"{}")]) is Claim.NEW
+    later = []
+    for i in range(1, 9):
+        later.append(asyncio.create_task(intake.take("generic", f"msg_{i}", [(f"LP{i:09d}CN".encode(), b"{}")])))
+        await asyncio.sleep(0)
+    await intake.aclose()
+    assert await asyncio.gather(*later) == [Claim.NEW] * 8
+    assert producer.batches == [1, 8]
+    assert script.calls == [
+        {"claims": 1, "done": 0, "released": 0},
+        {"claims": 8, "done": 1, "released": 0},
+        {"claims": 0, "done": 8, "released": 0},
+    ]
+
+
+async def test_a_delivery_that_finds_no_cycle_on_its_way_does_not_wait_for_the_linger(redis):
+    intake, script = deliveries(redis, RecordingProducer(), linger_s=60)
+    assert await asyncio.wait_for(intake.take("generic", "msg_alone", [(b"LP000000001CN", b"{}")]), 5) is Claim.NEW
+    await asyncio.wait_for(intake.aclose(), 5)
+    assert script.calls == [{"claims": 1, "done": 0, "released": 0}, {"claims": 0, "done": 1, "released": 0}]
+    assert await redis.get("pw:delivery:generic:msg_alone") == b"done"
+
+
 async def test_a_delivery_again_is_done_or_pending_and_produces_nothing(redis):
     producer = RecordingProducer()
     intake, _ = deliveries(redis, producer)
@@ -91,6 +119,18 @@ async def test_a_delivery_again_is_done_or_pending_and_produces_nothing(redis):
     )
     assert again == [Claim.DONE, Claim.PENDING]
     assert [key for _, key, _ in producer.sent] == [b"LP000000001CN"]
+
+
+async def test_marks_in_the_call_of_a_claim_of_the_same_delivery_are_written_before_it(redis):
+    ledger = DeliveryLedger(redis, 3600, 10)
+    await ledger.write(claims=["pw:delivery:generic:msg_done", "pw:delivery:generic:msg_failed"])
+    answers = await ledger.write(
+        claims=["pw:delivery:generic:msg_done", "pw:delivery:generic:msg_failed"],
+        done=["pw:delivery:generic:msg_done"],
+        released=["pw:delivery:generic:msg_failed"],
+    )
+    assert answers == [Claim.DONE, Claim.NEW]
+    assert await redis.get("pw:delivery:generic:msg_failed") == b"pending"
 
 
 async def test_a_delivery_without_records_is_taken_at_once(redis):
