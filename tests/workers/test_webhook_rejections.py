@@ -6,6 +6,7 @@ import time
 import orjson
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from prometheus_client import REGISTRY
 
 from carriers import standard_webhooks
 from tests.receiver import RecordingProducer, offline_receiver
@@ -83,6 +84,42 @@ async def test_non_integer_timestamp_is_401(receiver):
 async def test_unknown_carrier_is_404(receiver):
     status, answer = await post(receiver, carrier="pigeon")
     assert (status, answer["error"]) == (404, "unknown carrier 'pigeon'")
+
+
+def requests_counted(carrier: str, code: str) -> float:
+    return REGISTRY.get_sample_value("parcelwatch_webhook_requests_total", {"carrier": carrier, "code": code}) or 0
+
+
+def latencies_counted(carrier: str) -> float:
+    return REGISTRY.get_sample_value("parcelwatch_webhook_request_seconds_count", {"carrier": carrier}) or 0
+
+
+async def test_every_answer_is_counted_by_carrier_and_code_and_timed_by_carrier(receiver):
+    before = {
+        "generic 401": requests_counted("generic", "401"),
+        "generic 503": requests_counted("generic", "503"),
+        "unknown 404": requests_counted("unknown", "404"),
+        "generic timed": latencies_counted("generic"),
+        "unknown timed": latencies_counted("unknown"),
+    }
+    for _ in range(2):
+        await post(receiver, headers=sign(**{"webhook-signature": "v1,AAAA"}))
+    await post(receiver)
+    await post(receiver, carrier="pigeon")
+    after = {
+        "generic 401": requests_counted("generic", "401"),
+        "generic 503": requests_counted("generic", "503"),
+        "unknown 404": requests_counted("unknown", "404"),
+        "generic timed": latencies_counted("generic"),
+        "unknown timed": latencies_counted("unknown"),
+    }
+    assert {name: after[name] - before[name] for name in before} == {
+        "generic 401": 2,
+        "generic 503": 1,
+        "unknown 404": 1,
+        "generic timed": 3,
+        "unknown timed": 1,
+    }
 
 
 async def test_carrier_without_secret_is_401(receiver):
