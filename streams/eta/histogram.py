@@ -112,60 +112,67 @@ def moves(bucket: int, leg: Leg, before: Outcome | None, after: Outcome | None, 
 
 
 Sums = dict[Leg, dict[int, tuple[int, int, int]]]
+NO_COUNTS = LegCounts()
 
-#: Per lane state (by id) read or written lately, its legs' counts summed over the buckets from an
-#: oldest one on: (state, oldest, leg → bin → (delivered, ended, in flight)). A lane's state is
-#: replaced, never changed, so the sums hold while it is the state read; the state is held so that
-#: its id is not reused meanwhile. `observe` derives the new state's sums from the old one's.
-_SUMS: OrderedDict[int, tuple[LaneState, int, Sums]] = OrderedDict()
-SUMS_KEPT = 4096
+#: Per lane read or written lately, two of its states, each with its legs' counts summed over the
+#: buckets from an oldest one on: (state, oldest, leg → bin → (delivered, ended, in flight)), the state
+#: last read (an estimate) and the newest (`observe`). A lane's state is replaced, never changed, so
+#: the sums hold while it is the state read; two, because a stream's agents read the table's state
+#: while the lanes agent decides the next ones.
+_SUMS: OrderedDict[str, dict[str, tuple[LaneState, int, Sums]]] = OrderedDict()
+LANES_KEPT = 4096
 
 
-def _remember(state: LaneState, oldest: int, sums: Sums) -> None:
-    _SUMS[id(state)] = (state, oldest, sums)
-    _SUMS.move_to_end(id(state))
-    if len(_SUMS) > SUMS_KEPT:
+def _remembered(state: LaneState, oldest: int) -> Sums | None:
+    for held, window, sums in _SUMS.get(state.lane, {}).values():
+        if held is state and window == oldest:
+            return sums
+    return None
+
+
+def _remember(role: str, state: LaneState, oldest: int, sums: Sums) -> None:
+    _SUMS.setdefault(state.lane, {})[role] = (state, oldest, sums)
+    _SUMS.move_to_end(state.lane)
+    if len(_SUMS) > LANES_KEPT:
         _SUMS.popitem(last=False)
 
 
 def _sums(state: LaneState, oldest: int) -> Sums:
-    found = _SUMS.get(id(state))
-    if found is not None and found[0] is state and found[1] == oldest:
-        _SUMS.move_to_end(id(state))
-        return found[2]
-    summed: dict[Leg, dict[int, list[int]]] = {}
-    for bucket, legs in state.buckets.items():
-        if bucket < oldest:
-            continue
-        for leg, counts in legs.items():
-            bins = summed.setdefault(leg, {})
-            for position, kind in enumerate(OUTCOME_KINDS):
-                for index, count in getattr(counts, kind).items():
-                    bins.setdefault(index, [0, 0, 0])[position] += count
-    sums = {leg: {index: tuple(values) for index, values in bins.items()} for leg, bins in summed.items()}
-    _remember(state, oldest, sums)
+    sums = _remembered(state, oldest)
+    if sums is None:
+        summed: dict[Leg, dict[int, list[int]]] = {}
+        for bucket, legs in state.buckets.items():
+            if bucket < oldest:
+                continue
+            for leg, counts in legs.items():
+                bins = summed.setdefault(leg, {})
+                for position, kind in enumerate(OUTCOME_KINDS):
+                    for index, count in getattr(counts, kind).items():
+                        bins.setdefault(index, [0, 0, 0])[position] += count
+        sums = {leg: {index: tuple(values) for index, values in bins.items()} for leg, bins in summed.items()}
+    _remember("read", state, oldest, sums)
     return sums
 
 
 def _remember_after(before: LaneState, after: LaneState, counts: BinCounts, oldest: int) -> None:
-    """Hand `before`'s sums (when known for the same window) to `after`, changed by what `observe`
-    changed: each count it touched, as it is now less as it was. `before` is then summed afresh if
-    it is read again."""
-    found = _SUMS.get(id(before))
-    if found is None or found[0] is not before or found[1] != oldest:
+    """Remember `after`'s sums from `before`'s (when known for the same window) and what `observe`
+    changed: each count it touched, as it is now less as it was. `before`'s stay as they were (a
+    stream's other agents read it until `after` is written)."""
+    found = _remembered(before, oldest)
+    if found is None:
         return
-    del _SUMS[id(before)]
-    sums = found[2]
-    empty = LegCounts()
+    sums = dict(found)
     for bucket, moved in counts.items():
         if bucket < oldest:
             continue
         was, now = before.buckets.get(bucket, {}), after.buckets[bucket]
         for leg, kinds in moved.items():
-            bins = sums.setdefault(leg, {})
+            if sums.get(leg) is found.get(leg):
+                sums[leg] = dict(sums.get(leg, {}))
+            bins = sums[leg]
             for kind, added in kinds.items():
                 position = OUTCOME_KINDS.index(kind)
-                old, new = getattr(was.get(leg) or empty, kind), getattr(now[leg], kind)
+                old, new = getattr(was.get(leg) or NO_COUNTS, kind), getattr(now[leg], kind)
                 for index in added:
                     change = new.get(index, 0) - old.get(index, 0)
                     if change:
@@ -175,7 +182,7 @@ def _remember_after(before: LaneState, after: LaneState, counts: BinCounts, olde
                             bins[index] = tuple(values)
                         else:
                             del bins[index]
-    _remember(after, oldest, sums)
+    _remember("newest", after, oldest, sums)
 
 
 def deliveries_from(state: LaneState | None, leg: Leg, now: datetime, first: int, settings: EtaSettings) -> int:

@@ -205,7 +205,7 @@ def test_a_shipments_part_and_a_lane_round_trip_through_the_codec():
 
 def test_the_sums_a_lane_keeps_from_state_to_state_are_those_of_its_buckets():
     """`observe` derives a state's sums over the window from the previous state's; a copy of the
-    state, never observed, sums its buckets afresh, and so does the previous state read again."""
+    state, never observed, sums its buckets afresh, and the previous state keeps its own."""
     state = LaneState(lane="global")
     told: dict[int, Outcome] = {}
     for step in range(60):
