@@ -5,8 +5,8 @@ spaces) and matched on whole words, leftmost then longest. Syntax, token by toke
 
     word          the word itself, nothing more (`delivered` does not match `undelivered`)
     a|b|c         one of the words; `_` inside an alternative stands for a space (`post_office`)
-    ~             up to three arbitrary words of the same clause
-    Chinese       a phrase of CJK characters is matched as a substring, without word boundaries
+    ~             up to three arbitrary words of the same clause, none of them a contrast (`CONTRASTS`: "but", "aber")
+    Chinese       a phrase of CJK characters (or `|`-separated ones) is matched as a substring, without word boundaries
 
 A weight is how much the phrase alone says the event has that status (0–1); several phrases for
 one status add up as independent evidence. `None` marks guards: phrases that contain a status
@@ -36,6 +36,9 @@ ENGLISH: dict[Status | None, list[Entry]] = {
         ("received by ~ recipient|consignee|addressee|customer|receiver", 0.85),
         ("successfully delivered", 0.9),
         ("distributed normally", 0.85),
+        ("item|parcel|package|shipment received by ~ recipient|consignee|addressee|customer|receiver", 0.85),
+        ("left in|at ~ safe_place|safeplace|porch|mailbox|letterbox", 0.85),
+        ("delivered . parcel locker", 0.9),
     ],
     S.OUT_FOR_DELIVERY: [
         ("out for ~ delivery|distribution", 0.95),
@@ -43,7 +46,7 @@ ENGLISH: dict[Status | None, list[Entry]] = {
         ("with delivery courier|driver|agent", 0.9),
         ("on_board|onboard|loaded for delivery", 0.9),
         ("in delivery to ~ consignee|recipient|addressee|customer", 0.9),
-        ("on its way to ~ consignee|recipient|addressee|customer", 0.85),
+        ("on its|it_s way to ~ consignee|recipient|addressee|customer", 0.85),
         ("gone|went out on ~ delivery route|round|tour", 0.9),
         ("en route delivery", 0.85),
         ("re delivery attempt", 0.8),
@@ -55,6 +58,7 @@ ENGLISH: dict[Status | None, list[Entry]] = {
         ("delivering", 0.7),
         ("gtms do depart", 0.8),
         ("delivery round", 0.75),
+        ("will|to be delivered today", 0.8),
     ],
     S.AVAILABLE_FOR_PICKUP: [
         ("available for pickup|pick|collection", 0.9),
@@ -72,6 +76,15 @@ ENGLISH: dict[Status | None, list[Entry]] = {
         ("pickup_point|pickup_station inbound", 0.8),
         ("held at ~ post_office for pickup|collection", 0.85),
         ("ready pickup", 0.8),
+        ("held for ~ pickup|collection", 0.85),
+        ("post_office|depot|branch for pickup|collection", 0.8),
+        (
+            "item|parcel|package|shipment at ~ pickup_point|pick_up_point|parcel_shop|parcelshop|collection_point"
+            "|pickup_location",
+            0.8,
+        ),
+        ("customer|recipient|consignee to collect", 0.8),
+        ("collect at|from ~ post_office|po|depot|branch|counter", 0.75),
     ],
     S.DELIVERY_FAILED: [
         ("delivery attempted|attempt", 0.8),
@@ -80,7 +93,7 @@ ENGLISH: dict[Status | None, list[Entry]] = {
         ("unsuccessful|failed ~ delivery|attempt", 0.9),
         ("delivery ~ failed|unsuccessful", 0.9),
         ("refused|rejected ~ delivery|package|parcel|shipment|item", 0.75, "refused"),
-        ("refused to accept", 0.75, "refused"),
+        ("refused|refuses|refusing to accept", 0.75, "refused"),
         ("could|can not deliver", 0.85),
         ("could|can not be delivered", 0.85),
         ("cannot deliver|be_delivered", 0.85),
@@ -117,11 +130,25 @@ ENGLISH: dict[Status | None, list[Entry]] = {
         ("could not identify", 0.5),
         ("delivery not possible", 0.8),
         ("not delivered .", 0.75),
+        ("notice left", 0.8),
+        ("customer|consignee|recipient carded", 0.8),
+        ("receptacle ~ blocked|full|inaccessible", 0.75),
+        ("no secure ~ location|place", 0.75),
+        ("no authorized|authorised|eligible recipient", 0.8),
+        ("no such number|address", 0.7, "address_issue"),
+        ("left no address", 0.75, "address_issue"),
+        ("addressee|recipient|consignee unknown", 0.75),
+        ("addressee|recipient|consignee deceased", 0.6),
+        ("identification issue|problem", 0.7),
+        ("delivery ~ could|can not be completed", 0.85),
+        ("no access to", 0.75),
+        ("cod ~ not paid", 0.75),
+        ("not delivered due|because|as", 0.8),
     ],
     S.RETURNING_TO_SENDER: [
         ("returning to|back_to ~ sender|shipper|origin|seller|merchant", 0.9),
         ("way back to ~ sender|shipper|seller|merchant|client", 0.9),
-        ("on its way back to ~ sender|shipper|seller|merchant|client", 0.9),
+        ("on its|it_s way back to ~ sender|shipper|seller|merchant|client", 0.9),
         ("will be returned to ~ sender|shipper|seller|merchant|client", 0.85),
         ("in transit to ~ sender|shipper|seller|merchant", 0.9),
         ("exception returning", 0.85),
@@ -131,6 +158,7 @@ ENGLISH: dict[Status | None, list[Entry]] = {
         ("sent back to ~ sender|shipper|seller|merchant", 0.8),
         ("will be returned to origin", 0.85),
         ("return shipment|parcel", 0.7),
+        ("returns to ~ sender|shipper|origin|seller|merchant", 0.85),
     ],
     S.RETURNED_TO_SENDER: [
         ("returned to ~ sender|shipper|seller|merchant", 0.85),
@@ -158,7 +186,8 @@ ENGLISH: dict[Status | None, list[Entry]] = {
         ),
         ("departure|departed|dispatched to ~ country of destination", 0.85),
         ("departure|departed|left|leaving from departure country", 0.9),
-        ("handed to airline", 0.8),
+        ("handed|handed_over to ~ airline", 0.8),
+        ("sent|being_sent to the destination country", 0.8),
         ("flight departed", 0.8),
         ("international shipping|departure", 0.7),
         ("export office", 0.85),
@@ -185,6 +214,7 @@ ENGLISH: dict[Status | None, list[Entry]] = {
         ("country of destination", 0.7),
         ("in the destination country|countries", 0.8),
         ("departed|arrived|arrival|departure ~ import office", 0.85),
+        ("international arrival", 0.8),
     ],
     S.IN_TRANSIT: [
         ("in transit", 0.75),
@@ -208,12 +238,12 @@ ENGLISH: dict[Status | None, list[Entry]] = {
         ("received item from sender", 0.75),
         ("posted by ~ sender", 0.75),
         ("onward transport|transportation", 0.65),
-        ("on its way", 0.65),
+        ("on its|it_s way", 0.65),
         ("left the ~ warehouse", 0.65),
         ("accepted from sender", 0.75),
         ("received by ~ post|postnl|logistics", 0.7),
         ("registered by the post office", 0.7),
-        ("pickup success|ok", 0.7),
+        ("pickup|pick_up success|ok|done", 0.7),
         ("will be redirected", 0.6),
         ("redirected at the request", 0.65),
         ("accepted at|by|for ~ post|post_office|carrier|courier|counter|logistics|transportation", 0.75),
@@ -251,6 +281,23 @@ ENGLISH: dict[Status | None, list[Entry]] = {
         ("collected from ~ servicepoint|service_point|sender|shipper|customer", 0.7),
         ("delivered|handed|given to ~ carrier|courier|driver|airline|transporter|haulier|forwarder", 0.7),
         ("has arrived", 0.6),
+        ("arrived|arrival at", 0.6),
+        ("item|parcel|package|shipment received at|in|from", 0.65),
+        ("item received", 0.6),
+        ("received your ~ item|parcel|package|shipment", 0.7),
+        ("received ~ depot|hub|facility|warehouse|terminal|centre|center", 0.7),
+        ("received by ~ partner|agent|depot|hub|facility", 0.7),
+        ("sub contractor|subcontractor received", 0.7),
+        ("located in|at ~ depot|hub|facility|warehouse|terminal|sorting", 0.65),
+        ("despatched|dispatched to", 0.65),
+        ("despatched|dispatched", 0.6),
+        ("departed", 0.6),
+        ("forwarded to", 0.65),
+        ("being processed|sorted", 0.6),
+        ("missent|missorted|misrouted|mis_sort|mis_shipped|mis_sent", 0.6),
+        ("handoff|hand_off to", 0.65),
+        ("delivery|carrier ~ delay|delays|delayed", 0.6),
+        ("dropped off", 0.65),
     ],
     S.INFO_RECEIVED: [
         ("information|info|data received|sent|transmitted|uploaded|submitted|approved", 0.85),
@@ -269,12 +316,26 @@ ENGLISH: dict[Status | None, list[Entry]] = {
         ("electronic|advance ~ notice|notification|information|data", 0.75),
         ("label created|printed", 0.85),
         ("shipment|item expected", 0.7),
-        ("awaiting ~ item|shipment|dispatch", 0.7),
+        ("awaiting ~ item|shipment|dispatch|despatch", 0.7),
         ("order received|processed|placed", 0.6),
         ("order created", 0.6),
         ("preparation of the shipment", 0.7),
         ("announced", 0.7),
         ("electronically", 0.7),
+        ("manifest acknowledgement|acknowledged|received|created", 0.8),
+        ("manifested", 0.7),
+        ("sender preparing|despatching|dispatching", 0.8),
+        ("pickup ~ scheduled|requested|booked", 0.75),
+        ("in the carrier s system", 0.75),
+        ("registered in the carrier ~ system", 0.75),
+        ("tracking number is ready", 0.75),
+        ("ready to go|ship", 0.7),
+        ("accepted ~ data|information", 0.8),
+        ("awaiting electronic ~ advice|information|data|notification", 0.8),
+        ("elec|electronic advice", 0.8),
+        ("not yet received|collected|picked_up by ~ carrier|courier", 0.75),
+        ("sender could not hand_over|handover", 0.7),
+        ("preparing to pick_up|collect", 0.75),
     ],
     S.EXCEPTION: [
         ("lost", 0.85, "lost"),
@@ -296,12 +357,16 @@ ENGLISH: dict[Status | None, list[Entry]] = {
         ("delivered at|on ~ later date|time", 0),
         ("delivered to ~ wrong", 0),
         ("possible ~ damage", 0),
-        ("parcel locker", 0),
         ("not yet handed over", 0),
         ("information|data ~ needed|required", 0),
         ("delivered . direct delivery", 0),
         ("half|partially|partly delivered", 0),
         ("delivered . handover|hand_over to", 0),
+        ("delivered in part", 0),
+        ("delivered to ~ alternative|alternate ~ location|address", 0),
+        ("arrived|arrival|departed|departure at|from customs", 0),
+        ("delivered partially|partly", 0),
+        ("will|to be left", 0),
     ],
 }
 
@@ -340,6 +405,9 @@ CHINESE: dict[Status | None, list[Entry]] = {
         ("上门自提", 0.85),
         ("自提短信", 0.85),
         ("网点取件", 0.8),
+        ("快递柜或驿站签收|驿站签收|快递柜签收|智能柜签收|自提柜签收|代收点签收", 0.85),
+        ("领取您的|请及时领取|请尽快领取", 0.85),
+        ("以供领取|可领取|等待领取", 0.85),
     ],
     S.DELIVERY_FAILED: [
         ("投递失败", 0.9),
@@ -356,6 +424,9 @@ CHINESE: dict[Status | None, list[Entry]] = {
         ("派件异常", 0.75),
         ("无法联系", 0.75),
         ("电话错误", 0.7),
+        ("无法联系到收件人|无法联系收件人|联系不上收件人", 0.9),
+        ("配送失败|递送失败", 0.9),
+        ("拒绝接受|拒绝签收|拒绝接收", 0.8, "refused"),
     ],
     S.RETURNING_TO_SENDER: [
         ("退回", 0.8),
@@ -363,6 +434,7 @@ CHINESE: dict[Status | None, list[Entry]] = {
         ("退回中", 0.9),
         ("正在退回", 0.9),
         ("返回寄件人", 0.85),
+        ("运送给寄件人|发往寄件人|退回寄件人", 0.85),
     ],
     S.RETURNED_TO_SENDER: [
         ("退回妥投", 0.9),
@@ -370,11 +442,14 @@ CHINESE: dict[Status | None, list[Entry]] = {
         ("退件签收", 0.9),
         ("退回成功", 0.9),
         ("退货签收", 0.9),
+        ("寄件人收到|寄件人签收|寄件人进行签收|寄件人已签收", 0.9),
+        ("退件已签收|退货已签收|退回已签收", 0.9),
     ],
     S.EXPORT: [
         ("出口", 0.8),
         ("出境", 0.8),
         ("离境", 0.8),
+        ("发往目的地国家|发往目的国|交航空公司|移交给航空公司", 0.85),
     ],
     S.IMPORT: [
         ("进口", 0.8),
@@ -413,6 +488,9 @@ CHINESE: dict[Status | None, list[Entry]] = {
         ("运送中", 0.7),
         ("交运输商", 0.65),
         ("已起飞", 0.65),
+        ("配送延迟|配送延误|派送延迟", 0.65),
+        ("送往", 0.6),
+        ("抵达", 0.6),
     ],
     S.INFO_RECEIVED: [
         ("电子信息", 0.75),
@@ -420,6 +498,7 @@ CHINESE: dict[Status | None, list[Entry]] = {
         ("待揽收", 0.8),
         ("已下单", 0.7),
         ("卖家已发货", 0.6),
+        ("未揽收|未去取件", 0.7),
     ],
     S.EXCEPTION: [
         ("丢失", 0.85, "lost"),
@@ -437,6 +516,7 @@ CHINESE: dict[Status | None, list[Entry]] = {
         ("等待签收", 0),
         ("退货未签收", 0),
         ("超时未取", 0),
+        ("部分签收", 0),
     ],
 }
 
@@ -450,6 +530,8 @@ RUSSIAN: dict[Status | None, list[Entry]] = {
     S.OUT_FOR_DELIVERY: [
         ("передано|передана ~ почтальону|курьеру", 0.75),
         ("доставляется ~ курьером|почтальоном", 0.8),
+        ("выдан|выдано|выдана на доставку", 0.85),
+        ("выдан|выдано|выдана курьеру", 0.8),
     ],
     S.AVAILABLE_FOR_PICKUP: [
         ("прибыло|прибыла в место вручения", 0.75),
@@ -460,15 +542,16 @@ RUSSIAN: dict[Status | None, list[Entry]] = {
         ("хранение", 0.6),
         ("прибыло|прибыла в центр выдачи", 0.8),
         ("сдано в пвз", 0.8),
-        ("заложено в ячейку", 0.8),
         ("направлено|доставлено извещение", 0.7),
         ("до востребования", 0.7),
+        ("заложен|заложено|заложена в ~ постамат|почтомат|ячейку", 0.85),
+        ("ожидает ~ забора|получения|выдачи", 0.8),
     ],
     S.DELIVERY_FAILED: [
         ("неудачная попытка ~ вручения|доставки", 0.9),
         ("неудачная попытка", 0.85),
         ("не удалось ~ вручить|доставить", 0.85),
-        ("не вручено|вручена|доставлено|доставлена", 0.5),
+        ("не вручен|вручено|вручена|доставлен|доставлено|доставлена", 0.5),
         ("временное отсутствие адресата", 0.8),
         ("адресат ~ отсутствует|выбыл", 0.75),
         ("неправильный|неполный|неверный адрес", 0.7, "address_issue"),
@@ -477,28 +560,36 @@ RUSSIAN: dict[Status | None, list[Entry]] = {
         ("отказ в получении", 0.6, "refused"),
         ("недоставка", 0.75),
         ("нет доступа ~ адресу", 0.7),
+        ("доставка не удалась", 0.85),
     ],
     S.RETURNING_TO_SENDER: [
         ("возврат|возврата", 0.85),
         ("возврат|возвращено|возвращается ~ отправителю", 0.9),
         ("возвращается", 0.85),
         ("возврат скомплектован", 0.8),
+        ("отправлен|отправлено|отправлена в г . отправитель", 0.85),
+        ("отправка в город отправитель", 0.85),
+        ("зарегистрирована отправка в город отправитель", 0.85),
     ],
     S.RETURNED_TO_SENDER: [
         ("вручение|вручено|вручена|выдано|выдана ~ отправителю", 0.95),
         ("получено|получена|получен отправителем", 0.9),
         ("отправителю", 0.55),
+        ("вручение . отправителю", 0.95),
     ],
     S.EXPORT: [
         ("экспорт", 0.85),
         ("экспортировано", 0.85),
         ("покинуло|покинула ~ страну отправления|отправки", 0.9),
+        ("отправлен|отправлено|отправлена в страну назначения", 0.85),
+        ("в стране отправления|отправителя", 0.8),
     ],
     S.IMPORT: [
         ("импорт", 0.85),
         ("импортировано", 0.85),
         ("прибыло|прибыла на территорию ~ рф|россии|российской", 0.85),
         ("прибыло|прибыла в страну назначения", 0.9),
+        ("в стране назначения", 0.8),
     ],
     S.IN_TRANSIT: [
         ("прием", 0.7),
@@ -510,7 +601,15 @@ RUSSIAN: dict[Status | None, list[Entry]] = {
         ("место транзита", 0.7),
         ("в пути", 0.7),
         ("досылка", 0.6),
-        ("передано|передана перевозчику", 0.7),
+        ("принят|принято|принята на склад", 0.75),
+        ("оформлен|оформлено приход|расход", 0.7),
+        ("выдан|выдано|выдана на отправку", 0.7),
+        ("готов|готово|готова к отправке", 0.65),
+        ("сдан|сдано|сдана|передан|передано|передана ~ перевозчику", 0.7),
+        ("отправлен|отправлено|отправлена в г|город|страну", 0.7),
+        ("зарегистрирована отправка|встреча", 0.7),
+        ("встречен|встречено|встречена в г", 0.7),
+        ("поступил|поступило|поступила в|на", 0.7),
     ],
     S.INFO_RECEIVED: [
         ("присвоен ~ трек|идентификатор|номер", 0.8),
@@ -518,6 +617,8 @@ RUSSIAN: dict[Status | None, list[Entry]] = {
         ("электронная информация", 0.75),
         ("присвоение идентификатора", 0.8),
         ("получена электронная регистрация", 0.8),
+        ("заказ создан", 0.75),
+        ("создан|создано|создана", 0.6),
     ],
     S.EXCEPTION: [
         ("утрачено|утрачена|утрачен|утеряно|утеряна", 0.85, "lost"),
@@ -532,12 +633,16 @@ RUSSIAN: dict[Status | None, list[Entry]] = {
     ],
     None: [
         ("вручение разрешено|не", 0),
-        ("изъято|изъята из ~ почтомата|апш|аапс|ячейки", 0),
+        ("изъят|изъято|изъята из ~ почтомата|постамата|апш|аапс|ячейки", 0),
         ("истек срок хранения", 0),
         ("будет ~ вручено|доставлено", 0),
         ("временное хранение", 0),
         ("передано курьеру для доставки", 0),
         ("место международного обмена", 0),
+        ("встречен в г . отправителе", 0),
+        ("зарегистрирована встреча груза в городе отправителе", 0),
+        ("частично ~ вручено|вручен|доставлено|доставлен", 0),
+        ("частичное вручение", 0),
     ],
 }
 
@@ -559,11 +664,11 @@ SPANISH: dict[Status | None, list[Entry]] = {
         ("listo|lista para ~ recoger|retirar|recogida|retiro", 0.85),
         ("esperando ~ recogida|retiro", 0.8),
         ("pendiente de ~ recogida|retiro", 0.8),
-        ("disponible en ~ oficina|sucursal|agencia|punto", 0.75),
+        ("disponible en ~ oficina|sucursal|agencia|punto|pudo|delegacion|tienda|locker", 0.75),
         ("disponible para ser retirado|retirada", 0.85),
         ("a disposicion del destinatario", 0.85),
         ("en oficina", 0.7),
-        ("depositado|depositada en ~ punto|oficina|pointcorner|tienda|locker", 0.85),
+        ("depositado|depositada en ~ punto|oficina|pointcorner|tienda|locker|pudo", 0.85),
     ],
     S.DELIVERY_FAILED: [
         ("intento de entrega", 0.85),
@@ -583,6 +688,8 @@ SPANISH: dict[Status | None, list[Entry]] = {
         ("domicilio cerrado", 0.75),
         ("domicilio|direccion no localizado|localizada", 0.75, "address_issue"),
         ("no entregado|entregada .", 0.75),
+        ("reparto fallido|fallida", 0.9),
+        ("intento de reparto", 0.85),
     ],
     S.RETURNING_TO_SENDER: [
         ("en devolucion", 0.85),
@@ -632,6 +739,8 @@ SPANISH: dict[Status | None, list[Entry]] = {
         ("enviado", 0.6),
         ("recibido transporte", 0.65),
         ("entregado|entregada a|al ~ transportista|courier|transporte|operador", 0.7),
+        ("delegacion destino|de_destino", 0.65),
+        ("recogido|recogida", 0.6),
     ],
     S.INFO_RECEIVED: [
         ("informacion de envio", 0.8),
@@ -659,6 +768,10 @@ SPANISH: dict[Status | None, list[Entry]] = {
         ("fecha ~ de entrega", 0),
         ("por|a ser entregado|entregada", 0),
         ("plazo de retiro", 0),
+        ("recogida fallida|anulada|cancelada", 0),
+        ("entregado|entregada parcial", 0),
+        ("entrega parcial", 0),
+        ("entrega prevista|estimada", 0),
     ],
 }
 
@@ -674,6 +787,7 @@ PORTUGUESE: dict[Status | None, list[Entry]] = {
         ("em entrega", 0.8),
         ("saida para entrega", 0.9),
         ("em distribuicao", 0.8),
+        ("veiculo a caminho", 0.8),
     ],
     S.AVAILABLE_FOR_PICKUP: [
         ("aguardando retirada", 0.9),
@@ -711,6 +825,9 @@ PORTUGUESE: dict[Status | None, list[Entry]] = {
         ("nao ter encomendado", 0.7),
         ("nao distribuido", 0.7),
         ("nao entregue .", 0.75),
+        ("impossibilita|impossibilitam|impossivel ~ entrega|entregar", 0.8),
+        ("impossibilita|impossibilitam", 0.7),
+        ("recusou", 0.75, "refused"),
     ],
     S.RETURNING_TO_SENDER: [
         ("em devolucao", 0.85),
@@ -722,10 +839,12 @@ PORTUGUESE: dict[Status | None, list[Entry]] = {
     S.RETURNED_TO_SENDER: [
         ("entregue ao|a ~ remetente", 0.9),
         ("distribuido|distribuida ao|a ~ remetente", 0.9),
+        ("retorno|devolucao completo|completa|concluido|concluida", 0.85),
     ],
     S.EXPORT: [
         ("exportacao", 0.8),
         ("saida|saiu ~ pais de origem", 0.9),
+        ("deixou|saiu do ~ pais de origem", 0.9),
     ],
     S.IMPORT: [
         ("importacao", 0.8),
@@ -736,6 +855,8 @@ PORTUGUESE: dict[Status | None, list[Entry]] = {
         ("desembaraco", 0.75),
         ("tributado", 0.75),
         ("despacho postal", 0.7),
+        ("recebido|recebida|chegou|chegada no|ao brasil", 0.85),
+        ("chegada internacional", 0.8),
     ],
     S.IN_TRANSIT: [
         ("em transito", 0.75),
@@ -755,11 +876,23 @@ PORTUGUESE: dict[Status | None, list[Entry]] = {
         ("redespachado|redespachada", 0.65),
         ("entrada|saida|processamento ~ filial|filal", 0.65),
         ("recolhido", 0.65),
+        ("coletado|coletada", 0.7),
+        ("encaminhamento", 0.6),
+        ("atraso na entrega", 0.6),
+        ("a caminho", 0.65),
+        ("ainda nao chegou", 0.6),
+        ("em transporte", 0.7),
+        ("com atraso", 0.6),
+        ("carregado no|em ~ caminhao|veiculo", 0.6),
+        ("saiu da|do|de ~ unidade|agencia|centro|armazem", 0.7),
+        ("deixou", 0.65),
     ],
     S.INFO_RECEIVED: [
         ("etiqueta emitida|criada", 0.8),
         ("aguardando postagem", 0.8),
         ("informacoes ~ recebidas|enviadas", 0.75),
+        ("preparando|preparacao para ~ envio|despacho", 0.75),
+        ("pronto para enviar|envio|despacho", 0.75),
     ],
     S.EXCEPTION: [
         ("roubado|roubada", 0.8, "lost"),
@@ -771,6 +904,8 @@ PORTUGUESE: dict[Status | None, list[Entry]] = {
         ("extravio", 0.85, "lost"),
         ("apreensao", 0.85, "seized"),
         ("avaria", 0.8, "damaged"),
+        ("objeto nao localizado", 0.8, "lost"),
+        ("com avarias|avariado|avariada", 0.8, "damaged"),
     ],
     None: [
         ("sera entregue", 0),
@@ -779,6 +914,10 @@ PORTUGUESE: dict[Status | None, list[Entry]] = {
         ("informacoes enviadas para analise", 0),
         ("entregue e cancelado", 0),
         ("veiculo avariado", 0),
+        ("entregue parcialmente", 0),
+        ("entrega parcial", 0),
+        ("a ser entregue", 0),
+        ("entrega prevista|estimada", 0),
     ],
 }
 
@@ -793,6 +932,7 @@ FRENCH: dict[Status | None, list[Entry]] = {
     S.OUT_FOR_DELIVERY: [
         ("en cours de livraison|distribution", 0.9),
         ("en livraison", 0.8),
+        ("mis|mise en distribution|livraison", 0.85),
     ],
     S.AVAILABLE_FOR_PICKUP: [
         ("disponible ~ bureau|point|relais|retrait|consigne|agence", 0.8),
@@ -805,10 +945,11 @@ FRENCH: dict[Status | None, list[Entry]] = {
         ("mis|mise a disposition", 0.85),
         ("vous attend", 0.8),
         ("a disposition", 0.75),
+        ("en attente d etre retire|retiree", 0.85),
     ],
     S.DELIVERY_FAILED: [
         ("tentative de livraison", 0.8),
-        ("livraison ~ impossible|echouee", 0.85),
+        ("livraison ~ impossible|echouee|echec", 0.85),
         ("echec ~ livraison", 0.85),
         ("non livre|livree|distribue", 0.5),
         ("destinataire absent|inconnu", 0.8),
@@ -823,15 +964,17 @@ FRENCH: dict[Status | None, list[Entry]] = {
         ("n habite pas a l adresse", 0.75, "address_issue"),
         ("colis refuse", 0.7, "refused"),
         ("non livre|livree|distribue .", 0.75),
+        ("non distribuable|livrable", 0.8),
     ],
     S.RETURNING_TO_SENDER: [
         ("retour ~ expediteur", 0.85),
-        ("retourne|retournee|renvoye|renvoyee ~ expediteur|vendeur|vendeuse", 0.8),
+        ("retour ~ magasin|boutique|vendeur", 0.8),
+        ("retourne|retournee|renvoye|renvoyee ~ expediteur|vendeur|vendeuse|magasin|boutique", 0.8),
         ("en retour", 0.8),
         ("retourne a l expediteur", 0.85),
     ],
     S.RETURNED_TO_SENDER: [
-        ("livre|livree|remis|remise ~ expediteur", 0.9),
+        ("livre|livree|remis|remise|distribue|distribuee ~ expediteur", 0.9),
     ],
     S.EXPORT: [
         ("exportation", 0.8),
@@ -846,12 +989,13 @@ FRENCH: dict[Status | None, list[Entry]] = {
         ("arrive|arrivee ~ pays de destination", 0.9),
         ("arrive|arrivee ~ pays du destinataire", 0.9),
         ("sorti du bureau d echange", 0.8),
+        ("dans le pays de destination", 0.8),
     ],
     S.IN_TRANSIT: [
         ("en transit", 0.75),
         ("en cours d acheminement", 0.75),
         ("achemine|achemines|acheminee", 0.7),
-        ("pris en charge", 0.75),
+        ("pris|prise en charge", 0.75),
         ("en cours de tri", 0.65),
         ("reacheminement", 0.65),
         ("arrive sur son site de distribution", 0.7),
@@ -870,7 +1014,7 @@ FRENCH: dict[Status | None, list[Entry]] = {
         ("etiquette ~ creee|imprimee|editee", 0.8),
         ("informations|donnees ~ recues|transmises", 0.75),
         ("pret a etre expedie", 0.75),
-        ("pas encore pris en charge", 0.8),
+        ("pas encore pris|prise en charge", 0.8),
         ("en cours de preparation chez votre expediteur", 0.8),
         ("va etre recupere", 0.75),
         ("colis enregistre", 0.7),
@@ -890,6 +1034,8 @@ FRENCH: dict[Status | None, list[Entry]] = {
         ("livraison prevue|estimee", 0),
         ("date de livraison", 0),
         ("mettre en livraison", 0),
+        ("livraison partielle", 0),
+        ("livre|livree|distribue|distribuee partiellement", 0),
     ],
 }
 
@@ -906,6 +1052,7 @@ GERMAN: dict[Status | None, list[Entry]] = {
         ("wird heute zugestellt", 0.85),
         ("zustelltour", 0.85),
         ("auf tour", 0.8),
+        ("in auslieferung", 0.85),
     ],
     S.AVAILABLE_FOR_PICKUP: [
         ("zur abholung", 0.85),
@@ -916,13 +1063,13 @@ GERMAN: dict[Status | None, list[Entry]] = {
         ("benachrichtigt", 0.6),
     ],
     S.DELIVERY_FAILED: [
-        ("zustellung nicht moglich", 0.85),
+        ("zustellung ~ nicht moglich", 0.85),
         ("zustellversuch", 0.8),
         ("nicht zugestellt", 0.5),
         ("nicht angetroffen", 0.8),
         ("benachrichtigungskarte", 0.7),
         ("adresse ~ unbekannt|fehlerhaft|unvollstandig|falsch", 0.7, "address_issue"),
-        ("annahme verweigert", 0.75, "refused"),
+        ("annahme verweigert", 0.85, "refused"),
         ("identifikation ~ fehlgeschlagen", 0.75),
         ("anschrift konnte nicht gefunden", 0.75, "address_issue"),
         ("beim zustellversuch nicht angenommen", 0.85, "refused"),
@@ -935,17 +1082,20 @@ GERMAN: dict[Status | None, list[Entry]] = {
         ("zu spat", 0.3),
         ("nicht erfolgreich zugestellt", 0.85),
         ("nicht ausgeliefert|zugestellt .", 0.75),
+        ("nicht zugestellt werden", 0.8),
+        ("nicht zugestellt|ausgeliefert aufgrund|wegen|da|weil", 0.8),
+        ("keine zustellung", 0.7),
     ],
     S.RETURNING_TO_SENDER: [
         ("rucksendung|zurucksendung|rucklauf|retoure", 0.8),
         ("zuruck an ~ absender|versender", 0.85),
         ("wird ~ zuruckgeschickt|zuruckgesendet|zuruckgesandt", 0.85),
         ("ruckweg zum ~ auftraggeber|absender|versender", 0.9),
-        ("an den auftraggeber zuruckgefuhrt", 0.85),
+        ("an den auftraggeber|versender|absender zuruckgefuhrt|zuruckgesandt|zuruckgeschickt|zuruckgesendet", 0.85),
     ],
     S.RETURNED_TO_SENDER: [
         ("an ~ absender|versender ~ zugestellt|ubergeben|zuruckgegeben", 0.9),
-        ("beim auftraggeber eingegangen", 0.85),
+        ("beim|bei ~ auftraggeber|versender|absender eingegangen", 0.9),
     ],
     S.EXPORT: [
         ("exportiert", 0.8),
@@ -960,6 +1110,7 @@ GERMAN: dict[Status | None, list[Entry]] = {
         ("einfuhr", 0.8),
         ("zielland|bestimmungsland ~ angekommen|eingetroffen|eingegangen", 0.9),
         ("ankunft ~ zielland|bestimmungsland", 0.9),
+        ("im zielland|bestimmungsland", 0.8),
     ],
     S.IN_TRANSIT: [
         ("unterwegs", 0.7),
@@ -967,7 +1118,7 @@ GERMAN: dict[Status | None, list[Entry]] = {
         ("bearbeitet", 0.6),
         ("eingeliefert", 0.75),
         ("weitertransport", 0.65),
-        ("lager des auftraggebers verlassen", 0.7),
+        ("lager des auftraggebers|versenders|absenders verlassen", 0.7),
         ("beim auftraggeber ~ abgeholt", 0.75),
         ("eingetroffen", 0.6),
         ("sortiert", 0.65),
@@ -976,12 +1127,22 @@ GERMAN: dict[Status | None, list[Entry]] = {
         ("zustellung verzogert sich", 0.6),
         ("logistikzentrum|warenverteilzentrum|auslieferdepot", 0.65),
         ("einlieferung", 0.7),
+        ("ankunft|abfahrt|eingang ~ depot|paketzentrum|hub|niederlassung|lager|umschlagbasis", 0.7),
+        ("zustellbasis|umschlagbasis|zustellstandort|abholstandort", 0.65),
+        ("abholstandort|umschlagbasis|zustellbasis|depot|paketzentrum verlassen", 0.7),
+        ("eingegangen", 0.6),
+        ("auf dem weg", 0.65),
+        ("fehlsortierung|fehlleitung|fehlgeleitet", 0.6),
+        ("zuruckgestellt", 0.6),
+        ("paketshop|paket_shop|filiale abgegeben|eingeliefert", 0.7),
     ],
     S.INFO_RECEIVED: [
         ("elektronisch ~ ubermittelt|angekundigt", 0.85),
         ("auftragsdaten|sendungsdaten", 0.8),
         ("elektronisch angekundigt", 0.85),
         ("sendung fur den versand vor", 0.75),
+        ("daten ubertragen|ubermittelt", 0.8),
+        ("abholauftrag", 0.7),
     ],
     S.EXCEPTION: [
         ("verloren|abhanden", 0.8, "lost"),
@@ -999,6 +1160,9 @@ GERMAN: dict[Status | None, list[Entry]] = {
         ("noch nicht ~ eingetroffen", 0),
         ("ausgeliefert . ubergabe an", 0),
         ("ausgeliefert . vereinfachte zustellung", 0),
+        ("teilweise zugestellt|ausgeliefert", 0),
+        ("teilzustellung", 0),
+        ("vereinfachter firmenzustellung ab ~ zugestellt", 0),
     ],
 }
 
@@ -1015,12 +1179,14 @@ LANGUAGES: dict[str, dict[Status | None, list[Entry]]] = {
 #: Where a recipient collects a parcel: a parcel "delivered" there awaits its recipient (`available_for_pickup`),
 #: unless the text also says the recipient collected it (`COLLECTIONS`); the same holds when the text also has
 #: `available_for_pickup` evidence ("代收，请及时取件"). A place alone says no status. USPS's
-#: "Delivered, Parcel Locker" is the recipient's own mailbox unit, hence the English guard `parcel locker`.
+#: USPS's "Delivered, Parcel Locker" is the recipient's own mailbox unit, hence its own English delivered phrase
+#: (a "delivered to a parcel locker" is at a pickup place).
 PICKUP_PLACES: dict[str, list[str]] = {
     "en": [
         *("pickup point", "pick up point", "pickup location", "collection point", "service point", "access point"),
         *("relay point", "parcel shop", "parcelshop", "pickup station", "locker", "lockers", "parcel terminal"),
-        *("packstation", "paczkomat", "post office counter"),
+        *("packstation", "paczkomat", "post office counter", "pick up location", "pudo", "parcel station"),
+        *("parcel machine",),
     ],
     "zh": ["驿站", "丰巢", "自提柜", "智能柜", "代收点"],
     "ru": [
@@ -1036,6 +1202,7 @@ PICKUP_PLACES: dict[str, list[str]] = {
         "sucursal",
         "punto de conveniencia",
         "pointcorner",
+        "pudo",
     ],
     "pt": ["ponto de retirada", "ponto de coleta", "caixa postal", "armario inteligente"],
     "fr": [
@@ -1046,6 +1213,7 @@ PICKUP_PLACES: dict[str, list[str]] = {
         "relais colis",
         "consigne",
         "bureau de poste",
+        "relais",
     ],
     "de": ["paketshop", "paket shop", "postfiliale", "filiale", "paketstation", "abholstation"],
 }
@@ -1054,13 +1222,18 @@ PICKUP_PLACES: dict[str, list[str]] = {
 COLLECTIONS: dict[str, list[Entry]] = {
     "en": [
         ("picked_up|collected by ~ recipient|consignee|addressee|customer|receiver|buyer", 0.9),
+        ("your ~ has been picked_up|collected from ~ pickup_point|pick_up_point|collection_point", 0.85),
+        ("successful|successfully pick_up|pickup|picked_up by ~ recipient|consignee|addressee|customer|receiver", 0.9),
         ("signed for", 0.85),
         ("signed by ~ recipient|consignee|addressee|customer|receiver", 0.9),
         ("sign by ~ customer|recipient|consignee", 0.85),
         ("buyer|user|customer|recipient|consignee signed", 0.9),
         ("gtms ~ signed", 0.9),
     ],
-    "zh": [("已签收", 0.95), ("签收", 0.8), ("已簽收", 0.95), ("簽收", 0.8), ("领取", 0.85)],
+    "zh": [
+        *(("已签收", 0.95), ("签收", 0.8), ("已簽收", 0.95), ("簽收", 0.8), ("领取", 0.85)),
+        ("成功取件|取件成功", 0.9),
+    ],
     "ru": [
         ("вручение адресату|получателю", 0.95),
         ("вручено|вручена|вручен адресату|получателю", 0.95),
@@ -1068,24 +1241,47 @@ COLLECTIONS: dict[str, list[Entry]] = {
         ("получено|получена|получен адресатом|получателем", 0.9),
         ("адресату почтальоном|курьером|электронно", 0.9),
         ("адресату по ~ qr|пэп", 0.9),
+        ("изъят|изъято|изъята из ~ постамата|почтомата клиентом|получателем|покупателем", 0.9),
     ],
-    "es": [("retirado|retirada por ~ destinatario|cliente", 0.9), ("destinatario ha retirado|recogido", 0.9)],
+    "es": [
+        ("retirado|retirada|recogido|recogida por ~ destinatario|cliente", 0.9),
+        ("destinatario ha retirado|recogido", 0.9),
+    ],
     "pt": [("retirado|retirada pelo ~ destinatario", 0.9)],
     "fr": [("retire|retiree par ~ destinataire", 0.9), ("retrait effectue", 0.85)],
-    "de": [("vom|von ~ empfanger ~ ~ abgeholt", 0.9), ("aus packstation|paketstation|abholstation entnommen", 0.9)],
+    "de": [
+        ("vom|von ~ empfanger ~ ~ abgeholt", 0.9),
+        ("empfanger hat die sendung ~ abgeholt|entnommen", 0.9),
+        ("aus packstation|paketstation|abholstation entnommen", 0.9),
+    ],
 }
 
 #: Parties on the way to the recipient: a "delivered" to one of them (a carrier, a courier, customs, a hub, a
 #: warehouse) is no delivery to the recipient, unless the text also names the recipient (`RECIPIENTS`).
 INTERMEDIARIES: dict[str, list[str]] = {
     "en": [
-        *("carrier", "courier", "customs", "hub", "depot", "warehouse", "forwarder", "transporter", "haulier"),
+        *("carrier", "courier", "hub", "depot", "warehouse", "forwarder", "transporter", "haulier"),
         *("service provider", "linehaul"),
     ],
-    "es": ["transportista", "courier", "aduana", "almacen", "operador logistico", "centro de distribucion"],
-    "pt": ["transportadora", "transportador", "correios", "alfandega", "armazem", "centro de distribuicao"],
-    "fr": ["transporteur", "douane", "entrepot", "centre de tri", "plateforme"],
-    "de": ["dienstleister", "zustellpartner", "servicepartner", "transporteur", "zoll", "depot", "lager"],
+    "es": ["transportista", "courier", "almacen", "operador logistico", "centro de distribucion"],
+    "pt": ["transportadora", "transportador", "correios", "armazem", "centro de distribuicao"],
+    "fr": ["transporteur", "entrepot", "centre de tri", "plateforme"],
+    "de": ["dienstleister", "zustellpartner", "servicepartner", "transporteur", "depot", "lager"],
+    "ru": [*("сортировочный центр", "сортировочного центра", "склад", "склада", "перевозчику", "перевозчик")],
+    "zh": ["分拨中心", "中转场"],
+}
+
+#: Customs, named without a direction: a party on the way like `INTERMEDIARIES` ("Delivered: Customs" is no delivery),
+#: and a text naming it is never `in_transit` ("Прием на таможню", "Delayed (Customs clearance)": customs without a
+#: direction says no status; `import` and `export` phrases name the direction).
+CUSTOMS: dict[str, list[str]] = {
+    "en": ["customs", "custom", "clearance"],
+    "zh": ["清关", "海关"],
+    "ru": [*("таможня", "таможни", "таможне", "таможню", "таможней", "таможенное", "таможенного", "таможенный")],
+    "es": ["aduana", "aduanas", "aduanero", "aduanera"],
+    "pt": ["alfandega", "aduaneira", "aduaneiro", "aduana"],
+    "fr": ["douane", "douanes", "douanier", "douaniere", "dedouanement"],
+    "de": [*("zoll", "zollamt", "zollabfertigung", "zollbearbeitung", "zollfreigabe", "zollverschluss", "verzollung")],
 }
 
 #: The recipient or the recipient's own place: a "delivered" that names one is a delivery even when the text also
@@ -1102,21 +1298,27 @@ RECIPIENTS: dict[str, list[str]] = {
     "de": ["empfanger", "nachbar", "nachbarn", "briefkasten", "kunde", "kunden"],
 }
 
-#: Words that, in the three words before a phrase in the same clause, cancel it: negations, and
-#: words that put it in the future ("contacted before the final delivery").
+#: Words that, in the three words before a phrase in the same clause (and not across a conjunction: `CONJUNCTIONS`),
+#: cancel it: negations, and words that put it in the future ("contacted before the final delivery", "sobald").
 NEGATIONS: frozenset[str] = frozenset(
     {
-        *("not", "no", "never", "cannot", "unable", "before", "until", "prior", "pending", "awaiting"),
-        *("nunca", "antes", "hasta"),
-        *("nao", "ate"),
-        *("pas", "non", "ne", "jamais", "avant"),
-        *("nicht", "kein", "keine", "nie"),
-        *("не", "нет", "ни"),
+        *("not", "no", "never", "cannot", "unable", "before", "until", "prior", "pending", "awaiting", "without"),
+        *("nunca", "antes", "hasta", "sin"),
+        *("nao", "ate", "sem"),
+        *("pas", "non", "ne", "jamais", "avant", "sans"),
+        *("nicht", "kein", "keine", "nie", "sobald", "ohne"),
+        *("не", "нет", "ни", "без"),
     }
 )
 
+#: Words a `~` never skips: what follows them is said against what precedes ("delivered but arrived damaged").
+CONTRASTS: frozenset[str] = frozenset({"but", "however", "aber", "jedoch", "mais", "pero", "mas", "но", "однако"})
+
+#: Words a negation does not reach across: "nicht abgeholt und wird zurückgesandt" is sent back.
+CONJUNCTIONS: frozenset[str] = CONTRASTS | {"and", "und", "et", "y", "e", "и"}
+
 #: Characters or words that, right before a Chinese phrase, cancel it.
-CJK_NEGATIONS: tuple[str, ...] = ("未", "没", "不", "无法", "尚未", "未能", "没有")
+CJK_NEGATIONS: tuple[str, ...] = ("未", "没", "不", "无法", "尚未", "未能", "没有", "即将", "就会", "将会", "将要")
 
 #: The statuses whose evidence does not contradict a stronger one: a parcel "in transit, departed
 #: from the origin country" is in export; "delivery attempted, available for pickup" awaits pickup.
@@ -1127,7 +1329,7 @@ COMPATIBLE: dict[Status, frozenset[Status]] = {
     S.AVAILABLE_FOR_PICKUP: frozenset({S.IN_TRANSIT, S.DELIVERY_FAILED}),
     S.DELIVERY_FAILED: frozenset({S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.AVAILABLE_FOR_PICKUP, S.EXCEPTION}),
     S.DELIVERED: frozenset({S.IN_TRANSIT, S.EXCEPTION}),
-    S.RETURNING_TO_SENDER: frozenset({S.IN_TRANSIT, S.DELIVERY_FAILED, S.AVAILABLE_FOR_PICKUP}),
+    S.RETURNING_TO_SENDER: frozenset({S.IN_TRANSIT, S.DELIVERY_FAILED, S.AVAILABLE_FOR_PICKUP, S.EXCEPTION}),
     S.RETURNED_TO_SENDER: frozenset(
         {S.IN_TRANSIT, S.DELIVERY_FAILED, S.RETURNING_TO_SENDER, S.DELIVERED, S.AVAILABLE_FOR_PICKUP}
     ),

@@ -86,7 +86,7 @@ RUSSIAN = [
     ("Вручение отправителю", S.RETURNED_TO_SENDER),
     ("Вручение. Вручение отправителю", S.RETURNED_TO_SENDER),
     ("Не вручено", U),
-    ("Вручение. Отправителю почтальоном", U),
+    ("Вручение. Отправителю почтальоном", S.RETURNED_TO_SENDER),
     ("Неудачная попытка вручения. Временное отсутствие адресата", S.DELIVERY_FAILED),
     ("Прибыло в место вручения", S.AVAILABLE_FOR_PICKUP),
     ("Передано почтальону", S.OUT_FOR_DELIVERY),
@@ -159,7 +159,7 @@ FRENCH = [
 GERMAN = [
     ("Die Sendung wurde zugestellt", S.DELIVERED),
     ("Die Sendung wurde vom Empfänger abgeholt", S.DELIVERED),
-    ("Die Sendung konnte nicht zugestellt werden", U),
+    ("Die Sendung konnte nicht zugestellt werden", S.DELIVERY_FAILED),
     ("Zustellung nicht möglich, Empfänger nicht angetroffen", S.DELIVERY_FAILED),
     ("Die Sendung wurde in das Zustellfahrzeug geladen", S.OUT_FOR_DELIVERY),
     ("Die Sendung wird heute zugestellt", S.OUT_FOR_DELIVERY),
@@ -239,6 +239,38 @@ def test_a_delivery_to_an_intermediary_is_not_a_delivery(text, status):
     assert classify(text).status is status, classify(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        # a `~` never skips a contrast: "delivered" is not swallowed by "shipment … arrived"
+        ("Your shipment was delivered but arrived damaged.", S.DELIVERED),
+        # a negation does not reach across a conjunction
+        ("Die Sendung wurde nicht abgeholt und wird zurückgesandt", S.RETURNING_TO_SENDER),
+        # customs without a direction is no status, and never in_transit
+        ("Прием на таможню", U),
+        ("Delayed (Customs clearance)", U),
+        ("Arrived at customs", U),
+        ("Held in export customs", S.EXPORT),
+        # a later status compatible with the stronger one is the answer
+        ("Die Auslandssendung wurde im Export-Paketzentrum bearbeitet", S.EXPORT),
+        ("Livraison en échec avec retour magasin", S.RETURNING_TO_SENDER),
+        ("Rücksendung: Annahme verweigert", S.RETURNING_TO_SENDER),
+        # … but never delivered or returned_to_sender, which win on their own score only
+        ("В пути. Обработка. Доставлено", U),
+        # a collection and a request to come and collect contradict each other
+        ("已签收，请尽快来取", U),
+        # Chinese alternatives match each ("派件网点" is no "派件")
+        ("快件到达派件网点", S.IN_TRANSIT),
+        # partial deliveries are no deliveries
+        ("Entregado parcial", U),
+        ("DELIVERY_DELIVERED_PARTIALLY", U),
+        ("Distribué à l'expéditeur", S.RETURNED_TO_SENDER),
+    ],
+)
+def test_the_rules_of_clauses_customs_and_later_statuses(text, status):
+    assert classify(text).status is status, classify(text)
+
+
 def test_contradicting_statuses_discount_each_other_and_compatible_ones_do_not():
     contradiction = classify("Out for delivery. Delivered")
     assert contradiction.status is U and contradiction.confidence == round(0.95 * (1 - 0.9), 3)
@@ -263,6 +295,7 @@ PICKUP_PLACES = [
     ("Delivered by driver to Pickup parcelshop", S.AVAILABLE_FOR_PICKUP),
     ("Delivered to the pickup point", S.AVAILABLE_FOR_PICKUP),
     ("Delivered, Parcel Locker", S.DELIVERED),
+    ("Delivered to the parcel locker", S.AVAILABLE_FOR_PICKUP),
     ("The shipment has been collected by the recipient from the Hermes ParcelShop", S.DELIVERED),
     ("Die Sendung wurde vom Empfänger im Hermes PaketShop abgeholt", S.DELIVERED),
     ("Die Sendung wurde vom Empfänger nicht abgeholt", U),
