@@ -35,7 +35,12 @@ from schemas.eta import LANE_COMMANDS_TOPIC
 from schemas.inputs import DISPUTES_TOPIC, RAW_TOPIC, SHIPMENTS_TOPIC
 from schemas.sellers import SELLER_COMMANDS_TOPIC, SellerTick, dump_seller, load_seller
 from streams.core import next_wake
-from streams.faust_shell import QuietMonitor, gate_transaction_commits, seek_uncommitted_partitions_to_beginning
+from streams.faust_shell import (
+    MEMORY_STORE,
+    QuietMonitor,
+    gate_transaction_commits,
+    seek_uncommitted_partitions_to_beginning,
+)
 from streams.http import serve
 from streams.sellers.timer import DailyTimer
 from streams.settings import StreamConfig, StreamSettings
@@ -104,7 +109,7 @@ def model_table(app: faust.App, name: str, codec: str, partitions: int, replicat
     store, so that reading it decodes nothing: the lanes are few and small, each worker restores
     them from the changelog at start."""
     if replicated:
-        table = app.GlobalTable(name, partitions=partitions, store="memory://")
+        table = app.GlobalTable(name, partitions=partitions, store=MEMORY_STORE)
     else:
         table = app.Table(name, partitions=partitions)
     table.key_serializer, table.value_serializer = "utf8", codec

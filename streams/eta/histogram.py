@@ -18,11 +18,17 @@ bin). The estimate is the delivery time of the shipments that will be delivered:
 which the delivered share reaches 50, 80 and 95 % of all it reaches, linear within a bin. So the
 parcels still on their way count (a lane whose slow parcels have not arrived yet does not look
 fast), and a lost parcel counts as not delivered rather than as one that would still come.
+
+An estimate reads the window's buckets summed per leg, and the deliveries from a bin on. Both are
+remembered beside the lane's state (for the state last read and the newest `observe` made, the
+last 4,096 lanes): `observe` derives the new state's sums from the counts it touched, so a lane is
+summed afresh only when a state nobody summed is read.
 """
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -115,31 +121,41 @@ Sums = dict[Leg, dict[int, tuple[int, int, int]]]
 NO_COUNTS = LegCounts()
 
 #: Per lane read or written lately, two of its states, each with its legs' counts summed over the
-#: buckets from an oldest one on: (state, oldest, leg → bin → (delivered, ended, in flight)), the state
-#: last read (an estimate) and the newest (`observe`). A lane's state is replaced, never changed, so
-#: the sums hold while it is the state read; two, because a stream's agents read the table's state
-#: while the lanes agent decides the next ones.
-_SUMS: OrderedDict[str, dict[str, tuple[LaneState, int, Sums]]] = OrderedDict()
+#: buckets from an oldest one on (leg → bin → (delivered, ended, in flight)) and, once read, each
+#: leg's bins in order with the deliveries from each on: the state last read (an estimate) and the
+#: newest (`observe`). A lane's state is replaced, never changed, so the sums hold while it is the
+#: state read; two, because a stream's agents read the table's state while the lanes agent decides
+#: the next ones.
+_SUMS: OrderedDict[str, dict[str, "_Summed"]] = OrderedDict()
 LANES_KEPT = 4096
 
 
-def _remembered(state: LaneState, oldest: int) -> Sums | None:
-    for held, window, sums in _SUMS.get(state.lane, {}).values():
-        if held is state and window == oldest:
-            return sums
+@dataclass(slots=True)
+class _Summed:
+    state: LaneState  # held, so that its id is not reused while it is remembered
+    oldest: int
+    sums: Sums
+    delivered_from: dict[Leg, tuple[list[int], list[int]]] = field(default_factory=dict)
+
+
+def _remembered(state: LaneState, oldest: int) -> _Summed | None:
+    for summed in _SUMS.get(state.lane, {}).values():
+        if summed.state is state and summed.oldest == oldest:
+            return summed
     return None
 
 
-def _remember(role: str, state: LaneState, oldest: int, sums: Sums) -> None:
-    _SUMS.setdefault(state.lane, {})[role] = (state, oldest, sums)
-    _SUMS.move_to_end(state.lane)
+def _remember(role: str, summed: _Summed) -> None:
+    lane = summed.state.lane
+    _SUMS.setdefault(lane, {})[role] = summed
+    _SUMS.move_to_end(lane)
     if len(_SUMS) > LANES_KEPT:
         _SUMS.popitem(last=False)
 
 
-def _sums(state: LaneState, oldest: int) -> Sums:
-    sums = _remembered(state, oldest)
-    if sums is None:
+def _summed(state: LaneState, oldest: int) -> _Summed:
+    found = _remembered(state, oldest)
+    if found is None:
         summed: dict[Leg, dict[int, list[int]]] = {}
         for bucket, legs in state.buckets.items():
             if bucket < oldest:
@@ -150,17 +166,19 @@ def _sums(state: LaneState, oldest: int) -> Sums:
                     for index, count in getattr(counts, kind).items():
                         bins.setdefault(index, [0, 0, 0])[position] += count
         sums = {leg: {index: tuple(values) for index, values in bins.items()} for leg, bins in summed.items()}
-    _remember("read", state, oldest, sums)
-    return sums
+        found = _Summed(state, oldest, sums)
+    _remember("read", found)
+    return found
 
 
 def _remember_after(before: LaneState, after: LaneState, counts: BinCounts, oldest: int) -> None:
     """Remember `after`'s sums from `before`'s (when known for the same window) and what `observe`
     changed: each count it touched, as it is now less as it was. `before`'s stay as they were (a
     stream's other agents read it until `after` is written)."""
-    found = _remembered(before, oldest)
-    if found is None:
+    remembered = _remembered(before, oldest)
+    if remembered is None:
         return
+    found = remembered.sums
     sums = dict(found)
     for bucket, moved in counts.items():
         if bucket < oldest:
@@ -182,15 +200,22 @@ def _remember_after(before: LaneState, after: LaneState, counts: BinCounts, olde
                             bins[index] = tuple(values)
                         else:
                             del bins[index]
-    _remember("newest", after, oldest, sums)
+    _remember("newest", _Summed(after, oldest, sums))
 
 
 def deliveries_from(state: LaneState | None, leg: Leg, now: datetime, first: int, settings: EtaSettings) -> int:
     """The leg's deliveries from bin `first` on, over the buckets in the window (`samples_after` of `tail`)."""
     if state is None:
         return 0
-    bins = _sums(state, first_bucket(now, settings)).get(leg, {})
-    return sum(values[0] for index, values in bins.items() if index >= first)
+    summed = _summed(state, first_bucket(now, settings))
+    if leg not in summed.delivered_from:
+        bins = sorted(summed.sums.get(leg, {}))
+        delivered = [0] * (len(bins) + 1)
+        for position in range(len(bins) - 1, -1, -1):
+            delivered[position] = delivered[position + 1] + summed.sums[leg][bins[position]][0]
+        summed.delivered_from[leg] = (bins, delivered)
+    bins, delivered = summed.delivered_from[leg]
+    return delivered[bisect_left(bins, first)]
 
 
 def tail(
@@ -199,7 +224,7 @@ def tail(
     """The leg's counts from bin `first` on, over the buckets in the window: bin → (delivered, ended, in flight)."""
     if state is None:
         return {}
-    bins = _sums(state, first_bucket(now, settings)).get(leg, {})
+    bins = _summed(state, first_bucket(now, settings)).sums.get(leg, {})
     return {index: values for index, values in bins.items() if index >= first}
 
 
