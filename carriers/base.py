@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Protocol, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError, WrapValidator
+from pydantic import BaseModel, ConfigDict, ValidationError, WrapValidator
 
 from carriers import metrics
 from carriers.textclass import TEXT_THRESHOLD, classify
@@ -343,6 +343,12 @@ def _with_list(node: Any, path: tuple[str, ...], entries: list[Any]) -> Any:
     if not path:
         return entries
     return {**node, path[0]: _with_list(node[path[0]], path[1:], entries)}
+
+
+class Format(BaseModel):
+    """A model of a carrier's format: the fields an adapter reads, any other the carrier sends ignored."""
+
+    model_config = ConfigDict(extra="ignore")
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,7 +43,7 @@ from typing import Any
 
 import httpx
 import orjson
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator
 
 from carriers.aftership import registration
 from carriers.aftership.countries import ALPHA3_TO_ALPHA2
@@ -51,6 +51,7 @@ from carriers.aftership.status import AFTERSHIP_STATUS, AFTERSHIP_SUBSTATUS, CUS
 from carriers.base import (
     Answered,
     CarrierDefaults,
+    Format,
     OneEvent,
     ParsedShipment,
     PayloadInvalid,
@@ -73,10 +74,6 @@ from schemas.types import describe_validation_error
 def alpha2(value: Any) -> Any:
     """An ISO alpha-3 country as alpha-2; None when absent or outside ISO 3166-1."""
     return ALPHA3_TO_ALPHA2.get(value) if isinstance(value, str) else value
-
-
-class Format(BaseModel):
-    model_config = ConfigDict(extra="ignore")
 
 
 class Checkpoint(Format):

@@ -22,9 +22,9 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
-from carriers.base import Answered, Outcome, PollEndpoint, Tracked
+from carriers.base import Answered, Format, Outcome, PollEndpoint, Tracked
 
 API_VERSION = "2026-07"
 ALREADY_EXISTS = 4003
@@ -34,10 +34,6 @@ DOES_NOT_EXIST = 4004
 SLUGS = MappingProxyType(
     {"dhl": "dhl", "ups": "ups", "fedex": "fedex", "usps": "usps", "cainiao": "cainiao", "russianpost": "russian-post"}
 )
-
-
-class Format(BaseModel):
-    model_config = ConfigDict(extra="ignore")
 
 
 class Meta(Format):

@@ -29,12 +29,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from carriers.auspost.status import AUSPOST_STATUS
 from carriers.base import (
     Candidate,
     CarrierDefaults,
+    Format,
     OneEvent,
     ParsedShipment,
     PayloadInvalid,
@@ -56,9 +57,7 @@ FOREIGN_PLACE = re.compile(r"\(([A-Z]{2})\)\s*$")
 AUSTRALIAN_PLACE = re.compile(r"\s(NSW|VIC|QLD|SA|WA|TAS|NT|ACT)$")
 
 
-class AuspostEvent(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class AuspostEvent(Format):
     location: str | None = None
     description: str | None = None
     date: CarrierTime | None = None
@@ -70,9 +69,7 @@ class AuspostEvent(BaseModel):
         return "AU" if AUSTRALIAN_PLACE.search(place) else None
 
 
-class Article(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class Article(Format):
     events: list[OneEvent[AuspostEvent]] = []
 
 
@@ -80,9 +77,7 @@ class TrackableItem(Article):
     items: list[Article] = []
 
 
-class TrackingResult(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class TrackingResult(Format):
     tracking_id: str = Field(min_length=1, max_length=64)
     trackable_items: list[TrackableItem] | None = None
     errors: list[dict[str, Any]] | None = None
@@ -92,9 +87,7 @@ class TrackingResult(BaseModel):
         return [event for item in items for article in (item, *item.items) for event in article.events]
 
 
-class TrackAnswer(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class TrackAnswer(Format):
     tracking_results: list[TrackingResult]
 
 

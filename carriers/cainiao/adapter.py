@@ -28,12 +28,13 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Annotated, Any, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from carriers.base import (
     Candidate,
     CarrierDefaults,
     Defect,
+    Format,
     OneEvent,
     ParsedShipment,
     PollEndpoint,
@@ -57,9 +58,7 @@ _MILLISECOND = timedelta(milliseconds=1)
 LOGISTICS_NUMBER = re.compile(r"LP\d{9,16}")
 
 
-class CainiaoTrace(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class CainiaoTrace(Format):
     actionCode: str = Field(min_length=1, max_length=64)
     time: Annotated[int, TIME_FIELD] = Field(
         ge=(datetime.min.replace(tzinfo=UTC) - _EPOCH) // _MILLISECOND,
@@ -70,16 +69,12 @@ class CainiaoTrace(BaseModel):
     standerdDesc: str | None = None
 
 
-class CainiaoParcel(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class CainiaoParcel(Format):
     mailNo: str = Field(min_length=1, max_length=64)
     detailList: list[OneEvent[CainiaoTrace]] = []
 
 
-class CainiaoAnswer(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class CainiaoAnswer(Format):
     success: Literal[True]
     module: list[CainiaoParcel]
 

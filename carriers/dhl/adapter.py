@@ -23,11 +23,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from carriers.base import (
     Candidate,
     CarrierDefaults,
+    Format,
     OneEvent,
     ParsedShipment,
     PollEndpoint,
@@ -47,23 +48,17 @@ PIECE_ID = re.compile(r"J[A-Z]{2,3}\d{9,21}")
 ECOMMERCE_NUMBER = re.compile(r"GM\d{10,39}")
 
 
-class DhlAddress(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class DhlAddress(Format):
     countryCode: str | None = None
     postalCode: str | None = None
     addressLocality: str | None = None
 
 
-class DhlPlace(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class DhlPlace(Format):
     address: DhlAddress = DhlAddress()
 
 
-class DhlEvent(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class DhlEvent(Format):
     timestamp: CarrierTime | None = None
     statusCode: str | None = None
     status: str | None = None
@@ -79,16 +74,12 @@ class DhlEvent(BaseModel):
         return " ".join(part for part in (address.postalCode, address.addressLocality) if part) or None
 
 
-class DhlShipment(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class DhlShipment(Format):
     id: str = Field(min_length=1, max_length=64)
     events: list[OneEvent[DhlEvent]] = []
 
 
-class DhlAnswer(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class DhlAnswer(Format):
     shipments: list[DhlShipment]
 
 

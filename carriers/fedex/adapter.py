@@ -24,11 +24,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from carriers.base import (
     Candidate,
     CarrierDefaults,
+    Format,
     OneEvent,
     ParsedShipment,
     PollEndpoint,
@@ -53,9 +54,7 @@ MAX_NUMBERS_PER_CALL = 30
 HOME = HomeZone("US", "America/Chicago")
 
 
-class FedexAddress(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class FedexAddress(Format):
     city: str | None = None
     stateOrProvinceCode: str | None = None
     postalCode: str | None = None
@@ -70,15 +69,11 @@ class FedexAddress(BaseModel):
         return ", ".join(part for part in (self.city, region) if part) or None
 
 
-class FedexParty(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class FedexParty(Format):
     address: FedexAddress = FedexAddress()
 
 
-class FedexScanEvent(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class FedexScanEvent(Format):
     date: CarrierTime | None = None
     eventType: str | None = None
     derivedStatusCode: str | None = None
@@ -94,9 +89,7 @@ class FedexScanEvent(BaseModel):
         return ": ".join(parts) or None
 
 
-class FedexTrackResult(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class FedexTrackResult(Format):
     shipperInformation: FedexParty = FedexParty()
     recipientInformation: FedexParty = FedexParty()
     scanEvents: list[OneEvent[FedexScanEvent]] = []
@@ -113,22 +106,16 @@ class FedexTrackResult(BaseModel):
         return self.customs_status(event) if code in FEDEX_CUSTOMS_CODES else FEDEX_STATUS.status(code)
 
 
-class FedexCompleteTrackResult(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class FedexCompleteTrackResult(Format):
     trackingNumber: str = Field(min_length=1, max_length=64)
     trackResults: list[FedexTrackResult] = []
 
 
-class FedexOutput(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class FedexOutput(Format):
     completeTrackResults: list[FedexCompleteTrackResult]
 
 
-class FedexAnswer(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class FedexAnswer(Format):
     output: FedexOutput
 
 

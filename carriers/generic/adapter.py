@@ -11,10 +11,11 @@ own and the rest of the payload is used. Pushes are signed with Standard Webhook
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from carriers.base import (
     CarrierDefaults,
+    Format,
     OneEvent,
     ParsedShipment,
     PushOnly,
@@ -30,9 +31,7 @@ from schemas.event import TrackingEvent
 from schemas.status import Status
 
 
-class GenericEvent(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class GenericEvent(Format):
     status: Status = Status.UNKNOWN
     occurred_at: CarrierTime | None = None
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
@@ -42,9 +41,7 @@ class GenericEvent(BaseModel):
     substatus: str | None = None
 
 
-class GenericPayload(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class GenericPayload(Format):
     tracking_number: str = Field(min_length=1, max_length=64)
     events: list[OneEvent[GenericEvent]]
 

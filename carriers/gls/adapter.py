@@ -28,11 +28,12 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from carriers.base import (
     Candidate,
     CarrierDefaults,
+    Format,
     OneEvent,
     ParsedShipment,
     PayloadInvalid,
@@ -54,9 +55,7 @@ COUNTRY = re.compile(r"^[A-Z]{2}$")
 BATCH = 10
 
 
-class GlsEvent(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class GlsEvent(Format):
     code: str | None = None
     city: str | None = None
     postalCode: str | None = None
@@ -71,18 +70,14 @@ class GlsEvent(BaseModel):
         return " ".join(part for part in (self.postalCode, self.city) if part) or None
 
 
-class GlsParcel(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class GlsParcel(Format):
     requested: str | None = None
     unitno: str | None = Field(default=None, min_length=1, max_length=64)
     errorCode: str | None = None
     events: list[OneEvent[GlsEvent]] = []
 
 
-class GlsAnswer(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class GlsAnswer(Format):
     parcels: list[GlsParcel]
 
 

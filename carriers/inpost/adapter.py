@@ -25,10 +25,11 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from carriers.base import (
     CarrierDefaults,
+    Format,
     OneEvent,
     ParsedShipment,
     PollEndpoint,
@@ -48,18 +49,14 @@ from schemas.status import Status
 HOME = HomeZone("PL", "Europe/Warsaw")
 
 
-class InpostEvent(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class InpostEvent(Format):
     status: str | None = None
     origin_status: str | None = None
     agency: str | None = None
     datetime: CarrierTime | None = None
 
 
-class InpostTracking(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class InpostTracking(Format):
     tracking_number: str = Field(min_length=1, max_length=64)
     tracking_details: list[OneEvent[InpostEvent]]
 

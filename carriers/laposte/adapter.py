@@ -23,11 +23,12 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from carriers.base import (
     Candidate,
     CarrierDefaults,
+    Format,
     OneEvent,
     ParsedShipment,
     PayloadInvalid,
@@ -50,24 +51,18 @@ LANGUAGE = "fr_FR"
 NOT_FOUND = 404
 
 
-class LaPosteEvent(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class LaPosteEvent(Format):
     code: str | None = None
     label: str | None = None
     date: CarrierTime | None = None
 
 
-class LaPosteShipment(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class LaPosteShipment(Format):
     idShip: str = Field(min_length=1, max_length=64)
     event: list[OneEvent[LaPosteEvent]] = []
 
 
-class LaPosteAnswer(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class LaPosteAnswer(Format):
     returnCode: int
     returnMessage: str | None = None
     shipment: LaPosteShipment | None = None

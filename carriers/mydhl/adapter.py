@@ -32,11 +32,12 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from carriers.base import (
     Candidate,
     CarrierDefaults,
+    Format,
     OneEvent,
     ParsedShipment,
     PollEndpoint,
@@ -60,16 +61,12 @@ OFFSET = r"^[+-]\d{2}:\d{2}$"
 BATCH = 200
 
 
-class ServiceArea(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class ServiceArea(Format):
     code: str | None = None
     description: str | None = None
 
 
-class MydhlEvent(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class MydhlEvent(Format):
     date: str | None = None
     time: str | None = None
     GMTOffset: str | None = Field(default=None, pattern=OFFSET)
@@ -102,30 +99,22 @@ class MydhlEvent(BaseModel):
         return resolve(local, self.country(), None)
 
 
-class PostalAddress(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class PostalAddress(Format):
     countryCode: str | None = None
 
 
-class Party(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class Party(Format):
     postalAddress: PostalAddress = PostalAddress()
 
 
-class MydhlShipment(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class MydhlShipment(Format):
     shipmentTrackingNumber: str = Field(min_length=1, max_length=64)
     shipperDetails: Party = Party()
     receiverDetails: Party = Party()
     events: list[OneEvent[MydhlEvent]]
 
 
-class MydhlAnswer(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class MydhlAnswer(Format):
     shipments: list[MydhlShipment]
 
 

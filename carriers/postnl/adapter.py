@@ -25,11 +25,12 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from carriers.base import (
     Candidate,
     CarrierDefaults,
+    Format,
     OneEvent,
     ParsedShipment,
     PayloadInvalid,
@@ -53,9 +54,7 @@ TIMESTAMPS = ("%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M:%S.%f")
 LANGUAGE = "EN"
 
 
-class PostNlEvent(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class PostNlEvent(Format):
     Code: str | None = None
     Description: str | None = None
     LocationCode: str | None = None
@@ -73,9 +72,7 @@ class PostNlEvent(BaseModel):
         raise EventDefect(UNREADABLE_TIME, f"TimeStamp: {self.TimeStamp!r} is not DD-MM-YYYY HH:MM:SS")
 
 
-class PostNlShipment(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class PostNlShipment(Format):
     Barcode: str | None = Field(None, min_length=1, max_length=64)
     MainBarcode: str | None = Field(None, min_length=1, max_length=64)
     Event: list[OneEvent[PostNlEvent]] = []
@@ -91,15 +88,11 @@ class PostNlShipment(BaseModel):
         return self.Barcode or self.MainBarcode or ""
 
 
-class CompleteStatus(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class CompleteStatus(Format):
     Shipment: PostNlShipment
 
 
-class PostNlAnswer(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class PostNlAnswer(Format):
     CompleteStatus: CompleteStatus
 
 

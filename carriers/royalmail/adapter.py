@@ -25,11 +25,12 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from carriers.base import (
     Candidate,
     CarrierDefaults,
+    Format,
     OneEvent,
     ParsedShipment,
     PayloadInvalid,
@@ -52,32 +53,24 @@ HOME = HomeZone("GB", "Europe/London")
 NOT_RECOGNISED = "E1142"
 
 
-class RoyalMailEvent(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class RoyalMailEvent(Format):
     eventCode: str | None = None
     eventName: str | None = None
     eventDateTime: CarrierTime | None = None
     locationName: str | None = None
 
 
-class MailPiece(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class MailPiece(Format):
     mailPieceId: str = Field(min_length=1, max_length=64)
     events: list[OneEvent[RoyalMailEvent]] = []
 
 
-class RoyalMailError(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class RoyalMailError(Format):
     errorCode: str
     errorDescription: str | None = None
 
 
-class RoyalMailAnswer(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class RoyalMailAnswer(Format):
     mailPieces: MailPiece | None = None
     errors: list[RoyalMailError] = []
 

@@ -25,11 +25,12 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from carriers.base import (
     Answered,
     CarrierDefaults,
+    Format,
     OneEvent,
     Outcome,
     ParsedShipment,
@@ -49,9 +50,7 @@ from schemas.event import TrackingEvent
 from schemas.types import CountryCode
 
 
-class SandboxEvent(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class SandboxEvent(Format):
     code: str = Field(min_length=1, max_length=64)
     time: CarrierTime | None = None
     country: CountryCode | None = None
@@ -59,16 +58,12 @@ class SandboxEvent(BaseModel):
     description: str | None = None
 
 
-class SandboxShipment(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class SandboxShipment(Format):
     tracking_number: str = Field(min_length=1, max_length=64)
     events: list[OneEvent[SandboxEvent]]
 
 
-class RegistrationAnswer(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class RegistrationAnswer(Format):
     registered: list[str] = []
     already_registered: list[str] = []
     quota_exceeded: list[str] = []
@@ -76,9 +71,7 @@ class RegistrationAnswer(BaseModel):
     not_registered: list[str] = []
 
 
-class QuotaAnswer(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class QuotaAnswer(Format):
     total: int
     used: int
     remaining: int

@@ -36,11 +36,12 @@ from datetime import datetime
 from typing import Any, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from carriers.base import (
     Answered,
     CarrierDefaults,
+    Format,
     OneEvent,
     ParsedShipment,
     PayloadInvalid,
@@ -65,10 +66,6 @@ from schemas.status import Status
 from schemas.types import CountryCode, describe_validation_error
 
 API_PATH = "/track/v2.2/gettrackinfo"
-
-
-class Format(BaseModel):
-    model_config = ConfigDict(extra="ignore")
 
 
 class Address(Format):

@@ -27,9 +27,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
-from carriers.base import Answered, Outcome, PayloadInvalid, PollEndpoint, Quota, Tracked
+from carriers.base import Answered, Format, Outcome, PayloadInvalid, PollEndpoint, Quota, Tracked
 from schemas.types import describe_validation_error
 
 BATCH_SIZE = 40
@@ -37,10 +37,6 @@ ALREADY_REGISTERED = -18019901
 NOT_REGISTERED = -18019902
 DAILY_LIMIT = -18019907
 QUOTA_USED_UP = -18019908
-
-
-class Format(BaseModel):
-    model_config = ConfigDict(extra="ignore")
 
 
 class Error(Format):

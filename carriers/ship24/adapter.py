@@ -43,11 +43,12 @@ from urllib.parse import quote
 
 import httpx
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from carriers.base import (
     Answered,
     CarrierDefaults,
+    Format,
     OneEvent,
     ParsedShipment,
     PayloadInvalid,
@@ -67,10 +68,6 @@ from schemas.status import Status
 from schemas.types import describe_validation_error
 
 RESULTS_PATH = "/public/v1/trackers/search/{number}/results"
-
-
-class Format(BaseModel):
-    model_config = ConfigDict(extra="ignore")
 
 
 class Event(Format):

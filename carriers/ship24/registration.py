@@ -24,15 +24,10 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict
 
-from carriers.base import Answered, Outcome, PollEndpoint, Tracked
+from carriers.base import Answered, Format, Outcome, PollEndpoint, Tracked
 
 TRACKERS_PATH = "/public/v1/trackers"
-
-
-class Format(BaseModel):
-    model_config = ConfigDict(extra="ignore")
 
 
 class Tracker(Format):

@@ -36,11 +36,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from carriers.base import (
     Answered,
     CarrierDefaults,
+    Format,
     OneEvent,
     ParsedShipment,
     PollEndpoint,
@@ -69,10 +70,6 @@ def _country(value: Any) -> Any:
         value = value.strip().upper()
         return value if len(value) == 2 and value.isalpha() else None
     return value
-
-
-class Format(BaseModel):
-    model_config = ConfigDict(extra="ignore")
 
 
 class Checkpoint(Format):

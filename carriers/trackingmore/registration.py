@@ -24,9 +24,9 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
-from carriers.base import Answered, Outcome, PollEndpoint, Tracked
+from carriers.base import Answered, Format, Outcome, PollEndpoint, Tracked
 
 ALREADY_EXISTS = 4101
 DOES_NOT_EXIST = 4102
@@ -34,10 +34,6 @@ QUOTA_LIMITATION = 4190
 
 #: TrackingMore's courier codes for the carriers parcelwatch knows, as its SDK's examples write them.
 COURIERS = MappingProxyType({"usps": "usps"})
-
-
-class Format(BaseModel):
-    model_config = ConfigDict(extra="ignore")
 
 
 class Meta(Format):

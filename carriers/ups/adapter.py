@@ -30,11 +30,12 @@ from urllib.parse import quote
 from uuid import uuid4
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from carriers.base import (
     Candidate,
     CarrierDefaults,
+    Format,
     OneEvent,
     ParsedShipment,
     PollEndpoint,
@@ -60,32 +61,24 @@ HOME = HomeZone("US", "America/New_York")
 UPS_NUMBER = re.compile(r"1Z[0-9A-Z]{16}")
 
 
-class UpsAddress(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class UpsAddress(Format):
     city: str | None = None
     stateProvince: str | None = None
     postalCode: str | None = None
     countryCode: str | None = None
 
 
-class UpsLocation(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class UpsLocation(Format):
     address: UpsAddress = UpsAddress()
 
 
-class UpsStatus(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class UpsStatus(Format):
     type: str | None = None
     code: str | None = None
     description: str | None = None
 
 
-class UpsActivity(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class UpsActivity(Format):
     date: str = Field(pattern=DATE)
     time: str = Field(pattern=TIME)
     gmtDate: str | None = Field(default=None, pattern=DATE)
@@ -125,29 +118,21 @@ class UpsActivity(BaseModel):
         return ", ".join(part for part in (address.city, region) if part) or None
 
 
-class UpsPackage(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class UpsPackage(Format):
     trackingNumber: str | None = None
     activity: list[OneEvent[UpsActivity]] = []
 
 
-class UpsShipment(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class UpsShipment(Format):
     inquiryNumber: str = Field(min_length=1, max_length=64)
     package: list[UpsPackage] = []
 
 
-class UpsTrackResponse(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class UpsTrackResponse(Format):
     shipment: list[UpsShipment]
 
 
-class UpsAnswer(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class UpsAnswer(Format):
     trackResponse: UpsTrackResponse
 
 

@@ -24,12 +24,13 @@ UPU has nothing parcelwatch could poll, so the adapter only receives.
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from carriers.base import (
     Candidate,
     CarrierDefaults,
     Defect,
+    Format,
     OneEvent,
     ParsedShipment,
     PayloadInvalid,
@@ -48,9 +49,7 @@ from schemas.event import TrackingEvent
 from schemas.types import CountryCode
 
 
-class UpuItemEvent(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class UpuItemEvent(Format):
     mail_item_id: str = Field(min_length=1, max_length=64)
     event_code: str = Field(pattern=r"^[A-Z]{3}$")
     event_name: str | None = None
@@ -60,9 +59,7 @@ class UpuItemEvent(BaseModel):
     country: CountryCode | None = None
 
 
-class UpuMessage(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class UpuMessage(Format):
     events: list[OneEvent[UpuItemEvent]]
 
 

@@ -23,11 +23,12 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
 from carriers.base import (
     Candidate,
     CarrierDefaults,
+    Format,
     OneEvent,
     ParsedShipment,
     PollEndpoint,
@@ -51,9 +52,7 @@ OFFSET = r"^[+-]\d{2}:\d{2}$"
 HOME = HomeZone("US", "America/New_York")
 
 
-class UspsEvent(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class UspsEvent(Format):
     eventCode: str | None = None
     eventType: str | None = None
     eventTimestamp: CarrierTime | None = None
@@ -87,9 +86,7 @@ class UspsEvent(BaseModel):
         return ", ".join(part for part in (self.eventCity, region, foreign) if part) or None
 
 
-class UspsTracking(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class UspsTracking(Format):
     trackingNumber: str = Field(min_length=1, max_length=64)
     trackingEvents: list[OneEvent[UspsEvent]] = []
 

@@ -26,10 +26,11 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from carriers.base import (
     CarrierDefaults,
+    Format,
     OneEvent,
     ParsedShipment,
     PollEndpoint,
@@ -44,10 +45,6 @@ from carriers.times import NO_TIME, NO_ZONE, CarrierTime, EventDefect, hours_off
 from carriers.yanwen.status import YANWEN_STATUS
 from schemas.event import TrackingEvent
 from schemas.status import Status
-
-
-class Format(BaseModel):
-    model_config = ConfigDict(extra="ignore")
 
 
 class Checkpoint(Format):
