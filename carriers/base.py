@@ -94,6 +94,20 @@ class ParsedShipment:
     refused: tuple[RefusedEvent, ...] = ()
 
 
+def merge_shipments(
+    parts: Iterable[tuple[str, Iterable[TrackingEvent], Iterable[RefusedEvent]]],
+) -> list[ParsedShipment]:
+    """One shipment per number of `parts` (number, events, refused events), in the order the numbers first
+    come, with the events and refusals of all its parts in their order: an answer with several entries for
+    one number (its parcels, its records) gives that number one shipment."""
+    merged: dict[str, tuple[list[TrackingEvent], list[RefusedEvent]]] = {}
+    for number, events, refused in parts:
+        kept, left = merged.setdefault(number, ([], []))
+        kept.extend(events)
+        left.extend(refused)
+    return [ParsedShipment(number, tuple(kept), tuple(left)) for number, (kept, left) in merged.items()]
+
+
 @dataclass(frozen=True, slots=True)
 class PollEndpoint:
     """Where and as whom a poller calls a carrier's API."""
@@ -325,9 +339,10 @@ class WholePayload:
         return {number: payload for number in numbers}
 
 
-def split_list(payload: Any, path: tuple[str, ...], numbers: Sequence[str]) -> dict[str, Any]:
-    """A validated payload cut at the list under the keys `path`: entry i is about `numbers[i]`, and each
-    number's entries, in their order, go in a copy of the envelope that holds only them."""
+def split_list(payload: Any, path: tuple[str, ...], numbers: Sequence[str | None]) -> dict[str, Any]:
+    """A validated payload cut at the list under the keys `path`: entry i is about `numbers[i]` (None: about
+    no number, as an entry for a number the carrier did not find), and each number's entries, in their order,
+    go in a copy of the envelope that holds only them."""
     if not numbers:
         return {}
     entries = payload
@@ -335,7 +350,8 @@ def split_list(payload: Any, path: tuple[str, ...], numbers: Sequence[str]) -> d
         entries = entries[key]
     grouped: dict[str, list[Any]] = {}
     for number, entry in zip(numbers, entries, strict=True):
-        grouped.setdefault(number, []).append(entry)
+        if number is not None:
+            grouped.setdefault(number, []).append(entry)
     return {number: _with_list(payload, path, kept) for number, kept in grouped.items()}
 
 

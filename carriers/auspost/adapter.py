@@ -41,8 +41,10 @@ from carriers.base import (
     PayloadInvalid,
     PollEndpoint,
     PollOnly,
+    merge_shipments,
     raw_code,
     read_events,
+    split_list,
     validate,
 )
 from carriers.detect import read_s10
@@ -96,36 +98,30 @@ class AuspostCarrier(PollOnly, CarrierDefaults):
     base_url = "https://digitalapi.auspost.com.au"
     poll_batch_size = BATCH
 
-    def _results(self, payload: Any) -> list[tuple[int, TrackingResult]]:
-        """The results Australia Post found, with their place in the answer."""
-        found = []
+    def _results(self, payload: Any) -> list[TrackingResult | None]:
+        """The answer's results, None for one with errors (an id Australia Post does not know)."""
+        results: list[TrackingResult | None] = []
         for index, result in enumerate(validate(TrackAnswer, payload).tracking_results):
-            if result.trackable_items is None:
-                if not result.errors:
-                    raise PayloadInvalid(f"tracking_results.{index}: neither trackable_items nor errors")
-                continue
-            found.append((index, result))
-        return found
+            if result.trackable_items is None and not result.errors:
+                raise PayloadInvalid(f"tracking_results.{index}: neither trackable_items nor errors")
+            results.append(None if result.trackable_items is None else result)
+        return results
 
     def tracking_numbers(self, payload: Any) -> list[str]:
         """The ids an answer is about. Australia Post never pushes: `verify_webhook` refuses every push first."""
-        return list(dict.fromkeys(result.tracking_id for _, result in self._results(payload)))
+        return list(dict.fromkeys(result.tracking_id for result in self._results(payload) if result))
 
     def split(self, payload: Any) -> dict[str, Any]:
         """One answer per tracking id, holding that id's results; results with errors belong to none."""
-        parts: dict[str, list[Any]] = {}
-        for index, result in self._results(payload):
-            parts.setdefault(result.tracking_id, []).append(payload["tracking_results"][index])
-        return {number: {**payload, "tracking_results": results} for number, results in parts.items()}
+        numbers = [result and result.tracking_id for result in self._results(payload)]
+        return split_list(payload, ("tracking_results",), numbers)
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
-        shipments: dict[str, tuple[list[TrackingEvent], list[Any]]] = {}
-        for _, result in self._results(payload):
-            events, refused = read_events(result.events(), self._event, _description)
-            kept, left = shipments.setdefault(result.tracking_id, ([], []))
-            kept.extend(events)
-            left.extend(refused)
-        return [ParsedShipment(number, tuple(kept), tuple(left)) for number, (kept, left) in shipments.items()]
+        return merge_shipments(
+            (result.tracking_id, *read_events(result.events(), self._event, _description))
+            for result in self._results(payload)
+            if result
+        )
 
     def _event(self, event: AuspostEvent) -> TrackingEvent:
         occurred_at, inferred = resolve(event.date, event.country(), None)

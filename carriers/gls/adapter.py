@@ -40,8 +40,10 @@ from carriers.base import (
     PollEndpoint,
     PollOnly,
     TokenEndpoint,
+    merge_shipments,
     raw_code,
     read_events,
+    split_list,
     validate,
 )
 from carriers.gls.status import GLS_STATUS
@@ -88,37 +90,30 @@ class GlsCarrier(PollOnly, CarrierDefaults):
     token_endpoint = TokenEndpoint("https://api.gls-group.net/oauth2/v1/token", "basic_form")
     poll_batch_size = BATCH
 
-    def _parcels(self, payload: Any) -> list[tuple[int, GlsParcel]]:
-        """The parcels GLS found, with their place in the answer; an entry without `unitno` must be a
-        not-found one (`errorCode`)."""
-        found = []
+    def _parcels(self, payload: Any) -> list[GlsParcel | None]:
+        """The answer's entries, None for a not-found one; an entry without `unitno` must be a not-found one
+        (`errorCode`)."""
+        parcels: list[GlsParcel | None] = []
         for index, parcel in enumerate(validate(GlsAnswer, payload).parcels):
-            if parcel.unitno is None:
-                if parcel.errorCode is None:
-                    raise PayloadInvalid(f"parcels.{index}.unitno: missing, and no errorCode says why")
-                continue
-            found.append((index, parcel))
-        return found
+            if parcel.unitno is None and parcel.errorCode is None:
+                raise PayloadInvalid(f"parcels.{index}.unitno: missing, and no errorCode says why")
+            parcels.append(None if parcel.unitno is None else parcel)
+        return parcels
 
     def tracking_numbers(self, payload: Any) -> list[str]:
         """The parcels an answer is about. GLS never pushes: `verify_webhook` refuses every push before this."""
-        return list(dict.fromkeys(parcel.unitno for _, parcel in self._parcels(payload)))
+        return list(dict.fromkeys(parcel.unitno for parcel in self._parcels(payload) if parcel))
 
     def split(self, payload: Any) -> dict[str, Any]:
         """One answer per parcel number, holding that parcel's entries; not-found entries belong to none."""
-        parts: dict[str, list[Any]] = {}
-        for index, parcel in self._parcels(payload):
-            parts.setdefault(parcel.unitno, []).append(payload["parcels"][index])
-        return {number: {**payload, "parcels": entries} for number, entries in parts.items()}
+        return split_list(payload, ("parcels",), [parcel and parcel.unitno for parcel in self._parcels(payload)])
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
-        shipments: dict[str, tuple[list[TrackingEvent], list[Any]]] = {}
-        for _, parcel in self._parcels(payload):
-            events, refused = read_events(parcel.events, self._event, _code)
-            kept, left = shipments.setdefault(parcel.unitno, ([], []))
-            kept.extend(events)
-            left.extend(refused)
-        return [ParsedShipment(number, tuple(kept), tuple(left)) for number, (kept, left) in shipments.items()]
+        return merge_shipments(
+            (parcel.unitno, *read_events(parcel.events, self._event, _code))
+            for parcel in self._parcels(payload)
+            if parcel
+        )
 
     def _event(self, event: GlsEvent) -> TrackingEvent:
         occurred_at, inferred = resolve(event.eventDateTime, event.country_code(), None)
