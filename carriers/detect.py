@@ -121,6 +121,17 @@ def read_s10(number: str) -> S10 | None:
     return S10(service, serial, int(check), country)
 
 
+def s10_candidates(
+    carrier: str, number: str, country: str, valid: float = 0.95, wrong: float = 0.55
+) -> list[Candidate]:
+    """`number` as one of `carrier`'s where it is a UPU S10 number issued in `country`: at the confidence
+    `valid` when its check digit holds, `wrong` when it does not; [] for any other number."""
+    s10 = read_s10(number)
+    if s10 is None or s10.country != country:
+        return []
+    return [s10.candidate(carrier, valid if s10.valid else wrong)]
+
+
 # ---------------------------------------------------------------- detection
 
 _SEPARATORS = re.compile(r"[\s\-]+")

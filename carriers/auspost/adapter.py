@@ -47,7 +47,7 @@ from carriers.base import (
     split_list,
     validate,
 )
-from carriers.detect import read_s10
+from carriers.detect import s10_candidates
 from carriers.shapes import mapping, mappings
 from carriers.times import CarrierTime, resolve
 from schemas.event import TrackingEvent
@@ -156,10 +156,7 @@ class AuspostCarrier(PollOnly, CarrierDefaults):
 
     def number_candidates(self, number: str) -> list[Candidate]:
         """UPU S10 numbers issued in Australia (`carriers.detect`)."""
-        s10 = read_s10(number)
-        if s10 is None or s10.country != "AU":
-            return []
-        return [s10.candidate(self.slug, 0.95 if s10.valid else 0.55)]
+        return s10_candidates(self.slug, number, "AU")
 
 
 def _description(raw: Any) -> str | None:

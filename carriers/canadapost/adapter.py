@@ -48,7 +48,7 @@ from carriers.base import (
     WholePayload,
 )
 from carriers.canadapost.status import CANADAPOST_STATUS, CANADAPOST_SUBSTATUS
-from carriers.detect import read_s10
+from carriers.detect import s10_candidates
 from carriers.times import INVALID_EVENT, NO_TIME, NO_ZONE, UNREADABLE_TIME, EventDefect
 from schemas.event import TrackingEvent
 
@@ -201,10 +201,7 @@ class CanadaPostCarrier(PollOnly, WholePayload, CarrierDefaults):
     def number_candidates(self, number: str) -> list[Candidate]:
         """UPU S10 numbers issued in Canada (`carriers.detect`). Canada Post's own PINs (16 digits in its
         example) have no documented check digit, so they are not told from other carriers' numbers."""
-        s10 = read_s10(number)
-        if s10 is None or s10.country != "CA":
-            return []
-        return [s10.candidate(self.slug, 0.9 if s10.valid else 0.5)]
+        return s10_candidates(self.slug, number, "CA", 0.9, 0.5)
 
 
 CARRIER = CanadaPostCarrier()

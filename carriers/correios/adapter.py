@@ -42,7 +42,7 @@ from carriers.base import (
     RefusedEvent,
 )
 from carriers.correios.status import CORREIOS_SUBSTATUS, event_key, status_of
-from carriers.detect import read_s10
+from carriers.detect import s10_candidates
 from carriers.times import INVALID_EVENT, NO_TIME, NO_ZONE, UNREADABLE_TIME, EventDefect, offset_zone_of
 from schemas.event import TrackingEvent
 
@@ -217,10 +217,7 @@ class CorreiosCarrier(PollOnly, CarrierDefaults):
 
     def number_candidates(self, number: str) -> list[Candidate]:
         """UPU S10 numbers issued in Brazil (`carriers.detect`)."""
-        s10 = read_s10(number)
-        if s10 is None or s10.country != "BR":
-            return []
-        return [s10.candidate(self.slug, 0.95 if s10.valid else 0.55)]
+        return s10_candidates(self.slug, number, "BR")
 
 
 CARRIER = CorreiosCarrier()

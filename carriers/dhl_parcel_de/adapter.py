@@ -50,7 +50,7 @@ from carriers.base import (
     RefusedEvent,
     customs_direction,
 )
-from carriers.detect import gs1_mod10, read_s10
+from carriers.detect import gs1_mod10, s10_candidates
 from carriers.dhl_parcel_de.status import CUSTOMS, DHL_PARCEL_DE_STATUS, DHL_PARCEL_DE_SUBSTATUS, event_key
 from carriers.times import INVALID_EVENT, NO_TIME, UNREADABLE_TIME, EventDefect, HomeZone, resolve
 from schemas.event import TrackingEvent
@@ -222,10 +222,7 @@ class DhlParcelDeCarrier(PollOnly, CarrierDefaults):
             if gs1_mod10(number[2:-1]) == int(number[-1]):
                 return [Candidate(self.slug, 0.8, "dhl_paket_sscc", "DHL Paket 00 + SSCC; check digit holds", True)]
             return []
-        s10 = read_s10(number)
-        if s10 is None or s10.country != "DE":
-            return []
-        return [s10.candidate(self.slug, 0.9 if s10.valid else 0.5)]
+        return s10_candidates(self.slug, number, "DE", 0.9, 0.5)
 
 
 CARRIER = DhlParcelDeCarrier()

@@ -38,7 +38,7 @@ from carriers.base import (
     read_events,
     validate,
 )
-from carriers.detect import read_s10
+from carriers.detect import s10_candidates
 from carriers.laposte.status import LAPOSTE_STATUS
 from carriers.shapes import mapping, mappings
 from carriers.times import CarrierTime, HomeZone, resolve
@@ -140,10 +140,7 @@ class LaPosteCarrier(PollOnly, CarrierDefaults):
 
     def number_candidates(self, number: str) -> list[Candidate]:
         """UPU S10 numbers issued in France (`carriers.detect`): La Poste's and Colissimo's international items."""
-        s10 = read_s10(number)
-        if s10 is None or s10.country != "FR":
-            return []
-        return [s10.candidate(self.slug, 0.95 if s10.valid else 0.55)]
+        return s10_candidates(self.slug, number, "FR")
 
 
 def _code(raw: Any) -> str | None:

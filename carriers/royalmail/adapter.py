@@ -41,7 +41,7 @@ from carriers.base import (
     read_events,
     validate,
 )
-from carriers.detect import read_s10
+from carriers.detect import s10_candidates
 from carriers.royalmail.status import ROYALMAIL_STATUS
 from carriers.shapes import mapping
 from carriers.times import CarrierTime, HomeZone, resolve
@@ -139,10 +139,7 @@ class RoyalMailCarrier(PollOnly, WholePayload, CarrierDefaults):
 
     def number_candidates(self, number: str) -> list[Candidate]:
         """UPU S10 numbers issued in the United Kingdom (`carriers.detect`), Royal Mail's tracked items."""
-        s10 = read_s10(number)
-        if s10 is None or s10.country != "GB":
-            return []
-        return [s10.candidate(self.slug, 0.95 if s10.valid else 0.55)]
+        return s10_candidates(self.slug, number, "GB")
 
 
 def _code(raw: Any) -> str | None:

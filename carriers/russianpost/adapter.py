@@ -37,7 +37,7 @@ from carriers.base import (
     RefusedEvent,
     WholePayload,
 )
-from carriers.detect import read_s10
+from carriers.detect import s10_candidates
 from carriers.russianpost.status import RUSSIANPOST_STATUS, RUSSIANPOST_SUBSTATUS, operation_key
 from carriers.times import INVALID_EVENT, NO_TIME, UNREADABLE_TIME, EventDefect, resolve
 from schemas.event import TrackingEvent
@@ -202,10 +202,7 @@ class RussianPostCarrier(PollOnly, WholePayload, CarrierDefaults):
 
     def number_candidates(self, number: str) -> list[Candidate]:
         """UPU S10 numbers issued in Russia (`carriers.detect`)."""
-        s10 = read_s10(number)
-        if s10 is None or s10.country != "RU":
-            return []
-        return [s10.candidate(self.slug, 0.95 if s10.valid else 0.55)]
+        return s10_candidates(self.slug, number, "RU")
 
 
 CARRIER = RussianPostCarrier()
