@@ -14,6 +14,7 @@ builds the registration, stop, carrier-change and quota requests and reads their
 that needs no registration (`register_batch_size = 0`).
 """
 
+import base64
 import importlib
 import inspect
 import pkgutil
@@ -115,6 +116,36 @@ class PollEndpoint:
     base_url: str
     api_key: str | None = None
     access_token: str | None = None
+
+    def url(self, path: str) -> str:
+        """The address of `path` (from its leading slash) on this endpoint's API."""
+        return f"{self.base_url.rstrip('/')}{path}"
+
+    def login(self, slug: str, *names: str) -> list[str]:
+        """`api_key` cut at its colons into the parts `names` (the last keeps any colon after it); ValueError
+        naming `slug` and the parts where one is missing or empty."""
+        parts = (self.api_key or "").split(":", len(names) - 1)
+        if len(parts) != len(names) or not all(parts):
+            raise ValueError(f"{slug} needs PollEndpoint.api_key as {':'.join(names)!r}")
+        return parts
+
+    def bearer(self, slug: str) -> str:
+        """An `Authorization` header with the OAuth2 bearer token; ValueError naming `slug` where there is none."""
+        if not self.access_token:
+            raise ValueError(f"{slug} needs an OAuth2 bearer token in PollEndpoint.access_token")
+        return f"Bearer {self.access_token}"
+
+
+def basic_auth(user: str, password: str) -> str:
+    """An `Authorization` header for HTTP Basic."""
+    return f"Basic {base64.b64encode(f'{user}:{password}'.encode()).decode()}"
+
+
+def check_batch(slug: str, numbers: Sequence[str], most: int, noun: str = "number") -> None:
+    """ValueError unless `numbers` holds 1 to `most` numbers, as many as one call to `slug` is asked about."""
+    if not 1 <= len(numbers) <= most:
+        batch = f"one {noun}" if most == 1 else f"1 to {most} {noun}s"
+        raise ValueError(f"{slug} answers {batch} per call, not {len(numbers)}")
 
 
 TokenStyle = Literal["basic_form", "form", "json"]

@@ -64,7 +64,7 @@ def _headers(endpoint: PollEndpoint) -> dict[str, str]:
 
 
 def trackings_url(endpoint: PollEndpoint) -> str:
-    return f"{endpoint.base_url.rstrip('/')}/tracking/{API_VERSION}/trackings"
+    return endpoint.url(f"/tracking/{API_VERSION}/trackings")
 
 
 def register_request(numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:

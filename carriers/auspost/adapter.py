@@ -23,7 +23,6 @@ so otherwise, or when a field is not what the API says, that event is refused on
 the answer is used. Australia Post does not push tracking to this worker: `auspost` is poll-only.
 """
 
-import base64
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -41,6 +40,8 @@ from carriers.base import (
     PayloadInvalid,
     PollEndpoint,
     PollOnly,
+    basic_auth,
+    check_batch,
     merge_shipments,
     raw_code,
     read_events,
@@ -136,18 +137,17 @@ class AuspostCarrier(PollOnly, CarrierDefaults):
         )
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
-        if not 1 <= len(tracking_numbers) <= BATCH:
-            raise ValueError(f"auspost answers 1 to {BATCH} ids per call, not {len(tracking_numbers)}")
-        account, _, credentials = (endpoint.api_key or "").partition(":")
-        key, _, password = credentials.partition(":")
-        if not account or not key or not password:
-            raise ValueError("auspost needs PollEndpoint.api_key as 'account_number:api_key:password'")
-        basic = base64.b64encode(f"{key}:{password}".encode()).decode()
+        check_batch(self.slug, tracking_numbers, BATCH, "id")
+        account, key, password = endpoint.login(self.slug, "account_number", "api_key", "password")
         return httpx.Request(
             "GET",
-            f"{endpoint.base_url.rstrip('/')}/shipping/v1/track",
+            endpoint.url("/shipping/v1/track"),
             params={"tracking_ids": ",".join(tracking_numbers)},
-            headers={"Authorization": f"Basic {basic}", "Account-Number": account, "Accept": "application/json"},
+            headers={
+                "Authorization": basic_auth(key, password),
+                "Account-Number": account,
+                "Accept": "application/json",
+            },
         )
 
     def recognises(self, payload: Any) -> bool:

@@ -122,7 +122,7 @@ class CainiaoCarrier(PollOnly, CarrierDefaults):
             raise ValueError(f"cainiao takes 1 to {self.poll_batch_size} numbers per request")
         return httpx.Request(
             "GET",
-            f"{endpoint.base_url.rstrip('/')}/global/detail.json",
+            endpoint.url("/global/detail.json"),
             params={"mailNos": ",".join(tracking_numbers), "lang": LANGUAGE},
             headers={"Accept": "application/json"},
         )

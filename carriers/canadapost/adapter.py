@@ -28,7 +28,6 @@ empty or another name (events abroad) cannot be placed in time and is refused on
 its code, date or time; the rest of the answer is used. Canada Post does not push here.
 """
 
-from base64 import b64encode
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -46,6 +45,8 @@ from carriers.base import (
     PollOnly,
     RefusedEvent,
     WholePayload,
+    basic_auth,
+    check_batch,
 )
 from carriers.canadapost.status import CANADAPOST_STATUS, CANADAPOST_SUBSTATUS
 from carriers.detect import s10_candidates
@@ -177,20 +178,13 @@ class CanadaPostCarrier(PollOnly, WholePayload, CarrierDefaults):
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
         """Get Tracking Details for one PIN."""
-        if len(tracking_numbers) != 1:
-            raise ValueError(f"canadapost answers one PIN per call, not {len(tracking_numbers)}")
-        userid, _, password = (endpoint.api_key or "").partition(":")
-        if not userid or not password:
-            raise ValueError("canadapost needs PollEndpoint.api_key as 'userid:password' (HTTP Basic)")
+        check_batch(self.slug, tracking_numbers, 1, "PIN")
+        userid, password = endpoint.login(self.slug, "userid", "password")
         (pin,) = tracking_numbers
         return httpx.Request(
             "GET",
-            f"{endpoint.base_url.rstrip('/')}/vis/track/pin/{quote(pin, safe='')}/detail",
-            headers={
-                "Accept": MEDIA_TYPE,
-                "Accept-language": "en-CA",
-                "Authorization": f"Basic {b64encode(f'{userid}:{password}'.encode()).decode()}",
-            },
+            endpoint.url(f"/vis/track/pin/{quote(pin, safe='')}/detail"),
+            headers={"Accept": MEDIA_TYPE, "Accept-language": "en-CA", "Authorization": basic_auth(userid, password)},
         )
 
     def recognises(self, payload: Any) -> bool:

@@ -40,6 +40,7 @@ from carriers.base import (
     PollEndpoint,
     PollOnly,
     RefusedEvent,
+    check_batch,
 )
 from carriers.correios.status import CORREIOS_SUBSTATUS, event_key, status_of
 from carriers.detect import s10_candidates
@@ -199,15 +200,12 @@ class CorreiosCarrier(PollOnly, CarrierDefaults):
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
         """The SOAP `buscaEventos` call for up to 50 objects, every event, in Portuguese."""
-        if not 1 <= len(tracking_numbers) <= BATCH:
-            raise ValueError(f"correios answers 1 to {BATCH} objects per call, not {len(tracking_numbers)}")
-        usuario, _, senha = (endpoint.api_key or "").partition(":")
-        if not usuario or not senha:
-            raise ValueError("correios needs PollEndpoint.api_key as 'usuario:senha'")
+        check_batch(self.slug, tracking_numbers, BATCH, "object")
+        usuario, senha = endpoint.login(self.slug, "usuario", "senha")
         body = REQUEST.format(usuario=escape(usuario), senha=escape(senha), objetos=escape("".join(tracking_numbers)))
         return httpx.Request(
             "POST",
-            f"{endpoint.base_url.rstrip('/')}/service/rastro",
+            endpoint.url("/service/rastro"),
             content=body.encode(),
             headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'},
         )

@@ -33,6 +33,7 @@ from carriers.base import (
     ParsedShipment,
     PollEndpoint,
     PollOnly,
+    check_batch,
     raw_code,
     read_events,
     split_list,
@@ -119,13 +120,12 @@ class DhlCarrier(PollOnly, CarrierDefaults):
         )
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
-        if len(tracking_numbers) != 1:
-            raise ValueError(f"dhl answers one number per call, not {len(tracking_numbers)}")
+        check_batch(self.slug, tracking_numbers, 1)
         if not endpoint.api_key:
             raise ValueError("dhl needs its DHL-API-Key in PollEndpoint.api_key")
         return httpx.Request(
             "GET",
-            f"{endpoint.base_url.rstrip('/')}/track/shipments",
+            endpoint.url("/track/shipments"),
             params={"trackingNumber": tracking_numbers[0]},
             headers={"DHL-API-Key": endpoint.api_key, "Accept": "application/json"},
         )

@@ -31,7 +31,6 @@ own, as is one without a code or time. The rest of the answer is used. DHL Parce
 """
 
 import re
-from base64 import b64encode
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -48,6 +47,8 @@ from carriers.base import (
     PollEndpoint,
     PollOnly,
     RefusedEvent,
+    basic_auth,
+    check_batch,
     customs_direction,
 )
 from carriers.detect import gs1_mod10, s10_candidates
@@ -187,12 +188,8 @@ class DhlParcelDeCarrier(PollOnly, CarrierDefaults):
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
         """The `d-get-piece-detail` call for up to 20 piece codes."""
-        if not 1 <= len(tracking_numbers) <= BATCH:
-            raise ValueError(f"dhl_parcel_de answers 1 to {BATCH} numbers per call, not {len(tracking_numbers)}")
-        parts = (endpoint.api_key or "").split(":", 3)
-        if len(parts) != 4 or not all(parts):
-            raise ValueError("dhl_parcel_de needs PollEndpoint.api_key as 'key:secret:appname:password'")
-        key, secret, appname, password = parts
+        check_batch(self.slug, tracking_numbers, BATCH)
+        key, secret, appname, password = endpoint.login(self.slug, "key", "secret", "appname", "password")
         attributes = {
             "appname": appname,
             "language-code": LANGUAGE,
@@ -204,12 +201,9 @@ class DhlParcelDeCarrier(PollOnly, CarrierDefaults):
         xml = f'<?xml version="1.0" encoding="UTF-8" standalone="no"?><data {written}/>'
         return httpx.Request(
             "GET",
-            f"{endpoint.base_url.rstrip('/')}/parcel/de/tracking/v0/shipments",
+            endpoint.url("/parcel/de/tracking/v0/shipments"),
             params={"xml": xml},
-            headers={
-                "Accept": "application/xml",
-                "Authorization": f"Basic {b64encode(f'{key}:{secret}'.encode()).decode()}",
-            },
+            headers={"Accept": "application/xml", "Authorization": basic_auth(key, secret)},
         )
 
     def recognises(self, payload: Any) -> bool:

@@ -35,6 +35,7 @@ from carriers.base import (
     PollEndpoint,
     PollOnly,
     TokenEndpoint,
+    check_batch,
     customs_direction,
     raw_code,
     read_events,
@@ -172,18 +173,14 @@ class FedexCarrier(PollOnly, CarrierDefaults):
         )
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
-        if not 1 <= len(tracking_numbers) <= MAX_NUMBERS_PER_CALL:
-            raise ValueError(f"fedex takes 1 to {MAX_NUMBERS_PER_CALL} numbers per call, not {len(tracking_numbers)}")
-        if not endpoint.access_token:
-            raise ValueError("fedex needs an OAuth2 bearer token in PollEndpoint.access_token")
+        check_batch(self.slug, tracking_numbers, MAX_NUMBERS_PER_CALL)
+        bearer = endpoint.bearer(self.slug)
         body = {
             "includeDetailedScans": True,
             "trackingInfo": [{"trackingNumberInfo": {"trackingNumber": number}} for number in tracking_numbers],
         }
-        headers = {"Authorization": f"Bearer {endpoint.access_token}", "X-locale": "en_US"}
-        return httpx.Request(
-            "POST", f"{endpoint.base_url.rstrip('/')}/track/v1/trackingnumbers", json=body, headers=headers
-        )
+        headers = {"Authorization": bearer, "X-locale": "en_US"}
+        return httpx.Request("POST", endpoint.url("/track/v1/trackingnumbers"), json=body, headers=headers)
 
     def recognises(self, payload: Any) -> bool:
         output = mapping((mapping(payload) or {}).get("output"))

@@ -40,6 +40,7 @@ from carriers.base import (
     PollEndpoint,
     PollOnly,
     TokenEndpoint,
+    check_batch,
     merge_shipments,
     raw_code,
     read_events,
@@ -129,20 +130,14 @@ class GlsCarrier(PollOnly, CarrierDefaults):
         )
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
-        if not 1 <= len(tracking_numbers) <= BATCH:
-            raise ValueError(f"gls answers 1 to {BATCH} numbers per call, not {len(tracking_numbers)}")
-        if not endpoint.access_token:
-            raise ValueError("gls needs an OAuth2 bearer token in PollEndpoint.access_token")
+        check_batch(self.slug, tracking_numbers, BATCH)
+        bearer = endpoint.bearer(self.slug)
         numbers = ",".join(quote(number, safe="") for number in tracking_numbers)
         return httpx.Request(
             "GET",
-            f"{endpoint.base_url.rstrip('/')}/tracking/simple/trackids/{numbers}",
+            endpoint.url(f"/tracking/simple/trackids/{numbers}"),
             params={"showEvents": "true"},
-            headers={
-                "Authorization": f"Bearer {endpoint.access_token}",
-                "Accept": "application/json",
-                "Accept-Language": "EN",
-            },
+            headers={"Authorization": bearer, "Accept": "application/json", "Accept-Language": "EN"},
         )
 
     def recognises(self, payload: Any) -> bool:

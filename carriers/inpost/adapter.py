@@ -35,6 +35,7 @@ from carriers.base import (
     PollEndpoint,
     PollOnly,
     WholePayload,
+    check_batch,
     raw_code,
     read_events,
     validate,
@@ -91,9 +92,8 @@ class InpostCarrier(PollOnly, WholePayload, CarrierDefaults):
         )
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
-        if len(tracking_numbers) != 1:
-            raise ValueError(f"inpost answers one number per call, not {len(tracking_numbers)}")
-        url = f"{endpoint.base_url.rstrip('/')}/v1/tracking/{quote(tracking_numbers[0], safe='')}"
+        check_batch(self.slug, tracking_numbers, 1)
+        url = endpoint.url(f"/v1/tracking/{quote(tracking_numbers[0], safe='')}")
         return httpx.Request("GET", url, headers={"Accept": "application/json"})
 
     def recognises(self, payload: Any) -> bool:

@@ -34,6 +34,7 @@ from carriers.base import (
     PayloadInvalid,
     PollEndpoint,
     PollOnly,
+    check_batch,
     raw_code,
     read_events,
     validate,
@@ -118,14 +119,13 @@ class LaPosteCarrier(PollOnly, CarrierDefaults):
         )
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
-        if len(tracking_numbers) != 1:
-            raise ValueError(f"laposte answers one number per call, not {len(tracking_numbers)}")
+        check_batch(self.slug, tracking_numbers, 1)
         if not endpoint.api_key:
             raise ValueError("laposte needs its X-Okapi-Key in PollEndpoint.api_key")
         number = quote(tracking_numbers[0], safe="")
         return httpx.Request(
             "GET",
-            f"{endpoint.base_url.rstrip('/')}/suivi/v2/idships/{number}",
+            endpoint.url(f"/suivi/v2/idships/{number}"),
             params={"lang": LANGUAGE},
             headers={"X-Okapi-Key": endpoint.api_key, "Accept": "application/json"},
         )

@@ -25,7 +25,6 @@ its shipments are keyed by `id`, these by `shipmentTrackingNumber`, and each for
 key alone.
 """
 
-import base64
 import re
 from collections.abc import Sequence
 from datetime import datetime
@@ -42,6 +41,8 @@ from carriers.base import (
     ParsedShipment,
     PollEndpoint,
     PollOnly,
+    basic_auth,
+    check_batch,
     customs_direction,
     raw_code,
     read_events,
@@ -158,20 +159,16 @@ class MydhlCarrier(PollOnly, CarrierDefaults):
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
         """All checkpoints of up to 200 waybills, each event with its GMT offset."""
-        if not 1 <= len(tracking_numbers) <= BATCH:
-            raise ValueError(f"mydhl answers 1 to {BATCH} numbers per call, not {len(tracking_numbers)}")
-        username, _, password = (endpoint.api_key or "").partition(":")
-        if not username or not password:
-            raise ValueError("mydhl needs PollEndpoint.api_key as 'username:password' (HTTP Basic)")
-        credentials = base64.b64encode(f"{username}:{password}".encode()).decode()
+        check_batch(self.slug, tracking_numbers, BATCH)
+        username, password = endpoint.login(self.slug, "username", "password")
         params = [("shipmentTrackingNumber", number) for number in tracking_numbers]
         params += [("trackingView", "all-checkpoints"), ("levelOfDetail", "shipment")]
         params += [("requestGMTOffsetPerEvent", "true")]
         return httpx.Request(
             "GET",
-            f"{endpoint.base_url.rstrip('/')}/tracking",
+            endpoint.url("/tracking"),
             params=params,
-            headers={"Authorization": f"Basic {credentials}", "Accept": "application/json"},
+            headers={"Authorization": basic_auth(username, password), "Accept": "application/json"},
         )
 
     def recognises(self, payload: Any) -> bool:

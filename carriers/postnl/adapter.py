@@ -37,6 +37,7 @@ from carriers.base import (
     PollEndpoint,
     PollOnly,
     WholePayload,
+    check_batch,
     raw_code,
     read_events,
     validate,
@@ -128,14 +129,13 @@ class PostNlCarrier(PollOnly, WholePayload, CarrierDefaults):
         )
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
-        if len(tracking_numbers) != 1:
-            raise ValueError(f"postnl answers one barcode per call, not {len(tracking_numbers)}")
+        check_batch(self.slug, tracking_numbers, 1, "barcode")
         if not endpoint.api_key:
             raise ValueError("postnl needs its apikey in PollEndpoint.api_key")
         number = quote(tracking_numbers[0], safe="")
         return httpx.Request(
             "GET",
-            f"{endpoint.base_url.rstrip('/')}/shipment/v2/status/barcode/{number}",
+            endpoint.url(f"/shipment/v2/status/barcode/{number}"),
             params={"detail": "true", "language": LANGUAGE},
             headers={"apikey": endpoint.api_key, "Accept": "application/json"},
         )

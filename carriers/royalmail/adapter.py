@@ -37,6 +37,7 @@ from carriers.base import (
     PollEndpoint,
     PollOnly,
     WholePayload,
+    check_batch,
     raw_code,
     read_events,
     validate,
@@ -116,15 +117,12 @@ class RoyalMailCarrier(PollOnly, WholePayload, CarrierDefaults):
         )
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
-        if len(tracking_numbers) != 1:
-            raise ValueError(f"royalmail answers one number per call, not {len(tracking_numbers)}")
-        client_id, _, secret = (endpoint.api_key or "").partition(":")
-        if not client_id or not secret:
-            raise ValueError("royalmail needs PollEndpoint.api_key as 'client_id:client_secret'")
+        check_batch(self.slug, tracking_numbers, 1)
+        client_id, secret = endpoint.login(self.slug, "client_id", "client_secret")
         number = quote(tracking_numbers[0], safe="")
         return httpx.Request(
             "GET",
-            f"{endpoint.base_url.rstrip('/')}/mailpieces/v2/{number}/events",
+            endpoint.url(f"/mailpieces/v2/{number}/events"),
             headers={
                 "X-IBM-Client-Id": client_id,
                 "X-IBM-Client-Secret": secret,

@@ -184,15 +184,13 @@ class RussianPostCarrier(PollOnly, WholePayload, CarrierDefaults):
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
         """The SOAP 1.2 `getOperationHistory` call for one barcode."""
         (barcode,) = tracking_numbers
-        login, _, password = (endpoint.api_key or "").partition(":")
-        if not login or not password:
-            raise ValueError("russianpost needs PollEndpoint.api_key as 'login:password'")
+        login, password = endpoint.login(self.slug, "login", "password")
         body = REQUEST.format(
             barcode=escape(barcode), language=LANGUAGE, login=escape(login), password=escape(password)
         )
         return httpx.Request(
             "POST",
-            f"{endpoint.base_url.rstrip('/')}/rtm34",
+            endpoint.url("/rtm34"),
             content=body.encode(),
             headers={"Content-Type": "application/soap+xml; charset=utf-8", "Accept": "application/soap+xml"},
         )

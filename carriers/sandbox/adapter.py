@@ -85,7 +85,7 @@ class SandboxCarrier(SignedWithStandardWebhooks, WholePayload, CarrierDefaults):
     register_batch_size = 40
 
     def _registrations(self, path: str, numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
-        url = f"{endpoint.base_url.rstrip('/')}/v1/registrations{path}"
+        url = endpoint.url(f"/v1/registrations{path}")
         return httpx.Request("POST", url, json={"tracking_numbers": [tracked.number for tracked in numbers]})
 
     def build_register_request(self, numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
@@ -104,7 +104,7 @@ class SandboxCarrier(SignedWithStandardWebhooks, WholePayload, CarrierDefaults):
         return [Answered(t.number, outcomes.get(t.number, Outcome.RETRY)) for t in numbers]
 
     def build_quota_request(self, endpoint: PollEndpoint) -> httpx.Request | None:
-        return httpx.Request("GET", f"{endpoint.base_url.rstrip('/')}/v1/quota")
+        return httpx.Request("GET", endpoint.url("/v1/quota"))
 
     def read_quota(self, payload: Any) -> Quota:
         answer = validate(QuotaAnswer, payload)
@@ -138,7 +138,7 @@ class SandboxCarrier(SignedWithStandardWebhooks, WholePayload, CarrierDefaults):
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
         """The poll for one shipment's events so far (the sandbox answers one number per call)."""
         (number,) = tracking_numbers
-        url = f"{endpoint.base_url.rstrip('/')}/v1/tracking/{quote(number, safe='')}"
+        url = endpoint.url(f"/v1/tracking/{quote(number, safe='')}")
         return httpx.Request("GET", url, headers={"Accept": "application/json"})
 
     def recognises(self, payload: Any) -> bool:

@@ -272,7 +272,7 @@ class SeventeenTrackCarrier(WholePayload, CarrierDefaults):
             raise ValueError("17TRACK needs the account's API key (the 17token header)")
         return httpx.Request(
             "POST",
-            endpoint.base_url.rstrip("/") + API_PATH,
+            endpoint.url(API_PATH),
             headers={"17token": endpoint.api_key},
             json=[{"number": number} for number in tracking_numbers],
         )

@@ -214,7 +214,7 @@ class Ship24Carrier(CarrierDefaults):
         path = RESULTS_PATH.format(number=quote(tracking_numbers[0], safe=""))
         return httpx.Request(
             "GET",
-            endpoint.base_url.rstrip("/") + path,
+            endpoint.url(path),
             headers={"Authorization": f"Bearer {endpoint.api_key}", "Accept": "application/json"},
         )
 

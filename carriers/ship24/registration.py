@@ -65,7 +65,7 @@ def register_request(numbers: Sequence[Tracked], endpoint: PollEndpoint) -> http
     body: dict[str, Any] = {"trackingNumber": tracked.number}
     if tracked.destination_country:
         body["destinationCountryCode"] = tracked.destination_country
-    url = endpoint.base_url.rstrip("/") + TRACKERS_PATH
+    url = endpoint.url(TRACKERS_PATH)
     return httpx.Request("POST", url, headers=_headers(endpoint), json=body)
 
 
@@ -73,7 +73,7 @@ def stop_request(numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Re
     tracked = _one(numbers)
     if tracked.reference is None:
         raise LookupError(f"Ship24 unsubscribes a tracker by its trackerId, and {tracked.number} has none recorded")
-    url = f"{endpoint.base_url.rstrip('/')}{TRACKERS_PATH}/{quote(tracked.reference, safe='')}"
+    url = endpoint.url(f"{TRACKERS_PATH}/{quote(tracked.reference, safe='')}")
     return httpx.Request("PATCH", url, headers=_headers(endpoint), json={"isSubscribed": False})
 
 

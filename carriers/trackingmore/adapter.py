@@ -194,7 +194,7 @@ class TrackingMoreCarrier(PollOnly, CarrierDefaults):
             raise ValueError("TrackingMore needs the account's API key (the Tracking-Api-Key header)")
         return httpx.Request(
             "GET",
-            endpoint.base_url.rstrip("/") + RESULTS_PATH,
+            endpoint.url(RESULTS_PATH),
             params={"tracking_numbers": ",".join(tracking_numbers)},
             headers={"Tracking-Api-Key": endpoint.api_key, "Accept": "application/json"},
         )

@@ -67,7 +67,7 @@ def register_request(numbers: Sequence[Tracked], endpoint: PollEndpoint) -> http
     tracked = _one(numbers)
     if tracked.carrier is None:
         raise LookupError(f"TrackingMore needs the courier of {tracked.number}, and parcelwatch cannot name it")
-    url = endpoint.base_url.rstrip("/") + "/v4/trackings/create"
+    url = endpoint.url("/v4/trackings/create")
     body = {"tracking_number": tracked.number, "courier_code": tracked.carrier}
     return httpx.Request("POST", url, headers=_headers(endpoint), json=body)
 
@@ -76,7 +76,7 @@ def stop_request(numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Re
     tracked = _one(numbers)
     if tracked.reference is None:
         raise LookupError(f"TrackingMore deletes a tracking by its id, and {tracked.number} has none recorded")
-    url = f"{endpoint.base_url.rstrip('/')}/v4/trackings/delete/{quote(tracked.reference, safe='')}"
+    url = endpoint.url(f"/v4/trackings/delete/{quote(tracked.reference, safe='')}")
     return httpx.Request("DELETE", url, headers=_headers(endpoint))
 
 

@@ -41,6 +41,7 @@ from carriers.base import (
     PollEndpoint,
     PollOnly,
     TokenEndpoint,
+    check_batch,
     raw_code,
     read_events,
     validate,
@@ -200,13 +201,10 @@ class UpsCarrier(PollOnly, CarrierDefaults):
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
         """`transId` is unique per request (UPS: "An identifier unique to the request", at most 32 characters)."""
-        if len(tracking_numbers) != 1:
-            raise ValueError(f"ups answers one number per call, not {len(tracking_numbers)}")
-        if not endpoint.access_token:
-            raise ValueError("ups needs an OAuth2 bearer token in PollEndpoint.access_token")
-        url = f"{endpoint.base_url.rstrip('/')}/api/track/v1/details/{quote(tracking_numbers[0], safe='')}"
+        check_batch(self.slug, tracking_numbers, 1)
+        url = endpoint.url(f"/api/track/v1/details/{quote(tracking_numbers[0], safe='')}")
         headers = {
-            "Authorization": f"Bearer {endpoint.access_token}",
+            "Authorization": endpoint.bearer(self.slug),
             "Accept": "application/json",
             "transId": uuid4().hex,
             "transactionSrc": "parcelwatch",

@@ -35,6 +35,7 @@ from carriers.base import (
     PollOnly,
     TokenEndpoint,
     WholePayload,
+    check_batch,
     raw_code,
     read_events,
     validate,
@@ -126,12 +127,9 @@ class UspsCarrier(PollOnly, WholePayload, CarrierDefaults):
         )
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
-        if len(tracking_numbers) != 1:
-            raise ValueError(f"usps answers one number per call, not {len(tracking_numbers)}")
-        if not endpoint.access_token:
-            raise ValueError("usps needs an OAuth2 bearer token in PollEndpoint.access_token")
-        url = f"{endpoint.base_url.rstrip('/')}/tracking/v3/tracking/{quote(tracking_numbers[0], safe='')}"
-        headers = {"Authorization": f"Bearer {endpoint.access_token}", "Accept": "application/json"}
+        check_batch(self.slug, tracking_numbers, 1)
+        url = endpoint.url(f"/tracking/v3/tracking/{quote(tracking_numbers[0], safe='')}")
+        headers = {"Authorization": endpoint.bearer(self.slug), "Accept": "application/json"}
         return httpx.Request("GET", url, params={"expand": "DETAIL"}, headers=headers)
 
     def recognises(self, payload: Any) -> bool:

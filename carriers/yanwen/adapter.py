@@ -129,7 +129,7 @@ class YanwenCarrier(PollOnly, CarrierDefaults):
             raise ValueError("Yanwen needs the account's customer number (the Authorization header)")
         return httpx.Request(
             "GET",
-            f"{endpoint.base_url.rstrip('/')}/api/tracking",
+            endpoint.url("/api/tracking"),
             params={"nums": ",".join(tracking_numbers)},
             headers={"Authorization": endpoint.api_key, "Accept": "application/json"},
         )
