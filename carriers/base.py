@@ -398,6 +398,18 @@ class Format(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+def success_code(success: int, refusal: str) -> Callable[[int], int]:
+    """A check of the code an answer says it succeeded with (for `field_validator`): `success`, or a
+    ValueError saying `refusal`, in which `{code}` stands for the code the answer gave."""
+
+    def check(code: int) -> int:
+        if code != success:
+            raise ValueError(refusal.format(code=code))
+        return code
+
+    return check
+
+
 @dataclass(frozen=True, slots=True)
 class Defect:
     """One event of a payload that does not validate: what came, the reason (`carriers.times`) and why."""

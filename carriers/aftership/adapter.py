@@ -63,6 +63,7 @@ from carriers.base import (
     raw_code,
     read_events,
     split_list,
+    success_code,
 )
 from carriers.shapes import mapping
 from carriers.times import CarrierTime, resolve
@@ -109,12 +110,7 @@ class Webhook(Format):
 class Meta(Format):
     code: int
 
-    @field_validator("code")
-    @classmethod
-    def _success(cls, code: int) -> int:
-        if code != 200:
-            raise ValueError(f"AfterShip answered meta.code {code}, not tracking data")
-        return code
+    _success = field_validator("code")(success_code(200, "AfterShip answered meta.code {code}, not tracking data"))
 
 
 class ByIdAnswer(Format):

@@ -54,6 +54,7 @@ from carriers.base import (
     raw_code,
     read_events,
     split_list,
+    success_code,
 )
 from carriers.seventeentrack import registration
 from carriers.seventeentrack.carriers import CARRIER_KEYS
@@ -164,12 +165,7 @@ class Answer(Format):
     code: int
     data: AnswerData
 
-    @field_validator("code")
-    @classmethod
-    def _success(cls, code: int) -> int:
-        if code != 0:
-            raise ValueError(f"17TRACK answered error code {code}, not tracking data")
-        return code
+    _success = field_validator("code")(success_code(0, "17TRACK answered error code {code}, not tracking data"))
 
 
 def signature(body: bytes, key: str) -> str:

@@ -51,6 +51,7 @@ from carriers.base import (
     raw_code,
     read_events,
     split_list,
+    success_code,
     validate,
 )
 from carriers.shapes import mapping, mappings
@@ -104,12 +105,9 @@ class Tracking(Format):
 class Meta(Format):
     code: int
 
-    @field_validator("code")
-    @classmethod
-    def _success(cls, code: int) -> int:
-        if code != 200:
-            raise ValueError(f"TrackingMore answered meta.code {code}, not tracking results")
-        return code
+    _success = field_validator("code")(
+        success_code(200, "TrackingMore answered meta.code {code}, not tracking results")
+    )
 
 
 class Answer(Format):

@@ -38,6 +38,7 @@ from carriers.base import (
     raw_code,
     read_events,
     split_list,
+    success_code,
     validate,
 )
 from carriers.shapes import mapping, mappings
@@ -84,12 +85,7 @@ class Answer(Format):
     message: str | None = None
     result: list[Result]
 
-    @field_validator("code")
-    @classmethod
-    def _success(cls, code: int) -> int:
-        if code != 0:
-            raise ValueError(f"Yanwen answered code {code}, not tracking results")
-        return code
+    _success = field_validator("code")(success_code(0, "Yanwen answered code {code}, not tracking results"))
 
 
 class YanwenCarrier(PollOnly, CarrierDefaults):
