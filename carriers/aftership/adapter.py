@@ -49,7 +49,6 @@ from carriers.aftership import registration
 from carriers.aftership.countries import ALPHA3_TO_ALPHA2
 from carriers.aftership.status import AFTERSHIP_STATUS, AFTERSHIP_SUBSTATUS, CUSTOMS
 from carriers.base import (
-    Answered,
     CarrierDefaults,
     Format,
     OneEvent,
@@ -257,17 +256,13 @@ class AfterShipCarrier(WholePayload, CarrierDefaults):
     def aggregator_code(self, slug: str) -> str | None:
         return registration.SLUGS.get(slug)
 
-    def build_register_request(self, numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
-        return registration.register_request(numbers, endpoint)
-
-    def build_stop_request(self, numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
-        return registration.stop_request(numbers, endpoint)
+    build_register_request = staticmethod(registration.register_request)
+    build_stop_request = staticmethod(registration.stop_request)
 
     def build_change_carrier_request(self, number: Tracked, carrier: str, endpoint: PollEndpoint) -> httpx.Request:
         raise LookupError("AfterShip's API has no carrier change")
 
-    def read_answer(self, status: int, payload: Any, numbers: Sequence[Tracked]) -> list[Answered]:
-        return registration.read_answer(status, payload, numbers)
+    read_answer = staticmethod(registration.read_answer)
 
     def recognises(self, payload: Any) -> bool:
         d = mapping(payload)

@@ -39,14 +39,12 @@ import httpx
 from pydantic import Field, ValidationError, field_validator
 
 from carriers.base import (
-    Answered,
     CarrierDefaults,
     Format,
     OneEvent,
     ParsedShipment,
     PayloadInvalid,
     PollEndpoint,
-    Quota,
     Tracked,
     WebhookRejected,
     WholePayload,
@@ -285,14 +283,12 @@ class SeventeenTrackCarrier(WholePayload, CarrierDefaults):
     def build_change_carrier_request(self, number: Tracked, carrier: str, endpoint: PollEndpoint) -> httpx.Request:
         return registration.request(endpoint, "changecarrier", registration.change_body(number, carrier))
 
-    def read_answer(self, status: int, payload: Any, numbers: Sequence[Tracked]) -> list[Answered]:
-        return registration.read_answer(status, payload, numbers)
+    read_answer = staticmethod(registration.read_answer)
 
     def build_quota_request(self, endpoint: PollEndpoint) -> httpx.Request | None:
         return registration.request(endpoint, "getquota", None)
 
-    def read_quota(self, payload: Any) -> Quota:
-        return registration.read_quota(payload)
+    read_quota = staticmethod(registration.read_quota)
 
     def recognises(self, payload: Any) -> bool:
         d = mapping(payload)

@@ -46,14 +46,12 @@ import orjson
 from pydantic import Field, ValidationError
 
 from carriers.base import (
-    Answered,
     CarrierDefaults,
     Format,
     OneEvent,
     ParsedShipment,
     PayloadInvalid,
     PollEndpoint,
-    Tracked,
     WebhookRejected,
     raw_code,
     read_events,
@@ -218,14 +216,9 @@ class Ship24Carrier(CarrierDefaults):
             headers={"Authorization": f"Bearer {endpoint.api_key}", "Accept": "application/json"},
         )
 
-    def build_register_request(self, numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
-        return registration.register_request(numbers, endpoint)
-
-    def build_stop_request(self, numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
-        return registration.stop_request(numbers, endpoint)
-
-    def read_answer(self, status: int, payload: Any, numbers: Sequence[Tracked]) -> list[Answered]:
-        return registration.read_answer(status, payload, numbers)
+    build_register_request = staticmethod(registration.register_request)
+    build_stop_request = staticmethod(registration.stop_request)
+    read_answer = staticmethod(registration.read_answer)
 
     def recognises(self, payload: Any) -> bool:
         d = mapping(payload)

@@ -39,14 +39,12 @@ import httpx
 from pydantic import Field, field_validator
 
 from carriers.base import (
-    Answered,
     CarrierDefaults,
     Format,
     OneEvent,
     ParsedShipment,
     PollEndpoint,
     PollOnly,
-    Tracked,
     customs_direction,
     raw_code,
     read_events,
@@ -200,14 +198,9 @@ class TrackingMoreCarrier(PollOnly, CarrierDefaults):
     def aggregator_code(self, slug: str) -> str | None:
         return registration.COURIERS.get(slug)
 
-    def build_register_request(self, numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
-        return registration.register_request(numbers, endpoint)
-
-    def build_stop_request(self, numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
-        return registration.stop_request(numbers, endpoint)
-
-    def read_answer(self, status: int, payload: Any, numbers: Sequence[Tracked]) -> list[Answered]:
-        return registration.read_answer(status, payload, numbers)
+    build_register_request = staticmethod(registration.register_request)
+    build_stop_request = staticmethod(registration.stop_request)
+    read_answer = staticmethod(registration.read_answer)
 
     def recognises(self, payload: Any) -> bool:
         d = mapping(payload)
