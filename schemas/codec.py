@@ -5,7 +5,7 @@ these functions only, so the encoding has one home.
 
 A value is a JSON array (orjson) whose first element is the format, 1; fields follow by position,
 `null` for an absent value, and the trailing absent values of an event, an order or a link are left out. A status is its
-position in `STATUS_CODES`, a flag 0 or 1, money its decimal string. A time is `S`, integer seconds
+position in `schemas.status.STATUS_CODES`, a flag 0 or 1, money its decimal string. A time is `S`, integer seconds
 of its own wall clock since 1970-01-01T00:00, when it is UTC and on the second; otherwise
 `[S, offset]` with its UTC offset in seconds, or `[S, offset, microseconds]`: the offset a carrier
 gave survives, and every time from year 1 to 9999 round-trips.
@@ -46,25 +46,10 @@ import orjson
 from schemas.eta import BASES, OUTCOME_KINDS, EtaEstimate, EtaMemory, LaneState, LegStart, Outcome, lane_keys
 from schemas.event import TrackingEvent
 from schemas.state import DisputeState, Model, OrderLink, OrderWatch, ShipmentState
-from schemas.status import Status
+from schemas.status import STATUS_CODES
 
 FORMAT = 1
 
-#: A status's code is its position here: new statuses are appended, never inserted.
-STATUS_CODES: tuple[Status, ...] = (
-    Status.INFO_RECEIVED,
-    Status.IN_TRANSIT,
-    Status.EXPORT,
-    Status.IMPORT,
-    Status.OUT_FOR_DELIVERY,
-    Status.AVAILABLE_FOR_PICKUP,
-    Status.DELIVERY_FAILED,
-    Status.DELIVERED,
-    Status.RETURNING_TO_SENDER,
-    Status.RETURNED_TO_SENDER,
-    Status.EXCEPTION,
-    Status.UNKNOWN,
-)
 _STATUS_CODE = {status: code for code, status in enumerate(STATUS_CODES)}
 
 _EPOCH_DAY = datetime(1970, 1, 1).toordinal()

@@ -18,6 +18,23 @@ class Status(StrEnum):
     UNKNOWN = "unknown"
 
 
+#: Every status in the order stored codes number them (`schemas.codec`'s state, the poll schedule's meta):
+#: a new status is appended, never inserted, or what was stored would read as another status.
+STATUS_CODES: tuple[Status, ...] = (
+    Status.INFO_RECEIVED,
+    Status.IN_TRANSIT,
+    Status.EXPORT,
+    Status.IMPORT,
+    Status.OUT_FOR_DELIVERY,
+    Status.AVAILABLE_FOR_PICKUP,
+    Status.DELIVERY_FAILED,
+    Status.DELIVERED,
+    Status.RETURNING_TO_SENDER,
+    Status.RETURNED_TO_SENDER,
+    Status.EXCEPTION,
+    Status.UNKNOWN,
+)
+
 #: Statuses that prove a carrier physically handled the parcel (R6).
 SCANNED: frozenset[Status] = frozenset(Status) - {Status.INFO_RECEIVED, Status.UNKNOWN}
 

@@ -36,24 +36,9 @@ from datetime import UTC, datetime
 
 from redis.asyncio import Redis
 
-from schemas.status import Status
+from schemas.status import STATUS_CODES, Status
 from workers.poller.cadence import Stage
 
-#: Status codes stored in a meta (never reorder: appending is safe).
-STATUS_CODES: tuple[Status, ...] = (
-    Status.INFO_RECEIVED,
-    Status.IN_TRANSIT,
-    Status.EXPORT,
-    Status.IMPORT,
-    Status.OUT_FOR_DELIVERY,
-    Status.AVAILABLE_FOR_PICKUP,
-    Status.DELIVERY_FAILED,
-    Status.DELIVERED,
-    Status.RETURNING_TO_SENDER,
-    Status.RETURNED_TO_SENDER,
-    Status.EXCEPTION,
-    Status.UNKNOWN,
-)
 _CODE_OF = {status: code for code, status in enumerate(STATUS_CODES, start=1)}
 _META = struct.Struct("<BIIQ")
 MAX_LEASE = 1000
