@@ -15,6 +15,7 @@ that needs no registration (`register_batch_size = 0`).
 """
 
 import base64
+import hmac
 import importlib
 import inspect
 import pkgutil
@@ -51,6 +52,28 @@ class WebhookRejected(Exception):
 
 class PayloadInvalid(ValueError):
     """The body is not what the carrier's format says (answered 400, dead-lettered in the stream)."""
+
+
+def verify_header(
+    headers: Mapping[str, str],
+    name: str,
+    secrets: Sequence[str],
+    expected: Callable[[str], str],
+    *,
+    any_case: bool = False,
+) -> None:
+    """Refuse a push (`WebhookRejected`) unless its header `name` is `expected(secret)` for one of `secrets`,
+    compared in constant time (`hmac.compare_digest`: a plain `==` tells by its time how much is right), the
+    header lower-cased first where the carrier may write its hex in either case (`any_case`)."""
+    offered = headers.get(name)
+    if not offered:
+        raise WebhookRejected(f"missing {name} header")
+    if not secrets:
+        raise WebhookRejected("no webhook secret is configured for this carrier")
+    if any_case:
+        offered = offered.lower()
+    if not any(hmac.compare_digest(offered, expected(secret)) for secret in secrets):
+        raise WebhookRejected(f"{name} does not match")
 
 
 @dataclass(frozen=True, slots=True)

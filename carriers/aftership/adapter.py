@@ -56,13 +56,13 @@ from carriers.base import (
     PayloadInvalid,
     PollEndpoint,
     Tracked,
-    WebhookRejected,
     WholePayload,
     customs_direction,
     raw_code,
     read_events,
     split_list,
     success_code,
+    verify_header,
 )
 from carriers.shapes import mapping
 from carriers.times import CarrierTime, resolve
@@ -178,13 +178,7 @@ class AfterShipCarrier(WholePayload, CarrierDefaults):
     def verify_webhook(
         self, headers: Mapping[str, str], body: bytes, secrets: list[str], now: datetime, tolerance_s: int
     ) -> str:
-        offered = headers.get("aftership-hmac-sha256")
-        if not offered:
-            raise WebhookRejected("missing aftership-hmac-sha256 header")
-        if not secrets:
-            raise WebhookRejected("no webhook secret is configured for this carrier")
-        if not any(hmac.compare_digest(offered, signature(body, secret)) for secret in secrets):
-            raise WebhookRejected("aftership-hmac-sha256 does not match")
+        verify_header(headers, "aftership-hmac-sha256", secrets, lambda secret: signature(body, secret))
         return delivery_id(body)
 
     @staticmethod

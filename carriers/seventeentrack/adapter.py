@@ -30,7 +30,6 @@ of the payload is used.
 """
 
 import hashlib
-import hmac
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
@@ -46,13 +45,13 @@ from carriers.base import (
     PayloadInvalid,
     PollEndpoint,
     Tracked,
-    WebhookRejected,
     WholePayload,
     customs_direction,
     raw_code,
     read_events,
     split_list,
     success_code,
+    verify_header,
 )
 from carriers.seventeentrack import registration
 from carriers.seventeentrack.carriers import CARRIER_KEYS
@@ -191,13 +190,7 @@ class SeventeenTrackCarrier(WholePayload, CarrierDefaults):
     def verify_webhook(
         self, headers: Mapping[str, str], body: bytes, secrets: list[str], now: datetime, tolerance_s: int
     ) -> str:
-        offered = headers.get("sign")
-        if not offered:
-            raise WebhookRejected("missing sign header")
-        if not secrets:
-            raise WebhookRejected("no webhook secret is configured for this carrier")
-        if not any(hmac.compare_digest(offered.lower(), signature(body, key)) for key in secrets):
-            raise WebhookRejected("sign does not match")
+        verify_header(headers, "sign", secrets, lambda key: signature(body, key), any_case=True)
         return hashlib.sha256(body).hexdigest()
 
     @staticmethod
