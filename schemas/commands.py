@@ -9,6 +9,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, TypeAdapter
 
+from schemas.eta import EtaEstimate
 from schemas.state import DisputeState, OrderWatch
 from schemas.types import Frozen
 
@@ -67,7 +68,14 @@ class AdoptOrder(ShipmentCommandBase):
     order: OrderWatch
 
 
-ShipmentCommand = Annotated[Tick | DisputeChanged | ReleaseOrder | AdoptOrder, Field(discriminator="kind")]
+class EtaNoted(ShipmentCommandBase):
+    """A lane emitted this delivery estimate for the shipment: remember it (revisions, R8)."""
+
+    kind: Literal["eta_noted"] = "eta_noted"
+    estimate: EtaEstimate
+
+
+ShipmentCommand = Annotated[Tick | DisputeChanged | ReleaseOrder | AdoptOrder | EtaNoted, Field(discriminator="kind")]
 SHIPMENT_COMMAND: TypeAdapter[ShipmentCommand] = TypeAdapter(ShipmentCommand)
 
 

@@ -32,7 +32,7 @@ from schemas.commands import (
     ReleaseOrder,
     Tick,
 )
-from schemas.eta import LANE_COMMAND, LANE_COMMANDS_TOPIC, LaneObserved
+from schemas.eta import LANE_COMMAND, LANE_COMMANDS_TOPIC, EtaRequest, LaneObserved, LegChange, LegStart, Outcome
 from schemas.inputs import (
     DISPUTES_TOPIC,
     ORDER_EVENT,
@@ -353,15 +353,37 @@ TOPICS: tuple[Topic, ...] = (
         value=LANE_COMMAND,
         title="LaneCommand",
         description="What the shipment-keyed agent sends the lane-keyed one (the repartition of the delivery"
-        " estimate): how shipments moved in the lane's transit-time histograms, bucket → leg → outcome kind"
-        " → bin → count (negative: taken out), the moves of one batch's input partition summed per lane.",
+        " estimate): a shipment's changed transit outcomes per leg, and a request to estimate its delivery.",
         examples=(
             LaneObserved(
                 lane="lane:china-post:CN:FR",
-                counts={684: {"shipped": {"in_flight": {101: -1, 105: 1}}, "import": {"in_flight": {0: 1}}}},
+                bucket=684,
+                changes=(
+                    LegChange(
+                        leg="shipped",
+                        removed=Outcome(kind="in_flight", hours=260.5),
+                        added=Outcome(kind="in_flight", hours=301.0),
+                    ),
+                    LegChange(leg="import", added=Outcome(kind="in_flight", hours=0.0)),
+                ),
+            ),
+            EtaRequest(
+                lane="lane:china-post:CN:FR",
+                tracking_number=_TRACKING,
+                order_ids=(_ORDER,),
+                carrier="china-post",
+                origin_country="CN",
+                destination_country="FR",
+                status=Status.IMPORT,
+                estimated_at=_SHIPPED + timedelta(days=12),
+                legs=(
+                    LegStart(leg="import", started_at=_SHIPPED + timedelta(days=12)),
+                    LegStart(leg="shipped", started_at=_SHIPPED),
+                ),
+                fallback=("country_pair:CN:FR", "destination:FR", "global"),
             ),
         ),
-        writers="stream (shipment agent)",
+        writers="stream (shipment agent; lane agent forwarding)",
         readers="stream (lane agent)",
     ),
     Topic(

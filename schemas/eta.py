@@ -1,20 +1,20 @@
 """What the delivery estimate (`shipments.eta.v1`) keeps and sends between keys.
 
-A shipment tells the lanes it belongs to (`LaneObserved`, keyed by lane) how it moved in each leg's
-transit-time histogram; the stream merges what one batch tells a lane into one command. Every worker
-reads every lane (a global table), so a shipment estimates its delivery from its lanes' histograms
-in its own decision, emits `eta_estimated`, and remembers what it emitted (`EtaMemory`) to revise
-only on a move of a day or more, and for R8.
+A shipment tells the lanes it belongs to (`LaneObserved`, keyed by lane) what it adds to each leg's
+transit-time histogram, and asks the finest of them for an estimate (`EtaRequest`); a lane with too
+few samples forwards the request to the next coarser one; the lane that answers emits
+`eta_estimated` and tells the shipment what it estimated (`schemas.commands.EtaNoted`), which the
+shipment remembers (`EtaMemory`) to revise only on a move of a day or more, and for R8.
 
 A lane key names its level: `lane:{carrier}:{origin}:{destination}`, `country_pair:{origin}:{destination}`,
 `destination:{destination}` or `global`. The histograms themselves are `streams.eta.histogram`'s.
 """
 
-from collections.abc import Iterable
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, TypeAdapter
 
+from schemas.status import Status
 from schemas.types import Frozen, UtcTimestamp
 
 LANE_COMMANDS_TOPIC = "parcelwatch.lane-commands.v1"
@@ -59,6 +59,12 @@ class Outcome(Frozen):
     hours: float
 
 
+class LegChange(Frozen):
+    leg: Leg
+    removed: Outcome | None = None
+    added: Outcome | None = None
+
+
 class LegStart(Frozen):
     leg: Leg
     started_at: UtcTimestamp
@@ -73,53 +79,35 @@ class LaneCommandBase(Frozen):
         return self.lane
 
 
-#: Shipments a lane command adds to a lane's histograms (negative: takes out), by window bucket (shipment
-#: time, `streams.eta.histogram.bucket_of`), leg, outcome kind and bin: bucket → leg → kind → bin → count.
-BinCounts = dict[int, dict[Leg, dict[OutcomeKind, dict[int, int]]]]
-
-
-def add_counts(into: BinCounts, counts: BinCounts) -> BinCounts:
-    """`into` with `counts` added, in place; the counts that add up to 0 are left out."""
-    for bucket, legs in counts.items():
-        into_legs = into.setdefault(bucket, {})
-        for leg, kinds in legs.items():
-            into_kinds = into_legs.setdefault(leg, {})
-            for kind, bins in kinds.items():
-                into_bins = into_kinds.setdefault(kind, {})
-                for index, count in bins.items():
-                    total = into_bins.get(index, 0) + count
-                    if total:
-                        into_bins[index] = total
-                    else:
-                        into_bins.pop(index, None)
-                if not into_bins:
-                    del into_kinds[kind]
-            if not into_kinds:
-                del into_legs[leg]
-        if not into_legs:
-            del into[bucket]
-    return into
-
-
 class LaneObserved(LaneCommandBase):
-    """Shipments moved in the lane's histograms: a shipment's outcome per leg went from one bin (or
-    kind) to another, or the moves of several commands to the lane, summed (`merged`)."""
+    """A shipment's outcome per leg changed: take the old one out of the lane's histogram, put the new in.
+    `bucket` is the window bucket of its shipment time (`streams.eta.histogram.bucket_of`)."""
 
     kind: Literal["observed"] = "observed"
-    counts: BinCounts
-
-    @classmethod
-    def merged(cls, commands: Iterable["LaneObserved"]) -> "LaneObserved | None":
-        """One command that moves what all of `commands` (to one lane) move; None when they cancel out."""
-        lane, counts = None, {}
-        for command in commands:
-            lane = command.lane
-            add_counts(counts, command.counts)
-        return cls(lane=lane, counts=counts) if counts else None
+    bucket: int
+    changes: tuple[LegChange, ...]
 
 
-LaneCommand = LaneObserved
-LANE_COMMAND: TypeAdapter[LaneCommand] = TypeAdapter(LaneObserved)
+class EtaRequest(LaneCommandBase):
+    """Estimate this shipment's delivery from `lane`, or forward to the first of `fallback` when too few
+    samples. `legs`: most advanced first, each tried before the next; the time already spent in a leg
+    is `estimated_at − started_at`."""
+
+    kind: Literal["estimate"] = "estimate"
+    tracking_number: str
+    order_ids: tuple[str, ...]
+    carrier: str
+    origin_country: str
+    destination_country: str
+    status: Status
+    estimated_at: UtcTimestamp
+    legs: tuple[LegStart, ...]
+    fallback: tuple[str, ...] = ()
+    previous_p80_at: UtcTimestamp | None = None
+
+
+LaneCommand = Annotated[LaneObserved | EtaRequest, Field(discriminator="kind")]
+LANE_COMMAND: TypeAdapter[LaneCommand] = TypeAdapter(LaneCommand)
 
 
 class EtaEstimate(Frozen):

@@ -10,9 +10,7 @@ Four agents, each with a changelog-backed table:
   per seller (its day buckets, `streams.sellers`);
 - `lanes` consumes the internal lane commands, keyed by lane (`lane:…`, `country_pair:…`,
   `destination:…`, `global`), and keeps a `LaneState` per lane (its transit-time histograms,
-  `streams.eta`) in a global table: every worker follows every partition of its changelog, so
-  `decide` reads any lane's histograms locally and emits a shipment's delivery estimate
-  (`shipments.eta.v1`) in its own batch.
+  `streams.eta`); it emits `shipments.eta.v1` and answers the shipment with an `EtaNoted` command.
 
 All take their records in batches through `streams.shell.BatchShell`: decided against a view
 of the tables, outputs acknowledged, then states written, then offsets committed (the order and
@@ -35,12 +33,7 @@ from schemas.eta import LANE_COMMANDS_TOPIC
 from schemas.inputs import DISPUTES_TOPIC, RAW_TOPIC, SHIPMENTS_TOPIC
 from schemas.sellers import SELLER_COMMANDS_TOPIC, SellerTick, dump_seller, load_seller
 from streams.core import next_wake
-from streams.faust_shell import (
-    MEMORY_STORE,
-    QuietMonitor,
-    gate_transaction_commits,
-    seek_uncommitted_partitions_to_beginning,
-)
+from streams.faust_shell import QuietMonitor, gate_transaction_commits, seek_uncommitted_partitions_to_beginning
 from streams.http import serve
 from streams.sellers.timer import DailyTimer
 from streams.settings import StreamConfig, StreamSettings
@@ -100,18 +93,11 @@ class StreamClock:
         return self.at(datetime.now(UTC).timestamp())
 
 
-def model_table(app: faust.App, name: str, codec: str, partitions: int, replicated: bool = False) -> faust.Table:
+def model_table(app: faust.App, name: str, codec: str, partitions: int) -> faust.Table:
     """A table of models keyed by str. Faust derives a table's serializers from its key and value
     types and builds the changelog topic with them at once; both are set again here so that
-    writes and recovery use these codecs.
-
-    `replicated`: a global table (every partition on every worker) kept in memory whatever the
-    store, so that reading it decodes nothing: the lanes are few and small, each worker restores
-    them from the changelog at start."""
-    if replicated:
-        table = app.GlobalTable(name, partitions=partitions, store=MEMORY_STORE)
-    else:
-        table = app.Table(name, partitions=partitions)
+    writes and recovery use these codecs."""
+    table = app.Table(name, partitions=partitions)
     table.key_serializer, table.value_serializer = "utf8", codec
     table.changelog_topic = table._new_changelog_topic()
     return table
@@ -165,7 +151,7 @@ def create_app(settings: StreamConfig) -> faust.App:
     shipments = model_table(app, "shipments", "shipment_state", settings.kafka.partitions)
     orders = model_table(app, "orders", "order_link", settings.kafka.partitions)
     sellers = model_table(app, "sellers", "seller_state", settings.kafka.partitions)
-    lanes = model_table(app, "lanes", "lane_state", settings.kafka.partitions, replicated=True)
+    lanes = model_table(app, "lanes", "lane_state", settings.kafka.partitions)
     wakeups = WakeupIndex()
     daily = DailyTimer()
     tables = {"shipments": shipments, "orders": orders, "sellers": sellers, "lanes": lanes}

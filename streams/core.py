@@ -12,13 +12,14 @@ the stream counts them (`streams.metrics.count_unknown`), so an event a carrier 
 counted once.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from schemas.commands import (
     AdoptOrder,
     DisputeChanged,
+    EtaNoted,
     LinkShipment,
     OrderCommand,
     ReleaseOrder,
@@ -26,7 +27,7 @@ from schemas.commands import (
     Tick,
     UnlinkShipment,
 )
-from schemas.eta import LaneCommand, LaneState
+from schemas.eta import LaneCommand
 from schemas.event import TrackingEvent, kept_events, merge_events
 from schemas.inputs import (
     DisputeEvent,
@@ -39,7 +40,7 @@ from schemas.outputs import Output, StatusChanged
 from schemas.sellers import SellerCommand
 from schemas.state import DisputeState, OrderLink, OrderWatch, ShipmentState, evolve
 from schemas.status import Status
-from streams.eta.shipment import eta_commands
+from streams.eta.shipment import eta_commands, note_estimate
 from streams.rules import RULES, ListedRule
 from streams.rules.base import Facts, RuleContext, Verdict, days, update_order
 from streams.rules.r16_order_events import apply_order_change
@@ -81,15 +82,7 @@ class Decision:
     unknown: tuple[TrackingEvent, ...] = ()
 
 
-def decide(
-    state: ShipmentState | None,
-    update: Input,
-    now: datetime,
-    settings: RuleSettings,
-    lanes: Mapping[str, LaneState] | None = None,
-) -> Decision:
-    """The shipment's decision on `update`; `lanes`, the lanes' histograms as they stand (read only),
-    are what its delivery estimate is read from (none without them)."""
+def decide(state: ShipmentState | None, update: Input, now: datetime, settings: RuleSettings) -> Decision:
     current = state or ShipmentState(tracking_number=update.tracking_number)
     outputs: list[Output] = []
     commands: list[Command] = []
@@ -107,16 +100,17 @@ def decide(
             commands.extend(handed)
         case DisputeChanged():
             current = update_order(current, update.order_id, dispute=update.dispute, linked=True)
+        case EtaNoted():
+            current = note_estimate(current, update.estimate)
         case Tick():
             pass
-    if not isinstance(update, Tick):
+    if not isinstance(update, Tick | EtaNoted):
         current = evolve(current, updated_at=now)
     if facts is not None or (isinstance(update, OrderInput) and current.eta is None and current.events):
-        current, observed, estimated = eta_commands(
-            current, facts or Facts(current.tracking_number, current.events), now, settings.eta, lanes or {}
+        current, observed = eta_commands(
+            current, facts or Facts(current.tracking_number, current.events), now, settings.eta
         )
         commands.extend(observed)
-        outputs.extend(estimated)
     current, fired, wake_at = _run_rules(current, now, settings, facts)
     outputs.extend(fired)
     commands.extend(seller_commands(state, current, facts, settings))

@@ -57,8 +57,7 @@ def step(
     sellers: MutableMapping[str, SellerState] | None = None,
 ) -> Step:
     """Decide one input against the table its key is in: shipments, orders, (a lane command) lanes
-    or (a seller command) sellers. A shipment reads `lanes` too, never writes them: its delivery
-    estimate is read from its lanes' histograms as they stand."""
+    or (a seller command) sellers."""
     if isinstance(update, SellerCommandBase):
         if sellers is None:
             raise ValueError(f"a seller command reached an agent without the sellers table: {update.seller_id!r}")
@@ -72,14 +71,16 @@ def step(
     if isinstance(update, LaneCommandBase):
         if lanes is None:
             raise ValueError(f"a lane command reached an agent without the lanes table: {update.lane!r}")
-        lanes[update.lane] = decide_lane(lanes.get(update.lane), update, now, settings.eta)
-        return Step()
+        decision = decide_lane(lanes.get(update.lane), update, now, settings.eta)
+        if decision.state is not None:
+            lanes[update.lane] = decision.state
+        return Step(decision.outputs, decision.commands)
     if isinstance(update, DisputeEvent | OrderCommandBase):
         link, commands = decide_order(orders.get(update.order_id), update, update.order_id)
         orders[update.order_id] = link
         return Step(commands=list(commands))
     key = update.tracking_number
-    decision = decide(shipments.get(key), update, now, settings, lanes)
+    decision = decide(shipments.get(key), update, now, settings)
     if decision.forget:
         if key in shipments:
             del shipments[key]

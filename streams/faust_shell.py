@@ -135,12 +135,6 @@ async def input_partitions(app: faust.App) -> list[InputPartition]:
     return views
 
 
-#: The `store=` URL of a table kept in memory whatever the app's store. A table falls back to the app's
-#: store when its own URL is falsy (`Collection._new_store`), and yarl's `URL("memory://")`, with
-#: nothing after the scheme, is: the URL names a host, which the memory store does not read.
-MEMORY_STORE = "memory://table"
-
-
 def set_current_event(event: EventT | None) -> None:
     """Tables read and write the partition of the current event (its changelog partition, and with
     RocksDB the partition's database): set it before touching a table for an event's key."""

@@ -34,7 +34,7 @@ from faust.serializers import codecs
 from faust.types import TP, EventT, StreamT
 
 from schemas.commands import ORDER_COMMANDS_TOPIC
-from schemas.eta import LANE_COMMANDS_TOPIC, LaneObserved
+from schemas.eta import LANE_COMMANDS_TOPIC
 from schemas.event import TrackingEvent
 from schemas.inputs import DISPUTES_TOPIC
 from schemas.outputs import DeadLetter
@@ -134,7 +134,6 @@ class BatchShell:
         outgoing: list[Outgoing] = []
         wakes: list[tuple[str, datetime | None]] = []
         unknown: list[TrackingEvent] = []
-        lane_moves: dict[tuple[str, int, str], tuple[int, list[LaneObserved]]] = {}
         for index, event in enumerate(events):
             message = event.message
             faust_shell.set_current_event(event)
@@ -146,17 +145,11 @@ class BatchShell:
                 self._count(read)
             for result in steps:
                 outgoing.extend(self._outgoing(result, index))
-                for command in result.commands:
-                    if isinstance(command, LaneObserved):
-                        slot = (message.topic, message.partition, command.lane)
-                        lane_moves[slot] = (index, lane_moves.get(slot, (index, []))[1])
-                        lane_moves[slot][1].append(command)
                 if result.wake is not None:
                     wakes.append(result.wake)
                 unknown.extend(result.unknown)
             if source.key is not None:
                 owners[(_table_of(source.topic), source.key)] = event
-        outgoing.extend(_merged_lane_moves(lane_moves))
         gate = faust_shell.COMMIT_GATE.batch() if self.app.in_transaction else contextlib.nullcontext()
         async with gate:  # exactly once: no transaction commits between the first send and the acks
             await self._deliver_outputs(outgoing, sources, events)
@@ -203,13 +196,8 @@ class BatchShell:
 
     @staticmethod
     def _outgoing(result: Step, index: int) -> list[Outgoing]:
-        """The step's outputs and commands to produce, but its lane moves: `_merged_lane_moves` sends those."""
         items = [Outgoing(o.topic, o.key, o.model_dump_json().encode(), index) for o in result.outputs]
-        items.extend(
-            Outgoing(c.topic, c.key, c.model_dump_json().encode(), index)
-            for c in result.commands
-            if not isinstance(c, LaneObserved)
-        )
+        items.extend(Outgoing(c.topic, c.key, c.model_dump_json().encode(), index) for c in result.commands)
         for output in result.outputs:
             count_output(output)
         return items
@@ -319,18 +307,6 @@ async def deliver(items: list, publish) -> tuple[list[tuple[Any, Exception]], li
             await asyncio.sleep(delay)
             delay = min(delay * 2, RETRY_MAX_S)
     return refused, acknowledged
-
-
-def _merged_lane_moves(lane_moves: dict[tuple[str, int, str], tuple[int, list[LaneObserved]]]) -> list[Outgoing]:
-    """One `LaneObserved` per lane for the moves a batch's records of one input partition send it,
-    attributed to the last of those records (under exactly-once all of them commit in that
-    partition's transaction); none where the moves cancel out."""
-    items = []
-    for index, commands in lane_moves.values():
-        merged = LaneObserved.merged(commands)
-        if merged is not None:
-            items.append(Outgoing(merged.topic, merged.key, merged.model_dump_json().encode(), index))
-    return items
 
 
 def _dead_letter_for_refused(source: Source, item: Outgoing, error: Exception, at: datetime) -> DeadLetter:

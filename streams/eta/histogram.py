@@ -18,21 +18,14 @@ bin). The estimate is the delivery time of the shipments that will be delivered:
 which the delivered share reaches 50, 80 and 95 % of all it reaches, linear within a bin. So the
 parcels still on their way count (a lane whose slow parcels have not arrived yet does not look
 fast), and a lost parcel counts as not delivered rather than as one that would still come.
-
-An estimate reads the window's buckets summed per leg, and the deliveries from a bin on. Both are
-remembered beside the lane's state (for the state last read and the newest `observe` made, the
-last 4,096 lanes): `observe` derives the new state's sums from the counts it touched, so a lane is
-summed afresh only when a state nobody summed is read.
 """
 
-from bisect import bisect_left, bisect_right
-from collections import OrderedDict
+from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from schemas.eta import OUTCOME_KINDS, BinCounts, LaneState, Leg, LegCounts, Outcome
+from schemas.eta import OUTCOME_KINDS, LaneState, Leg, LegChange, LegCounts, Outcome
 from schemas.state import evolve
 from streams.eta.settings import EtaSettings
 
@@ -73,163 +66,66 @@ def first_bucket(now: datetime, settings: EtaSettings) -> int:
     return int((days_since_epoch(now) - settings.window_days) // settings.bucket_days)
 
 
-def _added(counts: dict[int, int], bins: dict[int, int]) -> dict[int, int]:
+def _moved(counts: dict[int, int], removed: int | None, added: int | None) -> dict[int, int]:
     counts = dict(counts)
-    for index, count in bins.items():
-        total = counts.get(index, 0) + count
-        if total > 0:
-            counts[index] = total
+    if removed is not None and counts.get(removed, 0) > 0:
+        if counts[removed] == 1:
+            del counts[removed]
         else:
-            counts.pop(index, None)  # taking out a shipment a bin does not hold leaves it empty
+            counts[removed] -= 1
+    if added is not None:
+        counts[added] = counts.get(added, 0) + 1
     return counts
 
 
-def observe(state: LaneState, counts: BinCounts, now: datetime, settings: EtaSettings) -> LaneState:
-    """`state` with `counts` added (a `LaneObserved`'s), and the buckets out of the window dropped."""
-    oldest = first_bucket(now, settings)
-    buckets = {bucket: legs for bucket, legs in state.buckets.items() if bucket >= oldest}
-    for bucket, moved in counts.items():
-        if bucket < oldest:
+def _changed(counts: LegCounts, change: LegChange, settings: EtaSettings) -> LegCounts:
+    fields = {}
+    for outcome, removing in ((change.removed, True), (change.added, False)):
+        if outcome is None:
             continue
-        legs = dict(buckets.get(bucket, {}))
-        for leg, kinds in moved.items():
-            current = legs.get(leg) or LegCounts()
-            legs[leg] = evolve(current, **{kind: _added(getattr(current, kind), bins) for kind, bins in kinds.items()})
-        buckets[bucket] = legs
-    after = evolve(state, buckets=buckets)
-    _remember_after(state, after, counts, oldest)
-    return after
-
-
-def moves(bucket: int, leg: Leg, before: Outcome | None, after: Outcome | None, settings: EtaSettings) -> BinCounts:
-    """What a shipment's outcome in `leg` going from `before` to `after` adds to its lanes' histograms
-    (empty when both fall in the same bin of the same kind)."""
-    kinds: dict[str, dict[int, int]] = {}
-    placed = [(outcome, sign) for outcome, sign in ((before, -1), (after, 1)) if outcome is not None]
-    for outcome, sign in placed:
-        bins = kinds.setdefault(outcome.kind, {})
         index = bin_of(outcome.hours, settings)
-        bins[index] = bins.get(index, 0) + sign
-        if not bins[index]:
-            del bins[index]
-            if not bins:
-                del kinds[outcome.kind]
-    return {bucket: {leg: kinds}} if kinds else {}
+        current = fields.get(outcome.kind, getattr(counts, outcome.kind))
+        fields[outcome.kind] = _moved(current, index, None) if removing else _moved(current, None, index)
+    return evolve(counts, **fields)
 
 
-Sums = dict[Leg, dict[int, tuple[int, int, int]]]
-NO_COUNTS = LegCounts()
-
-#: Per lane read or written lately, two of its states, each with its legs' counts summed over the
-#: buckets from an oldest one on (leg → bin → (delivered, ended, in flight)) and, once read, each
-#: leg's bins in order with the deliveries from each on: the state last read (an estimate) and the
-#: newest (`observe`). A lane's state is replaced, never changed, so the sums hold while it is the
-#: state read; two, because a stream's agents read the table's state while the lanes agent decides
-#: the next ones.
-_SUMS: OrderedDict[str, dict[str, "_Summed"]] = OrderedDict()
-LANES_KEPT = 4096
-
-
-@dataclass(slots=True)
-class _Summed:
-    state: LaneState  # held, so that its id is not reused while it is remembered
-    oldest: int
-    sums: Sums
-    delivered_from: dict[Leg, tuple[list[int], list[int]]] = field(default_factory=dict)
+def observe(
+    state: LaneState, bucket: int, changes: Iterable[LegChange], now: datetime, settings: EtaSettings
+) -> LaneState:
+    """`state` with a shipment's changed outcomes moved in `bucket`, and the buckets out of the window dropped."""
+    oldest = first_bucket(now, settings)
+    buckets = state.buckets
+    if min(buckets, default=oldest) < oldest:
+        buckets = {b: legs for b, legs in buckets.items() if b >= oldest}
+    else:
+        buckets = dict(buckets)
+    if bucket >= oldest:
+        legs = dict(buckets.get(bucket, {}))
+        for change in changes:
+            legs[change.leg] = _changed(legs.get(change.leg) or LegCounts(), change, settings)
+        buckets[bucket] = legs
+    return evolve(state, buckets=buckets)
 
 
-def _remembered(state: LaneState, oldest: int) -> _Summed | None:
-    for summed in _SUMS.get(state.lane, {}).values():
-        if summed.state is state and summed.oldest == oldest:
-            return summed
-    return None
-
-
-def _remember(role: str, summed: _Summed) -> None:
-    lane = summed.state.lane
-    _SUMS.setdefault(lane, {})[role] = summed
-    _SUMS.move_to_end(lane)
-    if len(_SUMS) > LANES_KEPT:
-        _SUMS.popitem(last=False)
-
-
-def _summed(state: LaneState, oldest: int) -> _Summed:
-    found = _remembered(state, oldest)
-    if found is None:
-        summed: dict[Leg, dict[int, list[int]]] = {}
-        for bucket, legs in state.buckets.items():
-            if bucket < oldest:
-                continue
-            for leg, counts in legs.items():
-                bins = summed.setdefault(leg, {})
-                for position, kind in enumerate(OUTCOME_KINDS):
-                    for index, count in getattr(counts, kind).items():
-                        bins.setdefault(index, [0, 0, 0])[position] += count
-        sums = {leg: {index: tuple(values) for index, values in bins.items()} for leg, bins in summed.items()}
-        found = _Summed(state, oldest, sums)
-    _remember("read", found)
-    return found
-
-
-def _remember_after(before: LaneState, after: LaneState, counts: BinCounts, oldest: int) -> None:
-    """Remember `after`'s sums from `before`'s (when known for the same window) and what `observe`
-    changed: each count it touched, as it is now less as it was. `before`'s stay as they were (a
-    stream's other agents read it until `after` is written)."""
-    remembered = _remembered(before, oldest)
-    if remembered is None:
-        return
-    found = remembered.sums
-    sums = dict(found)
-    for bucket, moved in counts.items():
-        if bucket < oldest:
+def tail(state: LaneState | None, leg: Leg, now: datetime, first: int, settings: EtaSettings) -> dict[int, list[int]]:
+    """The leg's counts from bin `first` on, over the buckets in the window: bin → [delivered, ended, in flight]."""
+    merged: dict[int, list[int]] = {}
+    if state is None:
+        return merged
+    oldest = first_bucket(now, settings)
+    for bucket, legs in state.buckets.items():
+        counts = legs.get(leg)
+        if counts is None or bucket < oldest:
             continue
-        was, now = before.buckets.get(bucket, {}), after.buckets[bucket]
-        for leg, kinds in moved.items():
-            if sums.get(leg) is found.get(leg):
-                sums[leg] = dict(sums.get(leg, {}))
-            bins = sums[leg]
-            for kind, added in kinds.items():
-                position = OUTCOME_KINDS.index(kind)
-                old, new = getattr(was.get(leg) or NO_COUNTS, kind), getattr(now[leg], kind)
-                for index in added:
-                    change = new.get(index, 0) - old.get(index, 0)
-                    if change:
-                        values = list(bins.get(index, (0, 0, 0)))
-                        values[position] += change
-                        if any(values):
-                            bins[index] = tuple(values)
-                        else:
-                            del bins[index]
-    _remember("newest", _Summed(after, oldest, sums))
-
-
-def deliveries_from(state: LaneState | None, leg: Leg, now: datetime, first: int, settings: EtaSettings) -> int:
-    """The leg's deliveries from bin `first` on, over the buckets in the window (`samples_after` of `tail`)."""
-    if state is None:
-        return 0
-    summed = _summed(state, first_bucket(now, settings))
-    if leg not in summed.delivered_from:
-        bins = sorted(summed.sums.get(leg, {}))
-        delivered = [0] * (len(bins) + 1)
-        for position in range(len(bins) - 1, -1, -1):
-            delivered[position] = delivered[position + 1] + summed.sums[leg][bins[position]][0]
-        summed.delivered_from[leg] = (bins, delivered)
-    bins, delivered = summed.delivered_from[leg]
-    return delivered[bisect_left(bins, first)]
-
-
-def tail(
-    state: LaneState | None, leg: Leg, now: datetime, first: int, settings: EtaSettings
-) -> dict[int, tuple[int, int, int]]:
-    """The leg's counts from bin `first` on, over the buckets in the window: bin → (delivered, ended, in flight)."""
-    if state is None:
-        return {}
-    bins = _summed(state, first_bucket(now, settings)).sums.get(leg, {})
-    return {index: values for index, values in bins.items() if index >= first}
+        for position, kind in enumerate(OUTCOME_KINDS):
+            for index, count in getattr(counts, kind).items():
+                if index >= first:
+                    merged.setdefault(index, [0, 0, 0])[position] += count
+    return merged
 
 
 def delivery_quantiles(
-    counts: dict[int, tuple[int, int, int]], elapsed_hours: float, levels: Iterable[float], settings: EtaSettings
+    counts: dict[int, list[int]], elapsed_hours: float, levels: Iterable[float], settings: EtaSettings
 ) -> tuple[float, ...] | None:
     """Hours after the leg's start by which each share in `levels` of the shipments in flight after
     `elapsed_hours` that will be delivered is delivered (`counts`: `tail` from the bin of
@@ -266,6 +162,10 @@ def delivery_quantiles(
     return tuple(found)
 
 
-def samples_after(counts: dict[int, tuple[int, int, int]]) -> int:
+def samples_after(counts: dict[int, list[int]]) -> int:
     """The deliveries in `counts` (a `tail`): what an estimate conditional on the time spent rests on."""
     return sum(values[0] for values in counts.values())
+
+
+def outcome_change(leg: Leg, before: Outcome | None, after: Outcome | None) -> LegChange | None:
+    return None if before == after else LegChange(leg=leg, removed=before, added=after)

@@ -1,72 +1,85 @@
-"""The lanes' side of the delivery estimate, pure: `decide_lane` and `estimate`.
+"""The lane's side of the delivery estimate: `decide_lane(state, command, now, settings)`, pure.
 
-A `LaneObserved` adds its counts to the lane's histograms (`streams.eta.histogram`). A shipment's
-estimate is read from its lanes, finest first (`lane`, `country_pair`, `destination`, `global`), and
-in each lane leg by leg, most advanced first, conditional on the time already spent in the leg (the
-shipment is in flight then): a lane where no leg has `min_samples` deliveries in the bins from that
-time on gives way to the next coarser one, and the coarsest answers with any deliveries at all:
-never with none.
+A `LaneObserved` moves a shipment's outcomes in the lane's histograms (`streams.eta.histogram`). An
+`EtaRequest` is answered from the lane's histograms, leg by leg as the request lists them (most
+advanced first), conditional on the time already spent in the leg (the shipment is in flight
+then); when no leg has `min_samples` deliveries in the bins from that time on, the request goes on
+to the next coarser lane. The coarsest lane
+(`global`) answers with any deliveries at all: never with none. An answer is emitted only when it
+is the shipment's first or its p80 moved by `revise_days` or more; the shipment is then told it
+(`EtaNoted`), so that the next revision counts from it.
 """
 
-from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from schemas.eta import EtaEstimate, LaneObserved, LaneState, LegStart, basis_of
-from streams.eta.histogram import bin_of, deliveries_from, delivery_quantiles, observe, tail
+from schemas.commands import EtaNoted
+from schemas.eta import EtaEstimate, EtaRequest, LaneObserved, LaneState, basis_of
+from schemas.outputs import EtaEstimated
+from streams.eta.histogram import bin_of, delivery_quantiles, observe, samples_after, tail
 from streams.eta.settings import EtaSettings
+from streams.eta.shipment import moved
 
 LEVELS = (0.5, 0.8, 0.95)
 
 
-def decide_lane(state: LaneState | None, command: LaneObserved, now: datetime, settings: EtaSettings) -> LaneState:
-    """The lane with the command's shipments moved in its histograms."""
-    return observe(state or LaneState(lane=command.lane), command.counts, now, settings)
+@dataclass(frozen=True, slots=True)
+class LaneDecision:
+    state: LaneState | None  # None: unchanged
+    outputs: list[EtaEstimated] = field(default_factory=list)
+    commands: list[EtaRequest | EtaNoted] = field(default_factory=list)
 
 
 def _at(start: datetime, hours: float) -> datetime:
     return start + timedelta(minutes=round(hours * 60))
 
 
-def _lane_estimate(
-    state: LaneState, legs: tuple[LegStart, ...], need: int, now: datetime, settings: EtaSettings
-) -> EtaEstimate | None:
-    for start in legs:
-        elapsed = (now - start.started_at).total_seconds() / 3600
-        first = bin_of(max(elapsed, 0.0), settings)
-        samples = deliveries_from(state, start.leg, now, first, settings)
+def estimate(state: LaneState | None, request: EtaRequest, now: datetime, settings: EtaSettings) -> EtaEstimate | None:
+    """The lane's estimate for the request, or None when no leg has enough deliveries after the time spent."""
+    need = settings.min_samples if request.fallback else 1
+    for start in request.legs:
+        elapsed = (request.estimated_at - start.started_at).total_seconds() / 3600
+        counts = tail(state, start.leg, now, bin_of(max(elapsed, 0.0), settings), settings)
+        samples = samples_after(counts)
         if samples < need:
             continue
-        found = delivery_quantiles(tail(state, start.leg, now, first, settings), elapsed, LEVELS, settings)
+        found = delivery_quantiles(counts, elapsed, LEVELS, settings)
         if found is None:
             continue
         p50, p80, p95 = (_at(start.started_at, hours) for hours in found)
         return EtaEstimate(
-            estimated_at=now,
+            estimated_at=request.estimated_at,
             p50_at=p50,
             p80_at=p80,
             p95_at=p95,
-            basis=basis_of(state.lane),
+            basis=basis_of(request.lane),
             leg=start.leg,
             samples=samples,
         )
     return None
 
 
-def estimate(
-    lanes: Mapping[str, LaneState],
-    keys: tuple[str, ...],
-    legs: tuple[LegStart, ...],
-    now: datetime,
-    settings: EtaSettings,
-) -> EtaEstimate | None:
-    """A shipment's estimate at `now` from the first of its lanes `keys` (finest first) with enough
-    deliveries after the time spent in one of its `legs` (most advanced first); None when none has."""
-    for position, key in enumerate(keys):
-        state = lanes.get(key)
-        if state is None:
-            continue
-        need = settings.min_samples if position < len(keys) - 1 else 1
-        found = _lane_estimate(state, legs, need, now, settings)
-        if found is not None:
-            return found
-    return None
+def decide_lane(
+    state: LaneState | None, command: LaneObserved | EtaRequest, now: datetime, settings: EtaSettings
+) -> LaneDecision:
+    if isinstance(command, LaneObserved):
+        current = state or LaneState(lane=command.lane)
+        return LaneDecision(observe(current, command.bucket, command.changes, now, settings))
+    found = estimate(state, command, now, settings)
+    if found is None:
+        if not command.fallback:
+            return LaneDecision(None)
+        onward = command.model_copy(update={"lane": command.fallback[0], "fallback": command.fallback[1:]})
+        return LaneDecision(None, commands=[onward])
+    if not moved(command.previous_p80_at, found.p80_at, settings):
+        return LaneDecision(None)
+    output = EtaEstimated.build(
+        tracking_number=command.tracking_number,
+        order_ids=command.order_ids,
+        carrier=command.carrier,
+        origin_country=command.origin_country,
+        destination_country=command.destination_country,
+        status=command.status,
+        **found.model_dump(),
+    )
+    return LaneDecision(None, [output], [EtaNoted(tracking_number=command.tracking_number, estimate=found)])

@@ -1,35 +1,20 @@
-"""The shipment's side of the delivery estimate: what it tells its lanes, and its estimate. Pure.
+"""The shipment's side of the delivery estimate: what it tells its lanes, and when it asks. Pure.
 
 After each input that changed a shipment's events (or gave a scanned shipment its first order), the
 shipment works out, per leg it reached, its outcome: delivered so many hours after the leg started,
 ended without a delivery (its status an exception or a return) at its latest scan, or still in flight
-at its latest scan. When an outcome moved to another bin (or kind) since it last told its lanes, each
-of its four lanes gets one `LaneObserved` with the move (a later scan in the same bin moves nothing,
-and sends nothing). When an outcome changed and the shipment is on its way to the buyer (scanned, not
-delivered, not ended, an open order), it estimates its delivery from its lanes as they stand
-(`streams.eta.lanes.estimate`) and emits the estimate if it is its first or p80 moved by
-`revise_days`; the estimate emitted is remembered for the next revision and for R8.
+at its latest scan. What changed since it last told its lanes goes to each of them in one
+`LaneObserved`. While it is on its way to the buyer (scanned, not delivered, not ended, an open
+order), it asks its finest lane for an estimate (`EtaRequest`), most advanced leg first. The answer
+comes back as `EtaNoted` and is remembered for the next revision and for R8.
 """
 
-from collections.abc import Mapping
 from datetime import datetime
 
-from schemas.eta import (
-    BinCounts,
-    EtaMemory,
-    LaneObserved,
-    LaneState,
-    Leg,
-    LegStart,
-    Outcome,
-    add_counts,
-    lane_keys,
-)
-from schemas.outputs import EtaEstimated
+from schemas.eta import EtaEstimate, EtaMemory, EtaRequest, LaneObserved, Leg, LegStart, Outcome, lane_keys
 from schemas.state import ShipmentState, evolve
 from schemas.status import SCANNED, Status
-from streams.eta.histogram import DAY_HOURS, bucket_of, moves
-from streams.eta.lanes import estimate
+from streams.eta.histogram import DAY_HOURS, bucket_of, outcome_change
 from streams.eta.settings import EtaSettings
 from streams.rules.base import Facts
 
@@ -67,12 +52,11 @@ def _outcome(start: datetime, facts: Facts, latest_scan: datetime) -> Outcome | 
 
 
 def eta_commands(
-    state: ShipmentState, facts: Facts, now: datetime, settings: EtaSettings, lanes: Mapping[str, LaneState]
-) -> tuple[ShipmentState, list[LaneObserved], list[EtaEstimated]]:
-    """The shipment with what it told its lanes (and the estimate it emitted) remembered, the commands
-    for its lanes, and its estimate when one is due."""
+    state: ShipmentState, facts: Facts, now: datetime, settings: EtaSettings
+) -> tuple[ShipmentState, list[LaneObserved | EtaRequest]]:
+    """The shipment with what it told its lanes remembered, and the commands for them."""
     if not settings.enabled or not state.orders or facts.first_scan is None or state.carrier is None:
-        return state, [], []
+        return state, []
     order = state.orders[min(state.orders)]
     memory = state.eta or EtaMemory(
         lanes=lane_keys(state.carrier, order.origin_country, order.destination_country),
@@ -82,38 +66,50 @@ def eta_commands(
     starts = _leg_starts(state.eta, order.shipped_at, state.events)
     latest_scan = max(event.occurred_at for event in state.events if event.status in SCANNED)
     told: dict[Leg, Outcome] = {}
-    changed = False
-    counts: BinCounts = {}
+    changes = []
     for leg in LEG_ORDER:
         if leg not in starts:
             continue
         outcome = _outcome(starts[leg], facts, latest_scan)
         if outcome is not None:
             told[leg] = outcome
-        before = memory.told.get(leg)
-        if before != outcome:
-            changed = True
-            add_counts(counts, moves(memory.bucket, leg, before, outcome, settings))
+        change = outcome_change(leg, memory.told.get(leg), outcome)
+        if change is not None:
+            changes.append(change)
     legs = tuple(LegStart(leg=leg, started_at=starts[leg]) for leg in LEG_ORDER if leg in starts)
     memory = evolve(memory, legs=legs, told=told)
-    commands = [LaneObserved.model_construct(lane=lane, counts=counts) for lane in memory.lanes] if counts else []
+    state = evolve(state, eta=memory)
+    if not changes:
+        return state, []
+    commands: list[LaneObserved | EtaRequest] = [
+        LaneObserved(lane=lane, bucket=memory.bucket, changes=tuple(changes)) for lane in memory.lanes
+    ]
     open_order = any(not watch.closed and now < watch.protection_ends_at for watch in state.orders.values())
-    if not changed or facts.delivered is not None or facts.status in ENDED or not open_order:
-        return evolve(state, eta=memory), commands, []
-    found = estimate(lanes, memory.lanes, tuple(reversed(legs)), now, settings)
-    previous = memory.estimate.p80_at if memory.estimate is not None else None
-    if found is None or not moved(previous, found.p80_at, settings):
-        return evolve(state, eta=memory), commands, []
-    output = EtaEstimated.build(
-        tracking_number=state.tracking_number,
-        order_ids=tuple(sorted(state.orders)),
-        carrier=state.carrier,
-        origin_country=order.origin_country,
-        destination_country=order.destination_country,
-        status=facts.status,
-        **found.model_dump(),
-    )
-    return evolve(state, eta=evolve(memory, estimate=found)), commands, [output]
+    if facts.delivered is None and facts.status not in ENDED and open_order:
+        previous = memory.estimate.p80_at if memory.estimate is not None else None
+        commands.append(
+            EtaRequest(
+                lane=memory.lanes[0],
+                fallback=memory.lanes[1:],
+                tracking_number=state.tracking_number,
+                order_ids=tuple(sorted(state.orders)),
+                carrier=state.carrier,
+                origin_country=order.origin_country,
+                destination_country=order.destination_country,
+                status=facts.status,
+                estimated_at=now,
+                legs=tuple(reversed(legs)),
+                previous_p80_at=previous,
+            )
+        )
+    return state, commands
+
+
+def note_estimate(state: ShipmentState, estimate: EtaEstimate) -> ShipmentState:
+    """The shipment remembering the estimate a lane emitted for it."""
+    if state.eta is None:
+        return state
+    return evolve(state, eta=evolve(state.eta, estimate=estimate))
 
 
 def moved(previous: datetime | None, p80_at: datetime, settings: EtaSettings) -> bool:

@@ -1,7 +1,6 @@
 """The delivery estimate on a real broker: a delivery reaches its lanes through the repartition
-(parcelwatch.lane-commands.v1, the lanes agent and its global table), and a later shipment's first
-scan gets an estimate on shipments.eta.v1 from the lanes its worker reads, from the first level
-down with samples."""
+(parcelwatch.lane-commands.v1, the lanes agent and table), and a later shipment's first scan gets an
+estimate from them on shipments.eta.v1, forwarded down the levels until one has samples."""
 
 import asyncio
 from datetime import UTC, datetime, timedelta

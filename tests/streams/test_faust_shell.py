@@ -131,14 +131,6 @@ def test_set_current_event_is_what_tables_read(app):
     assert faust.streams.current_event() is None
 
 
-def test_a_table_of_the_memory_store_url_is_in_memory_in_an_app_of_another_store(tmp_path):
-    from faust.stores.memory import Store as MemoryStore
-
-    app = faust.App("parcelwatch-shell-test", broker="memory://", store="rocksdb://", datadir=str(tmp_path))
-    assert isinstance(app.GlobalTable("kept", store=faust_shell.MEMORY_STORE).data, MemoryStore)
-    assert not isinstance(app.GlobalTable("bare", store="memory://").data, MemoryStore)
-
-
 def test_write_table_does_what_table_setitem_does():
     """`Table.__setitem__` is `on_key_set` (the changelog record, in the current event's
     partition) then the store; `write_table` does the same two writes itself."""

@@ -36,10 +36,10 @@ def test_a_record_whose_decision_raises_is_its_own_dead_letter_and_the_others_ar
     poisoned = "LP000000028CN"
     real_decide = engine.decide
 
-    def decide(state, update, now, settings, lanes=None):
+    def decide(state, update, now, settings):
         if update.tracking_number == poisoned:
             raise OverflowError("date value out of range")
-        return real_decide(state, update, now, settings, lanes)
+        return real_decide(state, update, now, settings)
 
     monkeypatch.setattr(engine, "decide", decide)
     view_shipments, view_orders = TableView({}), TableView({})
