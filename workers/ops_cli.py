@@ -60,6 +60,13 @@ def _warn(message: str) -> None:
     click.echo(f"warning: {message}", err=True)
 
 
+async def _letters(topics) -> tuple[list, dict]:
+    """Every dead letter on the topic now, and what was redriven before (`workers.dlq`)."""
+    from workers.dlq import read_letters, read_redriven
+
+    return await read_letters(topics, _warn), await read_redriven(topics)
+
+
 @click.group()
 def dlq() -> None:
     """Dead letters (tracking.deadletter.v1): list them, show one, redrive them after a fix."""
@@ -88,12 +95,11 @@ def list_letters(since: str | None, stages: tuple[str, ...], limit: int, as_json
     async def job() -> int:
         import orjson
 
-        from workers.dlq import letter_json, letters_table, read_letters, read_redriven, redrive_origins, select
+        from workers.dlq import letter_json, letters_table, redrive_origins, select
         from workers.topic_scan import reader
 
         async with reader(settings.kafka) as topics:
-            letters = await read_letters(topics, _warn)
-            redriven = await read_redriven(topics)
+            letters, redriven = await _letters(topics)
         matching = select(letters, since=moment, stages=stages)
         shown = select(matching, limit=limit or None)
         if as_json:
@@ -123,12 +129,11 @@ def show(event_id: str, as_json: bool) -> None:
     async def job() -> int:
         import orjson
 
-        from workers.dlq import describe, letter_json, read_letters, read_redriven, select
+        from workers.dlq import describe, letter_json, select
         from workers.topic_scan import reader
 
         async with reader(settings.kafka) as topics:
-            letters = await read_letters(topics, _warn)
-            redriven = await read_redriven(topics)
+            letters, redriven = await _letters(topics)
         found = select(letters, event_ids=(event_id,))
         if not found:
             click.echo(f"parcelwatch dlq show: no dead letter with event id {event_id}", err=True)
@@ -167,13 +172,12 @@ def redrive(
     moment = _since(since)
 
     async def job() -> int:
-        from workers.dlq import read_letters, read_redriven, select
         from workers.dlq import redrive as run_redrive
+        from workers.dlq import select
         from workers.topic_scan import reader
 
         async with reader(settings.kafka) as topics:
-            letters = await read_letters(topics, _warn)
-            redriven = await read_redriven(topics)
+            letters, redriven = await _letters(topics)
             selected = select(letters, since=moment, stages=stages, event_ids=event_ids)
             summary = await run_redrive(
                 settings.kafka,
