@@ -57,6 +57,7 @@ from carriers.base import (
     PollEndpoint,
     Tracked,
     WholePayload,
+    check_batch,
     customs_direction,
     raw_code,
     read_events,
@@ -236,15 +237,12 @@ class AfterShipCarrier(WholePayload, CarrierDefaults):
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
         """The tracking of one number, found with the `tracking_numbers` filter of GET /trackings."""
-        if len(tracking_numbers) != 1:
-            raise ValueError(f"AfterShip is polled one number a call, not {len(tracking_numbers)}")
-        if not endpoint.api_key:
-            raise ValueError("AfterShip needs the account's API key (the as-api-key header)")
+        check_batch(self.slug, tracking_numbers, 1)
         return httpx.Request(
             "GET",
             registration.trackings_url(endpoint),
             params={"tracking_numbers": tracking_numbers[0]},
-            headers={"as-api-key": endpoint.api_key},
+            headers=registration.headers(endpoint),
         )
 
     def aggregator_code(self, slug: str) -> str | None:

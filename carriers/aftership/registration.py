@@ -57,7 +57,8 @@ def _one(numbers: Sequence[Tracked]) -> Tracked:
     return numbers[0]
 
 
-def _headers(endpoint: PollEndpoint) -> dict[str, str]:
+def headers(endpoint: PollEndpoint) -> dict[str, str]:
+    """The headers of every call to the API, with the account's key."""
     if not endpoint.api_key:
         raise ValueError("AfterShip needs the account's API key (the as-api-key header)")
     return {"as-api-key": endpoint.api_key}
@@ -70,7 +71,7 @@ def trackings_url(endpoint: PollEndpoint) -> str:
 def register_request(numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
     tracked = _one(numbers)
     body = {"tracking_number": tracked.number} | ({"slug": tracked.carrier} if tracked.carrier else {})
-    return httpx.Request("POST", trackings_url(endpoint), headers=_headers(endpoint), json=body)
+    return httpx.Request("POST", trackings_url(endpoint), headers=headers(endpoint), json=body)
 
 
 def stop_request(numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
@@ -78,7 +79,7 @@ def stop_request(numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Re
     if tracked.reference is None:
         raise LookupError(f"AfterShip deletes a tracking by its id, and {tracked.number} has none recorded")
     url = f"{trackings_url(endpoint)}/{quote(tracked.reference, safe='')}"
-    return httpx.Request("DELETE", url, headers=_headers(endpoint))
+    return httpx.Request("DELETE", url, headers=headers(endpoint))
 
 
 def read_answer(status: int, payload: Any, numbers: Sequence[Tracked]) -> list[Answered]:

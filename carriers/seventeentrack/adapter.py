@@ -46,6 +46,7 @@ from carriers.base import (
     PollEndpoint,
     Tracked,
     WholePayload,
+    check_batch,
     customs_direction,
     raw_code,
     read_events,
@@ -62,8 +63,6 @@ from carriers.zones import COUNTRY_ZONES
 from schemas.event import TrackingEvent
 from schemas.status import Status
 from schemas.types import CountryCode, describe_validation_error
-
-API_PATH = "/track/v2.2/gettrackinfo"
 
 
 class Address(Format):
@@ -253,16 +252,8 @@ class SeventeenTrackCarrier(WholePayload, CarrierDefaults):
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
         """`gettrackinfo` for up to 40 registered numbers, the carrier left to 17TRACK's detection."""
-        if not 1 <= len(tracking_numbers) <= self.poll_batch_size:
-            raise ValueError(f"17TRACK takes 1 to {self.poll_batch_size} numbers a call, not {len(tracking_numbers)}")
-        if not endpoint.api_key:
-            raise ValueError("17TRACK needs the account's API key (the 17token header)")
-        return httpx.Request(
-            "POST",
-            endpoint.url(API_PATH),
-            headers={"17token": endpoint.api_key},
-            json=[{"number": number} for number in tracking_numbers],
-        )
+        check_batch(self.slug, tracking_numbers, self.poll_batch_size)
+        return registration.request(endpoint, "gettrackinfo", [{"number": number} for number in tracking_numbers])
 
     def aggregator_code(self, slug: str) -> str | None:
         return CARRIER_KEYS.get(slug)

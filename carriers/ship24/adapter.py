@@ -53,6 +53,7 @@ from carriers.base import (
     PayloadInvalid,
     PollEndpoint,
     WebhookRejected,
+    check_batch,
     raw_code,
     read_events,
     split_list,
@@ -205,15 +206,12 @@ class Ship24Carrier(CarrierDefaults):
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
         """The results of the trackers that follow one number."""
-        if len(tracking_numbers) != 1:
-            raise ValueError(f"Ship24 is polled one number a call, not {len(tracking_numbers)}")
-        if not endpoint.api_key:
-            raise ValueError("Ship24 needs the account's API key (Authorization: Bearer)")
+        check_batch(self.slug, tracking_numbers, 1)
         path = RESULTS_PATH.format(number=quote(tracking_numbers[0], safe=""))
         return httpx.Request(
             "GET",
             endpoint.url(path),
-            headers={"Authorization": f"Bearer {endpoint.api_key}", "Accept": "application/json"},
+            headers=registration.headers(endpoint),
         )
 
     build_register_request = staticmethod(registration.register_request)

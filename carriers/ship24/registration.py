@@ -54,7 +54,8 @@ def _one(numbers: Sequence[Tracked]) -> Tracked:
     return numbers[0]
 
 
-def _headers(endpoint: PollEndpoint) -> dict[str, str]:
+def headers(endpoint: PollEndpoint) -> dict[str, str]:
+    """The headers of every call to the API, with the account's key."""
     if not endpoint.api_key:
         raise ValueError("Ship24 needs the account's API key (Authorization: Bearer)")
     return {"Authorization": f"Bearer {endpoint.api_key}", "Accept": "application/json"}
@@ -66,7 +67,7 @@ def register_request(numbers: Sequence[Tracked], endpoint: PollEndpoint) -> http
     if tracked.destination_country:
         body["destinationCountryCode"] = tracked.destination_country
     url = endpoint.url(TRACKERS_PATH)
-    return httpx.Request("POST", url, headers=_headers(endpoint), json=body)
+    return httpx.Request("POST", url, headers=headers(endpoint), json=body)
 
 
 def stop_request(numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
@@ -74,7 +75,7 @@ def stop_request(numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Re
     if tracked.reference is None:
         raise LookupError(f"Ship24 unsubscribes a tracker by its trackerId, and {tracked.number} has none recorded")
     url = endpoint.url(f"{TRACKERS_PATH}/{quote(tracked.reference, safe='')}")
-    return httpx.Request("PATCH", url, headers=_headers(endpoint), json={"isSubscribed": False})
+    return httpx.Request("PATCH", url, headers=headers(endpoint), json={"isSubscribed": False})
 
 
 def read_answer(status: int, payload: Any, numbers: Sequence[Tracked]) -> list[Answered]:

@@ -45,6 +45,7 @@ from carriers.base import (
     ParsedShipment,
     PollEndpoint,
     PollOnly,
+    check_batch,
     customs_direction,
     raw_code,
     read_events,
@@ -182,17 +183,12 @@ class TrackingMoreCarrier(PollOnly, CarrierDefaults):
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
         """The results of up to 40 created trackings, found by their numbers."""
-        if not 1 <= len(tracking_numbers) <= self.poll_batch_size:
-            raise ValueError(
-                f"TrackingMore takes 1 to {self.poll_batch_size} numbers a call, not {len(tracking_numbers)}"
-            )
-        if not endpoint.api_key:
-            raise ValueError("TrackingMore needs the account's API key (the Tracking-Api-Key header)")
+        check_batch(self.slug, tracking_numbers, self.poll_batch_size)
         return httpx.Request(
             "GET",
             endpoint.url(RESULTS_PATH),
             params={"tracking_numbers": ",".join(tracking_numbers)},
-            headers={"Tracking-Api-Key": endpoint.api_key, "Accept": "application/json"},
+            headers=registration.headers(endpoint),
         )
 
     def aggregator_code(self, slug: str) -> str | None:

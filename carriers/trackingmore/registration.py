@@ -57,7 +57,8 @@ def _one(numbers: Sequence[Tracked]) -> Tracked:
     return numbers[0]
 
 
-def _headers(endpoint: PollEndpoint) -> dict[str, str]:
+def headers(endpoint: PollEndpoint) -> dict[str, str]:
+    """The headers of every call to the API, with the account's key."""
     if not endpoint.api_key:
         raise ValueError("TrackingMore needs the account's API key (the Tracking-Api-Key header)")
     return {"Tracking-Api-Key": endpoint.api_key, "Accept": "application/json"}
@@ -69,7 +70,7 @@ def register_request(numbers: Sequence[Tracked], endpoint: PollEndpoint) -> http
         raise LookupError(f"TrackingMore needs the courier of {tracked.number}, and parcelwatch cannot name it")
     url = endpoint.url("/v4/trackings/create")
     body = {"tracking_number": tracked.number, "courier_code": tracked.carrier}
-    return httpx.Request("POST", url, headers=_headers(endpoint), json=body)
+    return httpx.Request("POST", url, headers=headers(endpoint), json=body)
 
 
 def stop_request(numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
@@ -77,7 +78,7 @@ def stop_request(numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Re
     if tracked.reference is None:
         raise LookupError(f"TrackingMore deletes a tracking by its id, and {tracked.number} has none recorded")
     url = endpoint.url(f"/v4/trackings/delete/{quote(tracked.reference, safe='')}")
-    return httpx.Request("DELETE", url, headers=_headers(endpoint))
+    return httpx.Request("DELETE", url, headers=headers(endpoint))
 
 
 def read_answer(status: int, payload: Any, numbers: Sequence[Tracked]) -> list[Answered]:

@@ -35,6 +35,7 @@ from carriers.base import (
     ParsedShipment,
     PollEndpoint,
     PollOnly,
+    check_batch,
     raw_code,
     read_events,
     split_list,
@@ -119,8 +120,7 @@ class YanwenCarrier(PollOnly, CarrierDefaults):
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
         """One GET for up to `poll_batch_size` numbers."""
-        if not 1 <= len(tracking_numbers) <= self.poll_batch_size:
-            raise ValueError(f"Yanwen takes 1 to {self.poll_batch_size} numbers a call, not {len(tracking_numbers)}")
+        check_batch(self.slug, tracking_numbers, self.poll_batch_size)
         if not endpoint.api_key:
             raise ValueError("Yanwen needs the account's customer number (the Authorization header)")
         return httpx.Request(

@@ -128,7 +128,7 @@ def test_poll_posts_the_numbers_with_the_token():
 def test_poll_takes_up_to_forty_numbers():
     numbers = [f"RB{n:09d}CN" for n in range(41)]
     assert len(json.loads(CARRIER.build_poll_request(numbers[:40], API).content)) == CARRIER.poll_batch_size == 40
-    with pytest.raises(ValueError, match="1 to 40 numbers a call, not 41"):
+    with pytest.raises(ValueError, match="1 to 40 numbers per call, not 41"):
         CARRIER.build_poll_request(numbers, API)
     with pytest.raises(ValueError, match="not 0"):
         CARRIER.build_poll_request([], API)

@@ -134,7 +134,7 @@ def test_poll_gets_the_tracking_of_the_number_with_the_key():
 
 def test_poll_takes_one_number():
     assert CARRIER.poll_batch_size == 1
-    with pytest.raises(ValueError, match="one number a call, not 2"):
+    with pytest.raises(ValueError, match="one number per call, not 2"):
         CARRIER.build_poll_request(["RB123456785CN", "LZ555666777CN"], API)
 
 

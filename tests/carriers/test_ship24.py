@@ -269,8 +269,8 @@ def test_poll_request_asks_for_the_results_of_one_number_with_the_key():
 @pytest.mark.parametrize(
     ("numbers", "endpoint", "message"),
     [
-        (["A", "B"], API, "one number a call, not 2"),
-        ([], API, "one number a call, not 0"),
+        (["A", "B"], API, "one number per call, not 2"),
+        ([], API, "one number per call, not 0"),
         (["A"], PollEndpoint("https://api.ship24.com"), "API key"),
     ],
 )

@@ -216,8 +216,8 @@ def test_poll_request_asks_for_the_numbers_with_the_key():
 @pytest.mark.parametrize(
     ("numbers", "endpoint", "message"),
     [
-        ([f"N{i}" for i in range(41)], API, "1 to 40 numbers a call, not 41"),
-        ([], API, "1 to 40 numbers a call, not 0"),
+        ([f"N{i}" for i in range(41)], API, "1 to 40 numbers per call, not 41"),
+        ([], API, "1 to 40 numbers per call, not 0"),
         (["A"], PollEndpoint("https://api.trackingmore.com"), "Tracking-Api-Key"),
     ],
 )

@@ -141,8 +141,8 @@ def test_poll_request_asks_for_the_numbers_with_the_customer_number():
 @pytest.mark.parametrize(
     ("numbers", "endpoint", "message"),
     [
-        ([f"N{i}" for i in range(31)], API, "1 to 30 numbers a call, not 31"),
-        ([], API, "1 to 30 numbers a call, not 0"),
+        ([f"N{i}" for i in range(31)], API, "1 to 30 numbers per call, not 31"),
+        ([], API, "1 to 30 numbers per call, not 0"),
         (["A"], PollEndpoint("http://api.track.yw56.com.cn"), "customer number"),
     ],
 )
