@@ -121,6 +121,13 @@ def flag(order: OrderWatch, ctx: RuleContext, name: str, raised_at: datetime, **
     )
 
 
+def flag_once(order: OrderWatch, ctx: RuleContext, key: str, name: str, raised_at: datetime, **details) -> Verdict:
+    """An instant rule's flag `name`: raised once for `key`, never on a closed order nor after protection ended."""
+    if fired(order, key) or not may_raise(order, ctx.now):
+        return Verdict(order)
+    return Verdict(remember(order, key), [flag(order, ctx, name, raised_at, **details)])
+
+
 def notify(order: OrderWatch, ctx: RuleContext, template: str, deadline: datetime, **facts) -> BuyerNotification:
     return BuyerNotification.build(
         template=template,

@@ -2,7 +2,7 @@
 
 from schemas.state import OrderWatch
 from schemas.types import format_utc
-from streams.rules.base import RuleContext, Verdict, fired, flag, may_raise, remember
+from streams.rules.base import RuleContext, Verdict, flag_once
 
 
 def flag_dispute_after_delivery(order: OrderWatch, ctx: RuleContext) -> Verdict:
@@ -12,12 +12,10 @@ def flag_dispute_after_delivery(order: OrderWatch, ctx: RuleContext) -> Verdict:
         return Verdict(order)
     if dispute.opened_at <= delivered.occurred_at:
         return Verdict(order)
-    key = f"R12:{dispute.dispute_id}"
-    if fired(order, key) or not may_raise(order, ctx.now):
-        return Verdict(order)
-    output = flag(
+    return flag_once(
         order,
         ctx,
+        f"R12:{dispute.dispute_id}",
         "dispute_conflicts_with_delivery",
         dispute.opened_at,
         dispute_id=dispute.dispute_id,
@@ -25,4 +23,3 @@ def flag_dispute_after_delivery(order: OrderWatch, ctx: RuleContext) -> Verdict:
         delivered_location=delivered.location,
         **({"time_inferred": True} if delivered.time_inferred else {}),
     )
-    return Verdict(remember(order, key), [output])

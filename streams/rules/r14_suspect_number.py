@@ -3,7 +3,7 @@
 from carriers.detect import s10_check_fails
 from schemas.state import OrderWatch
 from schemas.types import format_utc
-from streams.rules.base import RuleContext, Verdict, days, fired, flag, may_raise, moment_key, remember
+from streams.rules.base import RuleContext, Verdict, days, flag_once, moment_key
 
 
 def flag_suspect_number(order: OrderWatch, ctx: RuleContext) -> Verdict:
@@ -18,11 +18,12 @@ def flag_suspect_number(order: OrderWatch, ctx: RuleContext) -> Verdict:
 
 def _invalid_check_digit(order: OrderWatch, ctx: RuleContext) -> Verdict:
     """R14: a UPU S10 number whose check digit is wrong cannot be a real item: flagged at once."""
-    key = f"R14:invalid:{ctx.tracking_number}"
-    if fired(order, key) or not s10_check_fails(ctx.tracking_number) or not may_raise(order, ctx.now):
+    if not s10_check_fails(ctx.tracking_number):
         return Verdict(order)
-    output = flag(order, ctx, "invalid_tracking_number", order.tracking_since, format="UPU S10", check_digit="wrong")
-    return Verdict(remember(order, key), [output])
+    key = f"R14:invalid:{ctx.tracking_number}"
+    return flag_once(
+        order, ctx, key, "invalid_tracking_number", order.tracking_since, format="UPU S10", check_digit="wrong"
+    )
 
 
 def _scanned_before_shipment(order: OrderWatch, ctx: RuleContext) -> Verdict:
@@ -30,18 +31,15 @@ def _scanned_before_shipment(order: OrderWatch, ctx: RuleContext) -> Verdict:
     first = ctx.facts.first_scan
     if first is None or first.occurred_at >= order.shipped_at - days(ctx.settings.shipment_predates_days):
         return Verdict(order)
-    key = "R14:predates"
-    if fired(order, key) or not may_raise(order, ctx.now):
-        return Verdict(order)
-    output = flag(
+    return flag_once(
         order,
         ctx,
+        "R14:predates",
         "tracking_number_predates_shipment",
         order.shipped_at,
         first_scan_at=format_utc(first.occurred_at),
         shipped_at=format_utc(order.shipped_at),
     )
-    return Verdict(remember(order, key), [output])
 
 
 def _delivered_elsewhere(order: OrderWatch, ctx: RuleContext) -> Verdict:
@@ -49,16 +47,13 @@ def _delivered_elsewhere(order: OrderWatch, ctx: RuleContext) -> Verdict:
     delivered = ctx.facts.delivered
     if delivered is None or not delivered.country or delivered.country == order.destination_country:
         return Verdict(order)
-    key = moment_key("R14:destination", delivered.occurred_at)
-    if fired(order, key) or not may_raise(order, ctx.now):
-        return Verdict(order)
-    output = flag(
+    return flag_once(
         order,
         ctx,
+        moment_key("R14:destination", delivered.occurred_at),
         "destination_mismatch",
         delivered.occurred_at,
         delivered_country=delivered.country,
         destination_country=order.destination_country,
         **({"time_inferred": True} if delivered.time_inferred else {}),
     )
-    return Verdict(remember(order, key), [output])
