@@ -30,9 +30,29 @@ API_VERSION = "2026-07"
 ALREADY_EXISTS = 4003
 DOES_NOT_EXIST = 4004
 
-#: AfterShip's courier slugs (GET /couriers/all) for the carriers parcelwatch knows.
+#: AfterShip's courier slugs (GET /couriers/all) for the carriers parcelwatch knows, from AfterShip's
+#: own list of them in AfterShip/aftership-apps-woocommerce assets/js/couriers.json (2024-08); each
+#: comment is the courier's name there. `upu` (an S10 number of any post) names no one courier.
 SLUGS = MappingProxyType(
-    {"dhl": "dhl", "ups": "ups", "fedex": "fedex", "usps": "usps", "cainiao": "cainiao", "russianpost": "russian-post"}
+    {
+        "auspost": "australia-post",  # Australia Post
+        "cainiao": "cainiao",  # Cainiao
+        "canadapost": "canada-post",  # Canada Post
+        "correios": "brazil-correios",  # Brazil Correios
+        "dhl": "dhl",  # DHL Express
+        "dhl_parcel_de": "dhl-germany",  # Deutsche Post DHL
+        "fedex": "fedex",  # FedEx®
+        "gls": "gls",  # GLS
+        "inpost": "inpost-paczkomaty",  # InPost Paczkomaty
+        "laposte": "la-poste-colissimo",  # La Poste
+        "mydhl": "dhl",  # DHL Express
+        "postnl": "postnl",  # PostNL Domestic
+        "royalmail": "royal-mail",  # Royal Mail
+        "russianpost": "russian-post",  # Russian Post
+        "ups": "ups",  # UPS
+        "usps": "usps",  # USPS
+        "yanwen": "yanwen",  # Yanwen
+    }
 )
 
 

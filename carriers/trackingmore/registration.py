@@ -32,8 +32,24 @@ ALREADY_EXISTS = 4101
 DOES_NOT_EXIST = 4102
 QUOTA_LIMITATION = 4190
 
-#: TrackingMore's courier codes for the carriers parcelwatch knows, as its SDK's examples write them.
-COURIERS = MappingProxyType({"usps": "usps"})
+#: TrackingMore's courier codes for the carriers parcelwatch knows, as its v4 examples write them: the
+#: SDK's (usps) and TrackingMore's one-carrier example repositories, clooney/<carrier>-tracking-api
+#: (australia-post, dhl, fedex, la-poste, royal-mail, ups, usps, yanwen; postnl-parcels), 2024. No v4
+#: example names a code for the other carriers.
+COURIERS = MappingProxyType(
+    {
+        "auspost": "australia-post",
+        "dhl": "dhl",
+        "fedex": "fedex",
+        "laposte": "laposte",
+        "mydhl": "dhl",
+        "postnl": "postnl-parcels",
+        "royalmail": "royal-mail",
+        "ups": "ups",
+        "usps": "usps",
+        "yanwen": "yanwen",
+    }
+)
 
 
 class Meta(Format):
