@@ -51,6 +51,7 @@ from carriers.base import (
 from carriers.canadapost.status import CANADAPOST_STATUS, CANADAPOST_SUBSTATUS
 from carriers.detect import s10_candidates
 from carriers.times import INVALID_EVENT, NO_TIME, NO_ZONE, UNREADABLE_TIME, EventDefect
+from carriers.xmltree import child, child_text, local_name, read_xml
 from schemas.event import TrackingEvent
 
 NO_PIN_HISTORY = "004"
@@ -80,21 +81,6 @@ TIME_ZONES = {
 PROVINCES = frozenset({"AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"})
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _child(element: ElementTree.Element, name: str) -> ElementTree.Element | None:
-    return next((child for child in element if _local(child.tag) == name), None)
-
-
-def _text(element: ElementTree.Element, name: str) -> str | None:
-    child = _child(element, name)
-    if child is None:
-        return None
-    return (child.text or "").strip() or None
-
-
 class CanadaPostCarrier(PollOnly, WholePayload, CarrierDefaults):
     slug = "canadapost"
     base_url = "https://soa-gw.canadapost.ca"
@@ -102,28 +88,23 @@ class CanadaPostCarrier(PollOnly, WholePayload, CarrierDefaults):
 
     def _detail(self, payload: Any) -> ElementTree.Element | None:
         """The answer's `tracking-detail`, or None for a PIN without history."""
-        if not isinstance(payload, str):
-            raise PayloadInvalid("(body): expected the XML text of a Get Tracking Details answer")
-        try:
-            root = ElementTree.fromstring(payload)
-        except ElementTree.ParseError as error:
-            raise PayloadInvalid(f"(body): not well-formed XML: {error}") from None
-        if _local(root.tag) == "messages":
-            messages = [(_text(m, "code") or "", _text(m, "description") or "") for m in root]
+        root = read_xml(payload, "a Get Tracking Details answer")
+        if local_name(root.tag) == "messages":
+            messages = [(child_text(m, "code") or "", child_text(m, "description") or "") for m in root]
             if messages and all(code == NO_PIN_HISTORY for code, _ in messages):
                 return None
             refused = "; ".join(f"{code or '(no code)'} {text}".strip() for code, text in messages)
             raise PayloadInvalid(f"messages: {refused or 'no message'}")
-        if _local(root.tag) != "tracking-detail":
-            raise PayloadInvalid(f"(body): {_local(root.tag)} is not a tracking-detail answer")
-        if not _text(root, "pin"):
+        if local_name(root.tag) != "tracking-detail":
+            raise PayloadInvalid(f"(body): {local_name(root.tag)} is not a tracking-detail answer")
+        if not child_text(root, "pin"):
             raise PayloadInvalid("tracking-detail.pin: missing or empty")
         return root
 
     def tracking_numbers(self, payload: Any) -> list[str]:
         """The PIN an answer is about. Canada Post never pushes: `verify_webhook` refuses every push first."""
         detail = self._detail(payload)
-        return [] if detail is None else [_text(detail, "pin")]
+        return [] if detail is None else [child_text(detail, "pin")]
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
         detail = self._detail(payload)
@@ -131,36 +112,36 @@ class CanadaPostCarrier(PollOnly, WholePayload, CarrierDefaults):
             return []
         events: list[TrackingEvent] = []
         refused: list[RefusedEvent] = []
-        listed = _child(detail, "significant-events")
-        occurrences = [o for o in listed if _local(o.tag) == "occurrence"] if listed is not None else []
+        listed = child(detail, "significant-events")
+        occurrences = [o for o in listed if local_name(o.tag) == "occurrence"] if listed is not None else []
         for index, occurrence in enumerate(occurrences):
             try:
                 events.append(self._event(occurrence))
             except EventDefect as defect:
-                code = _text(occurrence, "event-identifier")
+                code = child_text(occurrence, "event-identifier")
                 refused.append(RefusedEvent(None, f"occurrence {index}: {defect}", defect.reason, code))
-        return [ParsedShipment(_text(detail, "pin"), tuple(events), tuple(refused))]
+        return [ParsedShipment(child_text(detail, "pin"), tuple(events), tuple(refused))]
 
     def _event(self, occurrence: ElementTree.Element) -> TrackingEvent:
-        code = _text(occurrence, "event-identifier")
+        code = child_text(occurrence, "event-identifier")
         if not code:
             raise EventDefect(INVALID_EVENT, "event-identifier: missing or empty")
-        province = _text(occurrence, "event-province")
-        place = ", ".join(part for part in (_text(occurrence, "event-site"), province) if part)
+        province = child_text(occurrence, "event-province")
+        place = ", ".join(part for part in (child_text(occurrence, "event-site"), province) if part)
         return TrackingEvent(
             status=CANADAPOST_STATUS.status(code),
             substatus=CANADAPOST_SUBSTATUS.get(code),
             occurred_at=self._occurred_at(occurrence),
             country="CA" if province in PROVINCES else None,
-            location=place or _text(occurrence, "event-retail-name"),
-            description=_text(occurrence, "event-description"),
+            location=place or child_text(occurrence, "event-retail-name"),
+            description=child_text(occurrence, "event-description"),
             raw_code=code,
             carrier=self.slug,
         )
 
     @staticmethod
     def _occurred_at(occurrence: ElementTree.Element) -> datetime:
-        date, time = _text(occurrence, "event-date"), _text(occurrence, "event-time")
+        date, time = child_text(occurrence, "event-date"), child_text(occurrence, "event-time")
         if not date or not time:
             raise EventDefect(NO_TIME, "event-date and event-time: missing or empty")
         try:
@@ -169,7 +150,7 @@ class CanadaPostCarrier(PollOnly, WholePayload, CarrierDefaults):
             raise EventDefect(
                 UNREADABLE_TIME, f"event-date and event-time: {date} {time} is not YYYY-MM-DD HH:MM:SS"
             ) from None
-        written = _text(occurrence, "event-time-zone")
+        written = child_text(occurrence, "event-time-zone")
         zone = TIME_ZONES.get((written or "").upper())
         if zone is None:
             said = f"{written!r} is no North American zone abbreviation" if written else "is empty"

@@ -22,7 +22,7 @@ Correios has since moved tracking to a REST API (api.correios.com.br), whose doc
 this adapter reads the documented SOAP answer. Correios does not push.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from copy import deepcopy
 from datetime import datetime
 from typing import Any
@@ -45,6 +45,7 @@ from carriers.base import (
 from carriers.correios.status import CORREIOS_SUBSTATUS, event_key, status_of
 from carriers.detect import s10_candidates
 from carriers.times import INVALID_EVENT, NO_TIME, NO_ZONE, UNREADABLE_TIME, EventDefect, offset_zone_of
+from carriers.xmltree import child_text, descendants, local_name, read_xml, refuse_fault
 from schemas.event import TrackingEvent
 
 #: Brazilian states (`uf`) whose civil time is one zone, from the IANA time zone database's `zone.tab`
@@ -87,27 +88,14 @@ REQUEST = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]
-
-
-def _descendants(element: ElementTree.Element, name: str) -> Iterator[ElementTree.Element]:
-    return (found for found in element.iter() if _local(found.tag) == name)
-
-
-def _text(element: ElementTree.Element, name: str) -> str | None:
-    child = next((child for child in element if _local(child.tag) == name), None)
-    return None if child is None else (child.text or "").strip() or None
-
-
 def _code(evento: ElementTree.Element) -> str | None:
-    parts = [_text(evento, "tipo"), _text(evento, "status")]
+    parts = [child_text(evento, "tipo"), child_text(evento, "status")]
     return ".".join(part for part in parts if part)[:64] or None
 
 
 def occurred_at(evento: ElementTree.Element) -> datetime:
     """The event's local `data` and `hora` in the zone of its state; raises `EventDefect`."""
-    data, hora, uf = _text(evento, "data"), _text(evento, "hora"), _text(evento, "uf")
+    data, hora, uf = child_text(evento, "data"), child_text(evento, "hora"), child_text(evento, "uf")
     if data is None:
         raise EventDefect(NO_TIME, "data: missing or empty")
     try:
@@ -128,25 +116,17 @@ class CorreiosCarrier(PollOnly, CarrierDefaults):
 
     @staticmethod
     def _document(payload: Any) -> ElementTree.Element:
-        if not isinstance(payload, str):
-            raise PayloadInvalid("(body): expected the XML text of a buscaEventos answer")
-        try:
-            root = ElementTree.fromstring(payload)
-        except ElementTree.ParseError as error:
-            raise PayloadInvalid(f"(body): not well-formed XML: {error}") from None
-        fault = next(_descendants(root, "Fault"), None)
-        if fault is not None:
-            reason = " ".join(text.strip() for text in fault.itertext() if text.strip())
-            raise PayloadInvalid(f"Fault: {reason or 'SOAP fault without a reason'}")
-        if next(_descendants(root, "return"), None) is None:
+        root = read_xml(payload, "a buscaEventos answer")
+        refuse_fault(root)
+        if next(descendants(root, "return"), None) is None:
             raise PayloadInvalid("return: missing; not a buscaEventos answer")
         return root
 
     @staticmethod
     def _objects(root: ElementTree.Element) -> list[tuple[str, ElementTree.Element]]:
         found = []
-        for index, objeto in enumerate(_descendants(root, "objeto")):
-            numero = _text(objeto, "numero")
+        for index, objeto in enumerate(descendants(root, "objeto")):
+            numero = child_text(objeto, "numero")
             if numero is None or len(numero) > 64:
                 raise PayloadInvalid(f"objeto {index}/numero: missing, empty or longer than 64 characters")
             found.append((numero, objeto))
@@ -163,7 +143,7 @@ class CorreiosCarrier(PollOnly, CarrierDefaults):
             root = deepcopy(self._document(payload))
             for parent in list(root.iter()):
                 for child in list(parent):
-                    if _local(child.tag) == "objeto" and _text(child, "numero") != number:
+                    if local_name(child.tag) == "objeto" and child_text(child, "numero") != number:
                         parent.remove(child)
             parts[number] = ElementTree.tostring(root, encoding="unicode")
         return parts
@@ -172,7 +152,7 @@ class CorreiosCarrier(PollOnly, CarrierDefaults):
         shipments: dict[str, tuple[list[TrackingEvent], list[RefusedEvent]]] = {}
         for numero, objeto in self._objects(self._document(payload)):
             events, refused = shipments.setdefault(numero, ([], []))
-            for index, evento in enumerate(_descendants(objeto, "evento")):
+            for index, evento in enumerate(descendants(objeto, "evento")):
                 try:
                     events.append(self._event(evento))
                 except EventDefect as defect:
@@ -180,19 +160,21 @@ class CorreiosCarrier(PollOnly, CarrierDefaults):
         return [ParsedShipment(numero, tuple(kept), tuple(left)) for numero, (kept, left) in shipments.items()]
 
     def _event(self, evento: ElementTree.Element) -> TrackingEvent:
-        tipo, status = _text(evento, "tipo"), _text(evento, "status")
+        tipo, status = child_text(evento, "tipo"), child_text(evento, "status")
         if tipo is None or status is None:
             raise EventDefect(INVALID_EVENT, "tipo and status: both are needed")
         key = event_key(tipo, status)
-        description = " - ".join(part for part in (_text(evento, "descricao"), _text(evento, "detalhe")) if part)
-        place = " ".join(part for part in (_text(evento, "local"), _text(evento, "cidade")) if part)
+        description = " - ".join(
+            part for part in (child_text(evento, "descricao"), child_text(evento, "detalhe")) if part
+        )
+        place = " ".join(part for part in (child_text(evento, "local"), child_text(evento, "cidade")) if part)
         return TrackingEvent(
             status=status_of(key, description),
             substatus=CORREIOS_SUBSTATUS.get(key),
             occurred_at=occurred_at(evento),
             time_inferred=True,
             country="BR",
-            location=" / ".join(part for part in (place, _text(evento, "uf")) if part) or None,
+            location=" / ".join(part for part in (place, child_text(evento, "uf")) if part) or None,
             description=description or None,
             raw_code=f"{tipo}.{status}",
             carrier=self.slug,

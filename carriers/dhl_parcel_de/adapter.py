@@ -54,6 +54,7 @@ from carriers.base import (
 from carriers.detect import gs1_mod10, s10_candidates
 from carriers.dhl_parcel_de.status import CUSTOMS, DHL_PARCEL_DE_STATUS, DHL_PARCEL_DE_SUBSTATUS, event_key
 from carriers.times import INVALID_EVENT, NO_TIME, UNREADABLE_TIME, EventDefect, HomeZone, resolve
+from carriers.xmltree import read_xml
 from schemas.event import TrackingEvent
 from schemas.status import Status
 
@@ -90,7 +91,7 @@ class DhlParcelDeCarrier(PollOnly, CarrierDefaults):
     poll_batch_size = BATCH
 
     def _shipments(self, payload: Any) -> tuple[ElementTree.Element, list[tuple[str, ElementTree.Element]]]:
-        root = self._document(payload)
+        root = read_xml(payload, "a d-get-piece-detail answer")
         if root.tag != "data" or root.get("name") != "piece-shipment-list":
             raise PayloadInvalid("(body): not a piece-shipment-list answer")
         code = root.get("code") or "0"
@@ -105,15 +106,6 @@ class DhlParcelDeCarrier(PollOnly, CarrierDefaults):
                 raise PayloadInvalid(f"piece-shipment[{index}]: neither piece-code nor piece-identifier")
             shipments.append((number, shipment))
         return root, shipments
-
-    @staticmethod
-    def _document(payload: Any) -> ElementTree.Element:
-        if not isinstance(payload, str):
-            raise PayloadInvalid("(body): expected the XML text of a d-get-piece-detail answer")
-        try:
-            return ElementTree.fromstring(payload)
-        except ElementTree.ParseError as error:
-            raise PayloadInvalid(f"(body): not well-formed XML: {error}") from None
 
     def tracking_numbers(self, payload: Any) -> list[str]:
         """The numbers an answer is about. DHL Parcel DE never pushes: `verify_webhook` refuses every push first."""

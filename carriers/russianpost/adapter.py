@@ -19,7 +19,7 @@ so it is never split (`WholePayload`).
 """
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree
@@ -40,6 +40,7 @@ from carriers.base import (
 from carriers.detect import s10_candidates
 from carriers.russianpost.status import RUSSIANPOST_STATUS, RUSSIANPOST_SUBSTATUS, operation_key
 from carriers.times import INVALID_EVENT, NO_TIME, UNREADABLE_TIME, EventDefect, resolve
+from carriers.xmltree import child_text, descendants, read_xml, refuse_fault
 from schemas.event import TrackingEvent
 
 LANGUAGE = "ENG"
@@ -67,23 +68,6 @@ REQUEST = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]
-
-
-def _descendants(element: ElementTree.Element, name: str) -> Iterator[ElementTree.Element]:
-    return (found for found in element.iter() if _local(found.tag) == name)
-
-
-def _text(element: ElementTree.Element, *path: str) -> str | None:
-    """The stripped text at a path of local names below `element`, or None."""
-    for name in path:
-        element = next((child for child in element if _local(child.tag) == name), None)
-        if element is None:
-            return None
-    return (element.text or "").strip() or None
-
-
 class HistoryRecord:
     """One `historyRecord`, read with errors that name the element."""
 
@@ -92,7 +76,7 @@ class HistoryRecord:
         self.where = f"historyRecord[{index}]"
 
     def required(self, *path: str) -> str:
-        value = _text(self.element, *path)
+        value = child_text(self.element, *path)
         if value is None:
             raise PayloadInvalid(f"{self.where}/{'/'.join(path)}: missing or empty")
         return value
@@ -100,14 +84,14 @@ class HistoryRecord:
     def code(self, name: str, *, required: bool = False) -> str | None:
         """The numeric `Id` of `OperationParameters/<name>`, or None where an optional one is absent."""
         path = ("OperationParameters", name, "Id")
-        value = self.required(*path) if required else _text(self.element, *path)
+        value = self.required(*path) if required else child_text(self.element, *path)
         if value is not None and not (value.isascii() and value.isdigit()):
             raise PayloadInvalid(f"{self.where}/OperationParameters/{name}/Id: {value!r} is not a number")
         return value
 
     def occurred_at(self, country: str | None) -> tuple[datetime, bool]:
         where = f"{self.where}/OperationParameters/OperDate"
-        value = _text(self.element, "OperationParameters", "OperDate")
+        value = child_text(self.element, "OperationParameters", "OperDate")
         if value is None:
             raise EventDefect(NO_TIME, f"{where}: missing or empty")
         try:
@@ -122,7 +106,7 @@ class HistoryRecord:
 
 def _code(record: HistoryRecord) -> str | None:
     """A refused record's OperType (and OperAttr) as written, to name it."""
-    parts = [_text(record.element, "OperationParameters", name, "Id") for name in ("OperType", "OperAttr")]
+    parts = [child_text(record.element, "OperationParameters", name, "Id") for name in ("OperType", "OperAttr")]
     return ".".join(part for part in parts if part)[:64] or None
 
 
@@ -132,15 +116,12 @@ class RussianPostCarrier(PollOnly, WholePayload, CarrierDefaults):
     poll_batch_size = 1
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
-        root = self._document(payload)
-        fault = next(_descendants(root, "Fault"), None)
-        if fault is not None:
-            reason = " ".join(text.strip() for text in fault.itertext() if text.strip())
-            raise PayloadInvalid(f"Fault: {reason or 'SOAP fault without a reason'}")
-        if next(_descendants(root, "OperationHistoryData"), None) is None:
+        root = read_xml(payload, "a getOperationHistory answer")
+        refuse_fault(root)
+        if next(descendants(root, "OperationHistoryData"), None) is None:
             raise PayloadInvalid("OperationHistoryData: missing; not a getOperationHistory answer")
         shipments: dict[str, tuple[list[TrackingEvent], list[RefusedEvent]]] = {}
-        for index, element in enumerate(_descendants(root, "historyRecord")):
+        for index, element in enumerate(descendants(root, "historyRecord")):
             record = HistoryRecord(element, index)
             barcode = record.required("ItemParameters", "Barcode")
             events, refused = shipments.setdefault(barcode, ([], []))
@@ -152,21 +133,12 @@ class RussianPostCarrier(PollOnly, WholePayload, CarrierDefaults):
                 refused.append(RefusedEvent(None, str(defect), defect.reason, _code(record)))
         return [ParsedShipment(barcode, tuple(kept), tuple(left)) for barcode, (kept, left) in shipments.items()]
 
-    @staticmethod
-    def _document(payload: Any) -> ElementTree.Element:
-        if not isinstance(payload, str):
-            raise PayloadInvalid("(body): expected the XML text of a getOperationHistory answer")
-        try:
-            return ElementTree.fromstring(payload)
-        except ElementTree.ParseError as error:
-            raise PayloadInvalid(f"(body): not well-formed XML: {error}") from None
-
     def _event(self, record: HistoryRecord) -> TrackingEvent:
         oper_type, oper_attr = record.code("OperType", required=True), record.code("OperAttr")
         key = operation_key(oper_type, oper_attr)
-        names = [_text(record.element, "OperationParameters", part, "Name") for part in ("OperType", "OperAttr")]
+        names = [child_text(record.element, "OperationParameters", part, "Name") for part in ("OperType", "OperAttr")]
         address = ("AddressParameters", "OperationAddress")
-        country = _text(record.element, "AddressParameters", "CountryOper", "Code2A")
+        country = child_text(record.element, "AddressParameters", "CountryOper", "Code2A")
         country = country if country and COUNTRY_ALPHA2.match(country) else None
         occurred_at, inferred = record.occurred_at(country)
         return TrackingEvent(
@@ -175,7 +147,8 @@ class RussianPostCarrier(PollOnly, WholePayload, CarrierDefaults):
             occurred_at=occurred_at,
             time_inferred=inferred,
             country=country,
-            location=_text(record.element, *address, "Description") or _text(record.element, *address, "Index"),
+            location=child_text(record.element, *address, "Description")
+            or child_text(record.element, *address, "Index"),
             description=": ".join(dict.fromkeys(name for name in names if name)) or None,
             raw_code=oper_type if oper_attr is None else f"{oper_type}.{oper_attr}",
             carrier=self.slug,
