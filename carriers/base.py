@@ -308,6 +308,19 @@ class Carrier(Protocol):
     def build_stop_request(self, numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
         """The request that stops tracking up to `register_batch_size` numbers."""
 
+    #: Whether a registration must name the number's courier (TrackingMore's `courier_code`): a number
+    #: registered without one is first sent to `build_detect_request`.
+    courier_required: bool
+
+    def build_detect_request(self, number: Tracked, endpoint: PollEndpoint) -> httpx.Request:
+        """The request that asks the aggregator which courier `number` is. Raise LookupError where the
+        aggregator has no such call."""
+
+    def read_detected(self, status: int, payload: Any, number: Tracked) -> Answered:
+        """The courier an answer to `build_detect_request` names: `accepted` with the aggregator's code
+        for it in `carrier` (the first it names), `rejected` when it names none, or another outcome as
+        `read_answer` reads them."""
+
     def build_change_carrier_request(self, number: Tracked, carrier: str, endpoint: PollEndpoint) -> httpx.Request:
         """The request that makes the aggregator track `number` (registered as `number.carrier`) as
         `carrier`, one of its own codes. Raise LookupError where the aggregator cannot."""
@@ -335,7 +348,8 @@ class NotAnAggregator:
         raise LookupError(f"{self.slug} tracks numbers without registration")
 
     build_register_request = build_stop_request = build_change_carrier_request = _not_an_aggregator
-    read_answer = read_quota = _not_an_aggregator
+    build_detect_request = read_answer = read_detected = read_quota = _not_an_aggregator
+    courier_required = False
 
     def build_quota_request(self, endpoint: PollEndpoint) -> httpx.Request | None:
         return None

@@ -196,6 +196,9 @@ class TrackingMoreCarrier(PollOnly, CarrierDefaults):
 
     build_register_request = staticmethod(registration.register_request)
     build_stop_request = staticmethod(registration.stop_request)
+    courier_required = True
+    build_detect_request = staticmethod(registration.detect_request)
+    read_detected = staticmethod(registration.read_detected)
     read_answer = staticmethod(registration.read_answer)
 
     def recognises(self, payload: Any) -> bool:

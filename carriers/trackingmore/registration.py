@@ -5,9 +5,12 @@ TrackingMore-API/trackingmore-sdk-python, tracking.py and its README's response 
 
     POST   /v4/trackings/create       {"tracking_number", "courier_code"}   {"meta", "data": {"id", …}}
     DELETE /v4/trackings/delete/{id}                                       {"meta", "data": {…}}
+    POST   /v4/couriers/detect        {"tracking_number"}                  {"meta", "data": [{"courier_code", …}]}
 
 `courier_code` is required (the SDK refuses a creation without one), so a number whose courier
-parcelwatch cannot name (`COURIERS`) is refused before any call, for another route to track. The
+parcelwatch cannot name (`COURIERS`) is first sent to detection (the SDK's courier.detect, whose
+answer is a list of couriers, the SDK's Courier model) and created with the first courier it names;
+a number it names none for (an empty list, or 4121) is refused, for another route to track. The
 tracking's `id` is recorded with the registration: the deletion needs it. `meta.code`:
 
     4101  Tracking No. already exists                                     an idempotent creation: done
@@ -67,6 +70,15 @@ class Answer(Format):
     data: Created | list[Any] | None = None
 
 
+class Courier(Format):
+    courier_code: str | None = None
+
+
+class Detected(Format):
+    meta: Meta
+    data: list[Courier] | None = None
+
+
 def _one(numbers: Sequence[Tracked]) -> Tracked:
     if len(numbers) != 1:
         raise ValueError(f"TrackingMore creates and deletes one tracking a call here, not {len(numbers)}")
@@ -87,6 +99,11 @@ def register_request(numbers: Sequence[Tracked], endpoint: PollEndpoint) -> http
     url = endpoint.url("/v4/trackings/create")
     body = {"tracking_number": tracked.number, "courier_code": tracked.carrier}
     return httpx.Request("POST", url, headers=headers(endpoint), json=body)
+
+
+def detect_request(number: Tracked, endpoint: PollEndpoint) -> httpx.Request:
+    url = endpoint.url("/v4/couriers/detect")
+    return httpx.Request("POST", url, headers=headers(endpoint), json={"tracking_number": number.number})
 
 
 def stop_request(numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:
@@ -112,3 +129,19 @@ def read_answer(status: int, payload: Any, numbers: Sequence[Tracked]) -> list[A
     if code == QUOTA_LIMITATION:
         return [Answered(number, Outcome.QUOTA_EXCEEDED, detail)]
     return [Answered(number, Outcome.REJECTED, detail)]
+
+
+def read_detected(status: int, payload: Any, number: Tracked) -> Answered:
+    try:
+        answer = Detected.model_validate(payload)
+    except ValidationError:
+        return Answered(number.number, Outcome.RETRY, f"HTTP {status}, an answer without meta.code")
+    code, detail = answer.meta.code, f"{answer.meta.code}: {answer.meta.message}"
+    if 200 <= status < 300 and code == 200:
+        couriers = [courier.courier_code for courier in answer.data or () if courier.courier_code]
+        if couriers:
+            return Answered(number.number, Outcome.ACCEPTED, carrier=couriers[0])
+        return Answered(number.number, Outcome.REJECTED, f"TrackingMore detects no courier for {number.number}")
+    if code == QUOTA_LIMITATION:
+        return Answered(number.number, Outcome.QUOTA_EXCEEDED, detail)
+    return Answered(number.number, Outcome.REJECTED, detail)

@@ -381,14 +381,74 @@ async def test_trackingmore_answers(redis, http, clock, code, message, queued, r
     assert (await agent.registrations.record("9400111899562537624326") is not None) is recorded
 
 
-async def test_trackingmore_without_a_courier_is_refused_before_any_call(redis, http, clock):
+DETECT = "https://api.trackingmore.com/v4/couriers/detect"
+USPS_COURIER = {
+    "courier_name": "USPS",
+    "courier_code": "usps",
+    "courier_country_iso2": "US",
+    "courier_url": "https://www.usps.com",
+    "courier_phone": "+1 800-275-8777",
+    "courier_type": "express",
+    "tracking_required_fields": None,
+    "optional_fields": None,
+    "default_language": "en",
+    "support_language": ["en"],
+    "courier_logo": "https://static.trackingmore.com/images/icons/express/usps.png",
+}
+
+
+async def test_trackingmore_without_a_courier_creates_with_the_first_one_detected(redis, http, clock):
+    agent = registrar(redis, http, clock, "trackingmore")
+    await agent.registrations.want("92612903029511573030094547", None, "US", NOW)
+    created = {"id": "9a1339c0ab1a8bd3cae2e6e2b2b8f9b7", "courier_code": "usps"}
+    ok = {"code": 200, "message": "Request response is successful"}
+    with respx.mock(assert_all_called=True) as mock:
+        detect = mock.post(DETECT, name="detect").respond(
+            json={"meta": ok, "data": [USPS_COURIER, {**USPS_COURIER, "courier_code": "ups"}]}
+        )
+        create = mock.post(f"{TRACKINGMORE}/create", name="create").respond(json={"meta": ok, "data": created})
+        assert await agent.register_due() == 1
+    assert detect.calls.last.request.headers["tracking-api-key"] == "key-1"
+    assert orjson.loads(detect.calls.last.request.content) == {"tracking_number": "92612903029511573030094547"}
+    body = orjson.loads(create.calls.last.request.content)
+    assert body == {"tracking_number": "92612903029511573030094547", "courier_code": "usps"}
+    record = await agent.registrations.record("92612903029511573030094547")
+    assert (record.carrier, record.reference) == ("usps", created["id"])
+
+
+@pytest.mark.parametrize(
+    ("status", "answer", "queued"),
+    [
+        (400, {"meta": {"code": 4121, "message": "Cannot detect courier."}, "data": []}, None),
+        (200, {"meta": {"code": 200, "message": "Request response is successful"}, "data": []}, None),
+        (400, {"meta": {"code": 4190, "message": "You are reaching the maximum quota limitation."}}, "register"),
+        (503, {"meta": {"code": 511, "message": "Server error."}}, "register"),
+    ],
+)
+async def test_trackingmore_creates_nothing_when_detection_names_no_courier(redis, http, clock, status, answer, queued):
     agent = registrar(redis, http, clock, "trackingmore")
     await agent.registrations.want("LP000000017CN", None, None, NOW)
     with respx.mock(assert_all_called=False) as mock:
+        detect = mock.post(DETECT, name="detect").respond(status, json=answer)
         create = mock.post(f"{TRACKINGMORE}/create", name="create")
         assert await agent.register_due() == 1
-    assert create.call_count == 0
-    assert await agent.registrations.queued("LP000000017CN") is None
+    assert (detect.call_count, create.call_count) == (1, 0)
+    assert await agent.registrations.queued("LP000000017CN") == queued
+    assert await agent.registrations.record("LP000000017CN") is None
+
+
+async def test_trackingmore_detection_takes_a_token_of_the_shared_bucket(redis, http, clock):
+    settings = poller_settings(trackingmore={"api_key": "key-1", "rate_per_s": 0.001, "burst": 1})
+    poller = Poller(settings, redis, http, produce=None, clock=clock)
+    agent = Registrar(Registrations(redis, "trackingmore"), http, poller.limits, poller.credentials, SETTINGS, clock)
+    await agent.registrations.want("LP000000017CN", None, None, NOW)
+    ok = {"code": 200, "message": "Request response is successful"}
+    with respx.mock(assert_all_called=False) as mock:
+        detect = mock.post(DETECT, name="detect").respond(json={"meta": ok, "data": [USPS_COURIER]})
+        create = mock.post(f"{TRACKINGMORE}/create", name="create")
+        await agent.register_due()
+    assert (detect.call_count, create.call_count) == (1, 0)
+    assert await agent.registrations.queued("LP000000017CN") == "register"
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,11 @@ requests a second hold for the account, whatever the call). Then, per number (`n
                             attempt up to `retry_max_s`
     rejected                given up, logged and counted: the number is wrong for the aggregator
 
+An aggregator that must be told the courier (`Carrier.courier_required`, TrackingMore) is first asked
+to detect it for a number registered without one (`build_detect_request`, a token of the same
+bucket), and the number is registered with the courier it names; one it names none for is rejected,
+and a detection that fails is retried as a registration would be.
+
 A 429 holds every process back for its Retry-After. The queues live in Redis, so a restart resumes
 them, and an "already registered" answer makes a repeated registration harmless. Every
 `quota_interval_s` the account's quota is read where the API reports it (17TRACK's `getquota`).
@@ -22,7 +27,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -148,14 +153,34 @@ class Registrar:
         numbers = await self.registrations.take(
             "register", now, self.adapter.register_batch_size, self._settings.lease_s
         )
-        if numbers:
+        ready, answers = await self._with_couriers(numbers) if self.adapter.courier_required else (numbers, [])
+        if ready:
             try:
-                answers = await self._answers(partial(self.adapter.build_register_request, numbers), numbers)
+                answers += await self._answers(partial(self.adapter.build_register_request, ready), ready)
             except LookupError as cannot:
-                answers = [Answered(tracked.number, Outcome.REJECTED, str(cannot)) for tracked in numbers]
-            for answered in answers:
-                await self._registered(answered, now)
+                answers += [Answered(tracked.number, Outcome.REJECTED, str(cannot)) for tracked in ready]
+        for answered in answers:
+            await self._registered(answered, now)
         return len(numbers)
+
+    async def _with_couriers(self, numbers: list[Tracked]) -> tuple[list[Tracked], list[Answered]]:
+        """The numbers with a courier, the aggregator's detection naming it for those without one (each
+        call a token of the bucket), and the answers of those it names none for."""
+        ready: list[Tracked] = []
+        answers: list[Answered] = []
+        for tracked in numbers:
+            if tracked.carrier is None:
+                try:
+                    status, payload = await self._send(partial(self.adapter.build_detect_request, tracked))
+                    detected = self.adapter.read_detected(status, payload, tracked)
+                except (CallFailed, ValueError) as failed:
+                    detected = Answered(tracked.number, Outcome.RETRY, str(failed))
+                if detected.outcome is not Outcome.ACCEPTED:
+                    answers.append(detected)
+                    continue
+                tracked = replace(tracked, carrier=detected.carrier)
+            ready.append(tracked)
+        return ready, answers
 
     async def _registered(self, answered: Answered, now: datetime) -> None:
         number, outcome = answered.number, answered.outcome
