@@ -43,7 +43,7 @@ from typing import Any
 
 import httpx
 import orjson
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, field_validator
 
 from carriers.aftership import registration
 from carriers.aftership.countries import ALPHA3_TO_ALPHA2
@@ -53,7 +53,6 @@ from carriers.base import (
     Format,
     OneEvent,
     ParsedShipment,
-    PayloadInvalid,
     PollEndpoint,
     Tracked,
     WholePayload,
@@ -63,13 +62,13 @@ from carriers.base import (
     read_events,
     split_list,
     success_code,
+    validate,
     verify_header,
 )
 from carriers.shapes import mapping
 from carriers.times import CarrierTime, resolve
 from schemas.event import TrackingEvent
 from schemas.status import Status
-from schemas.types import describe_validation_error
 
 
 def alpha2(value: Any) -> Any:
@@ -189,16 +188,13 @@ class AfterShipCarrier(WholePayload, CarrierDefaults):
 
     def _trackings(self, payload: Any) -> list[Tracking]:
         data = payload.get("data") if isinstance(payload, dict) else None
-        try:
-            if isinstance(payload, dict) and "msg" in payload:
-                return [Webhook.model_validate(payload).msg]
-            if self._listed(payload):
-                return ListAnswer.model_validate(payload).data.trackings
-            if isinstance(data, dict) and "tracking" in data:
-                return [LegacyAnswer.model_validate(payload).data.tracking]
-            return [ByIdAnswer.model_validate(payload).data]
-        except ValidationError as error:
-            raise PayloadInvalid(describe_validation_error(error)) from None
+        if isinstance(payload, dict) and "msg" in payload:
+            return [validate(Webhook, payload).msg]
+        if self._listed(payload):
+            return validate(ListAnswer, payload).data.trackings
+        if isinstance(data, dict) and "tracking" in data:
+            return [validate(LegacyAnswer, payload).data.tracking]
+        return [validate(ByIdAnswer, payload).data]
 
     def tracking_numbers(self, payload: Any) -> list[str]:
         return [tracking.tracking_number for tracking in self._trackings(payload)]

@@ -35,14 +35,13 @@ from datetime import datetime
 from typing import Any, Literal
 
 import httpx
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
 from carriers.base import (
     CarrierDefaults,
     Format,
     OneEvent,
     ParsedShipment,
-    PayloadInvalid,
     PollEndpoint,
     Tracked,
     WholePayload,
@@ -52,6 +51,7 @@ from carriers.base import (
     read_events,
     split_list,
     success_code,
+    validate,
     verify_header,
 )
 from carriers.seventeentrack import registration
@@ -62,7 +62,7 @@ from carriers.times import CarrierTime, HomeZone, read_time, resolve
 from carriers.zones import COUNTRY_ZONES
 from schemas.event import TrackingEvent
 from schemas.status import Status
-from schemas.types import CountryCode, describe_validation_error
+from schemas.types import CountryCode
 
 
 class Address(Format):
@@ -197,12 +197,9 @@ class SeventeenTrackCarrier(WholePayload, CarrierDefaults):
         return isinstance(payload, dict) and "event" in payload
 
     def _shipments(self, payload: Any) -> list[Shipment]:
-        try:
-            if self._pushed(payload):
-                return [Push.model_validate(payload).data]
-            return Answer.model_validate(payload).data.accepted
-        except ValidationError as error:
-            raise PayloadInvalid(describe_validation_error(error)) from None
+        if self._pushed(payload):
+            return [validate(Push, payload).data]
+        return validate(Answer, payload).data.accepted
 
     def tracking_numbers(self, payload: Any) -> list[str]:
         return [shipment.number for shipment in self._shipments(payload)]

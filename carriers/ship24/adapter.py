@@ -43,20 +43,20 @@ from urllib.parse import quote
 
 import httpx
 import orjson
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from carriers.base import (
     CarrierDefaults,
     Format,
     OneEvent,
     ParsedShipment,
-    PayloadInvalid,
     PollEndpoint,
     WebhookRejected,
     check_batch,
     raw_code,
     read_events,
     split_list,
+    validate,
 )
 from carriers.shapes import mapping, mappings
 from carriers.ship24 import registration
@@ -64,7 +64,6 @@ from carriers.ship24.status import AT_DESTINATION, AT_ORIGIN, SHIP24_STATUS, SHI
 from carriers.times import CarrierTime, resolve
 from schemas.event import TrackingEvent
 from schemas.status import Status
-from schemas.types import describe_validation_error
 
 RESULTS_PATH = "/public/v1/trackers/search/{number}/results"
 
@@ -164,12 +163,9 @@ class Ship24Carrier(CarrierDefaults):
         return delivery_id(body)
 
     def _trackings(self, payload: Any) -> list[Tracking]:
-        try:
-            if _pushed(payload):
-                return Push.model_validate(payload).trackings
-            return Answer.model_validate(payload).data.trackings
-        except ValidationError as error:
-            raise PayloadInvalid(describe_validation_error(error)) from None
+        if _pushed(payload):
+            return validate(Push, payload).trackings
+        return validate(Answer, payload).data.trackings
 
     def tracking_numbers(self, payload: Any) -> list[str]:
         return [tracking.tracker.trackingNumber for tracking in self._trackings(payload)]
