@@ -95,6 +95,7 @@ class Worker:
         self.process: subprocess.Popen | None = None
         self.starts = 0
         self.kills = 0
+        self.liveness_restarts = 0
 
     def start(self) -> "Worker":
         assert not self.alive, f"{self.name} is already running"
@@ -131,6 +132,16 @@ class Worker:
 
     async def wait_ready(self, timeout_s: float = 60.0) -> None:
         await wait_for(self.ready, timeout_s, lambda: f"{self.name} not ready; log:\n{self.log_tail()}")
+
+    async def live(self) -> bool:
+        """/healthz does not answer 503 (a stalled input partition); a worker that does not answer
+        yet (starting) counts as live, as a liveness probe's initial delay lets it."""
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
+                async with session.get(f"http://127.0.0.1:{self.port}/healthz") as response:
+                    return response.status != 503
+        except (aiohttp.ClientError, TimeoutError):
+            return True
 
     async def partitions(self) -> list[dict]:
         """The worker's /partitions: how it sees each of its input partitions."""
@@ -341,15 +352,25 @@ class GroupProbe:
             await asyncio.sleep(0.02)
         return True
 
-    async def wait_caught_up(self, timeout_s: float, workers: Iterable[Worker] = ()) -> LagSample:
+    async def wait_caught_up(
+        self, timeout_s: float, workers: Iterable[Worker] = (), liveness: bool = False
+    ) -> LagSample:
         """Until the group has committed every record of every input partition, on two samples in a
-        row with the same end offsets (nothing was produced meanwhile: no command in flight)."""
+        row with the same end offsets (nothing was produced meanwhile: no command in flight).
+
+        `liveness`: a worker whose /healthz answers 503 (an input partition stalled) is killed -9
+        and started again, as the deployment's liveness probe restarts it (deploy/README.md); each
+        restart is counted in its `liveness_restarts`."""
         workers = list(workers)
         deadline = time.monotonic() + timeout_s
         previous: LagSample | None = None
         while True:
             for worker in workers:
                 worker.check_alive()
+                if liveness and not await worker.live():
+                    worker.liveness_restarts += 1
+                    worker.kill()
+                    worker.start()
             current = await self.sample()
             if not current.behind and previous is not None and not previous.behind and previous.ends == current.ends:
                 return current

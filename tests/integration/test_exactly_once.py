@@ -99,6 +99,7 @@ class CatchUp:
     missing: int
     unexpected: int
     uncommitted_at_kill: list[int]
+    liveness_restarts: int
     seconds: float
     problems: list[str]
 
@@ -148,7 +149,7 @@ async def catch_up_under_kills(tmp_path: Path, guarantee: str, numbers: int = 40
                 if not worker.alive:
                     worker.start()
                 try:
-                    await probe.wait_caught_up(90, [worker])
+                    await probe.wait_caught_up(90, [worker], liveness=True)
                 except AssertionError as stalled:
                     problems.append(str(stalled))
             worker.stop()
@@ -176,6 +177,7 @@ async def catch_up_under_kills(tmp_path: Path, guarantee: str, numbers: int = 40
         missing=len(missing),
         unexpected=len(unexpected),
         uncommitted_at_kill=uncommitted_at_kill,
+        liveness_restarts=worker.liveness_restarts,
         seconds=round(seconds, 1),
         problems=problems + [f"worker log: {worker.log_path}"] * bool(problems),
     )

@@ -496,7 +496,7 @@ async def test_c_kill_9_during_backlog_catch_up_loses_no_decision(tmp_path):
                 if not worker.alive:
                     worker.start()
                 try:
-                    await probe.wait_caught_up(120, [worker])
+                    await probe.wait_caught_up(120, [worker], liveness=True)
                 except AssertionError as stalled:
                     problems.append(str(stalled))
             worker.stop()
@@ -509,7 +509,8 @@ async def test_c_kill_9_during_backlog_catch_up_loses_no_decision(tmp_path):
     if problems:
         problems.append(
             f"({len(backlog)} inputs, {raw_count} of them carrier records; inputs uncommitted at each kill: "
-            f"{uncommitted_at_kill}; {emitted.records} decision records written)"
+            f"{uncommitted_at_kill}; {emitted.records} decision records written; "
+            f"{worker.liveness_restarts} restarts for a stalled partition)"
         )
     assert_no_problems(problems, worker)
     during_catch_up = sum(1 for behind in uncommitted_at_kill if behind)
