@@ -123,12 +123,7 @@ class Worker:
     async def ready(self) -> bool:
         """/readyz answers 200: every assigned partition's tables are recovered."""
         self.check_alive()
-        try:
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
-                async with session.get(f"http://127.0.0.1:{self.port}/readyz") as response:
-                    return response.status == 200
-        except (aiohttp.ClientError, TimeoutError):
-            return False
+        return await self._status("/readyz") == 200
 
     async def wait_ready(self, timeout_s: float = 60.0) -> None:
         await wait_for(self.ready, timeout_s, lambda: f"{self.name} not ready; log:\n{self.log_tail()}")
@@ -136,12 +131,16 @@ class Worker:
     async def live(self) -> bool:
         """/healthz does not answer 503 (a stalled input partition); a worker that does not answer
         yet (starting) counts as live, as a liveness probe's initial delay lets it."""
+        return await self._status("/healthz") != 503
+
+    async def _status(self, path: str) -> int | None:
+        """The HTTP status of GET `path` on the worker's port; None when it does not answer in 2 s."""
         try:
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
-                async with session.get(f"http://127.0.0.1:{self.port}/healthz") as response:
-                    return response.status != 503
+                async with session.get(f"http://127.0.0.1:{self.port}{path}") as response:
+                    return response.status
         except (aiohttp.ClientError, TimeoutError):
-            return True
+            return None
 
     async def partitions(self) -> list[dict]:
         """The worker's /partitions: how it sees each of its input partitions."""
