@@ -33,7 +33,7 @@ from schemas.eta import LANE_COMMANDS_TOPIC
 from schemas.inputs import DISPUTES_TOPIC, RAW_TOPIC, SHIPMENTS_TOPIC
 from schemas.sellers import SELLER_COMMANDS_TOPIC, SellerTick, dump_seller, load_seller
 from streams.core import next_wake
-from streams.faust_shell import QuietMonitor, gate_transaction_commits, seek_uncommitted_partitions_to_beginning
+from streams.faust_shell import QuietMonitor, gate_transaction_commits, own_input_offsets
 from streams.http import serve
 from streams.sellers.timer import DailyTimer
 from streams.settings import StreamConfig, StreamSettings
@@ -119,7 +119,6 @@ def create_app(settings: StreamConfig) -> faust.App:
     """The stream worker's Faust app: its topics, tables, agents, timer and HTTP endpoints."""
     config = settings.stream
     clock = StreamClock(config)
-    seek_uncommitted_partitions_to_beginning()
     gate_transaction_commits()
     if config.tansu_compat:
         correct_recovery_end_offsets(settings.kafka)
@@ -148,6 +147,9 @@ def create_app(settings: StreamConfig) -> faust.App:
     ticks = app.topic(SHIPMENT_COMMANDS_TOPIC, **raw)
     seller_inputs = app.topic(SELLER_COMMANDS_TOPIC, **raw)
     lane_inputs = app.topic(LANE_COMMANDS_TOPIC, **raw)
+    own_input_offsets(
+        name for inputs in (shipment_inputs, order_inputs, seller_inputs, lane_inputs) for name in inputs.topics
+    )
     shipments = model_table(app, "shipments", "shipment_state", settings.kafka.partitions)
     orders = model_table(app, "orders", "order_link", settings.kafka.partitions)
     sellers = model_table(app, "sellers", "seller_state", settings.kafka.partitions)
@@ -172,6 +174,10 @@ def create_app(settings: StreamConfig) -> faust.App:
     @app.agent(lane_inputs, name="parcelwatch.lanes")
     async def lanes_agent(records):
         await shell.run(records)
+
+    @app.on_before_shutdown.connect
+    async def stop_probe(sender, **_) -> None:
+        await shell.probe.stop()
 
     @sellers.on_recover
     async def tick_sellers_after_recovery() -> None:

@@ -11,7 +11,7 @@ that fails if a Faust upgrade changes it.
 import asyncio
 import contextlib
 import weakref
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -23,9 +23,11 @@ from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from faust.sensors import Sensor
 from faust.stores.base import SerializedStore
 from faust.streams import _current_event
-from faust.transport.consumer import TransactionManager
+from faust.transport.consumer import Consumer, TransactionManager
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.types import TP, EventT, Message, StreamT
+
+from streams.offsets import Cursors
 
 
 class QuietMonitor(Sensor):
@@ -67,24 +69,29 @@ async def take_batch(stream: StreamT, max_records: int, within_s: float) -> list
 
 def admit(app: faust.App, event: EventT) -> bool:
     """Faust's own checks on an event taken from a channel: it is tracked as pending until it is
-    acknowledged (a rebalance waits for pending events), and it is only processed when flow
-    control is on and it was fetched in the current consumer generation (after a rebalance, events
-    of the previous one are skipped: their partitions may belong to another worker now).
-
-    A skipped event is released, not acknowledged as Faust's own stream does: Faust's consumer
-    records an acknowledged offset whatever generation it was fetched in and commits up to it, so
-    acknowledging a record nobody decided let the next commit pass it (a worker killed before it
-    read the record again lost its decision). Released, it is no longer pending, its offset is not
-    committed, and the seek after the rebalance reads it again."""
+    acknowledged or released (a rebalance waits for pending events), and it may be processed only
+    when flow control is on and it was fetched in the current consumer generation (after a
+    rebalance, events of the previous one are skipped: their partitions may belong to another
+    worker now). The shell's cursor then judges its offset (`streams.offsets`)."""
     message: Message = event.message
     if not message.tracked:
         message.tracked = True
         app.consumer.track_message(message)
-    if app.flow_control.is_active() and message.generation_id == app.consumer_generation_id:
-        app.monitor.stream_inbound_time[message.tp] = asyncio.get_running_loop().time()
-        return True
-    app.consumer._unacked_messages.discard(message)
-    return False
+    return app.flow_control.is_active() and message.generation_id == app.consumer_generation_id
+
+
+def release(app: faust.App, event: EventT) -> None:
+    """An event the shell does not decide now is released, not acknowledged as Faust's own stream
+    does: Faust's consumer records an acknowledged offset whatever generation it was fetched in, and
+    a record nobody decided must not count as done. Released, it is no longer pending; it is read
+    again after the seek that follows."""
+    app.consumer._unacked_messages.discard(event.message)
+
+
+def delivered(app: faust.App, event: EventT) -> None:
+    """The time a partition last delivered a record to the shell, which Faust's "stream is not
+    processing events" check and the watchdog read."""
+    app.monitor.stream_inbound_time[event.message.tp] = asyncio.get_running_loop().time()
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,7 +344,65 @@ async def _seek_to_committed_or_beginning(thread: AIOKafkaConsumerThread) -> dic
     return committed
 
 
-def seek_uncommitted_partitions_to_beginning() -> None:
-    """Make Faust's post-rebalance seek (`AIOKafkaConsumerThread.seek_to_committed`) also rewind
-    the input partitions the group has never committed (see `_seek_to_committed_or_beginning`)."""
+#: The cursors of the worker's input partitions (`streams.offsets`): what the shell decides, and
+#: the offsets Faust commits.
+CURSORS = Cursors()
+_INPUT_TOPICS: set[str] = set()
+_FAUST_NEW_OFFSET = Consumer._new_offset
+_FAUST_PERFORM_SEEK = Consumer.perform_seek
+
+
+class _NoReadOffsets(dict):
+    """What Faust's fetch loop finds for every partition's last read offset: none. It then hands
+    every record it fetches to the channels, drops none and counts no jump in offsets as done:
+    the cursors judge them."""
+
+    def __getitem__(self, tp):
+        return None
+
+    def __setitem__(self, tp, offset) -> None:
+        pass
+
+    def update(self, *args, **kwargs) -> None:
+        pass
+
+
+async def _perform_seek(self: Consumer) -> None:
+    """Faust's `Consumer.perform_seek` (seek every partition to its committed offset), with the
+    cursors of the input partitions held during the seek and started where it put them."""
+    inputs = [tp for tp in self.assignment() if tp.topic in _INPUT_TOPICS]
+    CURSORS.seeking(inputs)
+    committed = await self.seek_to_committed()
+    CURSORS.sought({tp: max(committed.get(tp) or 0, 0) for tp in inputs})
+    self._committed_offset.update({TP(tp.topic, tp.partition): offset for tp, offset in committed.items() if offset})
+
+
+def _new_offset(self: Consumer, tp: TP) -> int | None:
+    """The offset Faust commits for `tp`: an input partition's cursor's `done` (every record under
+    it decided and durable), instead of Faust's count of acknowledged offsets and jumps."""
+    if (done := CURSORS.committable(tp)) is None:
+        return _FAUST_NEW_OFFSET(self, tp)
+    self._acked.pop(tp, None)
+    self._acked_index.pop(tp, None)
+    return done
+
+
+def own_input_offsets(topics: Iterable[str]) -> None:
+    """The shell, not Faust's fetch loop, decides which records of `topics` are decided and which
+    offsets are committed (`streams.offsets`): Faust's last-read offsets are turned off, its seek
+    after a rebalance and its commits go through the cursors, and input partitions the group never
+    committed are read from their beginning (`_seek_to_committed_or_beginning`)."""
+    _INPUT_TOPICS.clear()
+    _INPUT_TOPICS.update(topics)
+    Consumer._read_offset = property(lambda self: _NO_READ_OFFSETS, lambda self, value: None)
+    Consumer.perform_seek = _perform_seek
+    Consumer._new_offset = _new_offset
     AIOKafkaConsumerThread.seek_to_committed = _seek_to_committed_or_beginning
+
+
+_NO_READ_OFFSETS = _NoReadOffsets()
+
+
+def seek(app: faust.App, tp: TP, offset: int) -> None:
+    """Read an input partition again from `offset` (the next fetch starts there)."""
+    app.consumer._thread.seek(tp, offset)

@@ -52,3 +52,49 @@ async def log_end_offsets(consumer: AIOKafkaConsumer, partitions: list[TopicPart
     if pending:
         raise TimeoutError(f"no high watermark for {pending}")
     return ends
+
+
+async def first_offset_at_or_after(
+    consumer: AIOKafkaConsumer, tp: TopicPartition, start: int, timeout_s: float
+) -> int | None:
+    """The offset of the first record of `tp` at or after `start` that `consumer` (without a group,
+    reading as the stream does) is given: offsets without one (transaction markers, aborted
+    transactions) are passed over. None when it is given none within `timeout_s`."""
+    consumer.assign([tp])
+    consumer.seek(tp, start)
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while (left := deadline - asyncio.get_running_loop().time()) > 0:
+        fetched = await consumer.getmany(tp, timeout_ms=int(left * 1000) + 1, max_records=1)
+        offsets = [record.offset for record in fetched.get(tp, ()) if record.offset >= start]
+        if offsets:
+            return min(offsets)
+    return None
+
+
+class OffsetProbe:
+    """A consumer of its own, without a group, that tells the stream shell which record of an input
+    partition comes first from an offset (`first_offset_at_or_after`); started at its first probe."""
+
+    def __init__(self, settings: KafkaSettings, isolation_level: str, timeout_s: float = 10.0) -> None:
+        self.settings = settings
+        self.isolation_level = isolation_level
+        self.timeout_s = timeout_s
+        self._consumer: AIOKafkaConsumer | None = None
+        self._lock = asyncio.Lock()
+
+    async def first_offset(self, tp: TopicPartition, start: int) -> int | None:
+        async with self._lock:
+            if self._consumer is None:
+                consumer = AIOKafkaConsumer(
+                    **client_options(self.settings),
+                    enable_auto_commit=False,
+                    isolation_level=self.isolation_level,
+                )
+                await consumer.start()
+                self._consumer = consumer
+            return await first_offset_at_or_after(self._consumer, TopicPartition(*tp), start, self.timeout_s)
+
+    async def stop(self) -> None:
+        if self._consumer is not None:
+            consumer, self._consumer = self._consumer, None
+            await consumer.stop()

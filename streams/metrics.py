@@ -46,6 +46,13 @@ STALLED_PARTITIONS = Gauge(
     "parcelwatch_stream_stalled_partitions",
     "Assigned input partitions with lag that delivered nothing for stall_after_s (streams/watchdog.py)",
 )
+OFFSET_PROBES = Counter(
+    "parcelwatch_stream_offset_probes_total",
+    "Input records that came after missing offsets, by what the broker said (streams/offsets.py): taken (the"
+    " offsets hold no records: transaction markers) or read_again (records were missing: the partition is read"
+    " again from them)",
+    ["outcome"],
+)
 DEADLETTERS = Counter("parcelwatch_deadletter_records_total", "Records sent to the dead-letter topic", ["stage"])
 UNKNOWN_CODES = Counter(
     "parcelwatch_unknown_carrier_codes",

@@ -41,14 +41,17 @@ from schemas.outputs import DeadLetter
 from schemas.sellers import SELLER_COMMANDS_TOPIC
 from streams import faust_shell
 from streams.engine import Source, Step, TableView, decide_record, describe
+from streams.kafka import OffsetProbe
 from streams.metrics import (
     EVENTS,
     FOREIGN_SHIPMENTS,
+    OFFSET_PROBES,
     RECORD_AGE,
     REFUSED_EVENTS,
     count_output,
     count_unknown,
 )
+from streams.offsets import Verdict
 from streams.settings import StreamConfig
 from streams.wakeups import WakeupIndex
 
@@ -114,18 +117,69 @@ class BatchShell:
         self.tables = tables
         self.clock = clock
         self.wakeups = wakeups
+        isolation = "read_committed" if settings.stream.processing_guarantee == "exactly_once" else "read_uncommitted"
+        self.probe = OffsetProbe(settings.kafka, isolation)
 
     async def run(self, stream: StreamT) -> None:
-        """An agent's loop: batches from its channel until the worker stops."""
+        """An agent's loop: batches from its channel until the worker stops. A batch that fails
+        (a changelog refusing a state) is not lost: its partitions are read again from the last
+        record done, after a pause that grows while failures repeat."""
         config = self.settings.stream
+        delay = RETRY_FIRST_S
         while True:
             try:
                 batch = await faust_shell.take_batch(stream, config.batch_size, config.batch_within_s)
             except StopAsyncIteration:  # Faust ends its streams so when the worker stops
                 return
-            admitted = [event for event in batch if faust_shell.admit(self.app, event)]
-            if admitted:
+            admitted = [event for event in batch if await self._in_turn(event)]
+            if not admitted:
+                continue
+            try:
                 await self.process(admitted)
+            except Exception:
+                log.exception("a batch of %d records failed; its partitions are read again", len(admitted))
+                for tp in {event.message.tp for event in admitted}:
+                    if (offset := faust_shell.CURSORS.rewind(tp)) is not None:
+                        faust_shell.seek(self.app, tp, offset)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX_S)
+            else:
+                delay = RETRY_FIRST_S
+
+    async def _in_turn(self, event: EventT) -> bool:
+        """Whether `event` is decided now: Faust's checks, then its partition's cursor (a record
+        after missing offsets asks the broker which record comes first). One that is not is
+        released; one held is read again after a seek."""
+        cursors, message = faust_shell.CURSORS, event.message
+        verdict = cursors.judge(message.tp, message.offset) if faust_shell.admit(self.app, event) else Verdict.DROP
+        if verdict is Verdict.PROBE:
+            start = cursors.probe_from(message.tp)
+            try:
+                first = await self.probe.first_offset(message.tp, start)
+            except Exception as error:  # the broker may be away: the record is held and read again
+                log.warning("could not ask the broker for the first record from %d: %s", start, describe(error))
+                first = None
+            probed = cursors.probed(message.tp, start, first, message.offset)
+            OFFSET_PROBES.labels("taken" if probed.verdict is Verdict.TAKE else "read_again").inc()
+            if probed.seek_to is not None:
+                log.warning(
+                    "records missing before an input record; its partition is read again",
+                    extra={
+                        "topic": message.topic,
+                        "partition": message.partition,
+                        "offset": message.offset,
+                        "from": start,
+                        "first": first,
+                    },
+                )
+                faust_shell.seek(self.app, message.tp, probed.seek_to)
+            verdict = probed.verdict
+        if verdict is Verdict.TAKE:
+            cursors.take(message.tp, message.offset)
+            faust_shell.delivered(self.app, event)
+            return True
+        faust_shell.release(self.app, event)
+        return False
 
     async def process(self, events: list[EventT]) -> None:
         views = {name: TableView(table.data) for name, table in self.tables.items()}
@@ -157,6 +211,7 @@ class BatchShell:
             faust_shell.set_current_event(None)
             for event in events:
                 event.ack()
+                faust_shell.CURSORS.acknowledged(event.message.tp, event.message.offset)
         for wake in wakes:
             self.wakeups.schedule(*wake)
         count_unknown(unknown)

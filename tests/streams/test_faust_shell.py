@@ -19,6 +19,7 @@ from faust.types import TP, Message
 from faust.types.tuples import ConsumerMessage
 
 from streams import faust_shell
+from streams.offsets import Verdict
 
 
 @pytest.fixture
@@ -98,10 +99,12 @@ async def test_faust_commits_past_an_acknowledged_event_of_an_earlier_generation
     assert consuming_app.consumer._new_offset(TP("raw", 0)) == 6
 
 
-async def test_admit_releases_a_skipped_event_without_acknowledging_it(consuming_app):
+async def test_admit_refuses_an_event_of_an_earlier_generation_and_release_leaves_it_undone(consuming_app):
     consumer = consuming_app.consumer
     stale = raw_event(consuming_app, 5, generation=1)
     assert not faust_shell.admit(consuming_app, stale)
+    assert stale.message in consumer._unacked_messages
+    faust_shell.release(consuming_app, stale)
     assert stale.message not in consumer._unacked_messages, "a rebalance would wait for it"
     assert consumer._new_offset(TP("raw", 0)) is None, "the next commit would pass a record nobody decided"
 
@@ -112,12 +115,72 @@ async def test_admit_releases_a_skipped_event_without_acknowledging_it(consuming
     assert consumer._new_offset(TP("raw", 0)) == 6
 
 
-async def test_admit_releases_what_arrives_while_flow_control_is_off(consuming_app):
+async def test_admit_refuses_what_arrives_while_flow_control_is_off(consuming_app):
     consuming_app.flow_control.suspend()
     event = raw_event(consuming_app, 5, generation=2)
     assert not faust_shell.admit(consuming_app, event)
-    assert event.message not in consuming_app.consumer._unacked_messages
-    assert consuming_app.consumer._new_offset(TP("raw", 0)) is None
+
+
+async def test_delivered_is_the_inbound_time_faust_and_the_watchdog_read(consuming_app):
+    event = raw_event(consuming_app, 5, generation=2)
+    faust_shell.delivered(consuming_app, event)
+    assert TP("raw", 0) in consuming_app.monitor.stream_inbound_time
+
+
+def test_faust_fetch_loop_drops_and_counts_as_done_by_its_last_read_offsets():
+    """Why `own_input_offsets` turns them off: the fetch loop drops a record at or under the last
+    offset it read, and counts the offsets between the last read and a later record as done; both
+    go wrong when a seek overlaps a fetch, and Faust seeks whenever its fetcher runs with flow off."""
+    drain = inspect.getsource(Consumer._drain_messages)
+    assert "get_read_offset = self._read_offset.__getitem__" in drain
+    assert "if r_offset is None or offset >= r_offset:" in drain
+    assert "if gap > 1 and r_offset:" in drain
+    assert "await self.perform_seek()" in inspect.getsource(Consumer.getmany)
+    assert "self._new_offset(tp)" in inspect.getsource(Consumer._filter_committable_offsets)
+    assert "read_offset.update(" in inspect.getsource(faust_shell._FAUST_PERFORM_SEEK)
+    assert "self._read_offset = defaultdict(lambda: None)" in inspect.getsource(Consumer.__init__)
+
+
+async def test_own_input_offsets_hands_every_record_to_the_cursors_and_commits_their_offsets(consuming_app):
+    from aiokafka import TopicPartition
+
+    faust_shell.own_input_offsets(["raw"])
+    consumer = consuming_app.consumer
+    consumer._read_offset[TP("raw", 0)] = 40
+    consumer._read_offset.update({TP("raw", 0): 41})
+    assert consumer._read_offset[TP("raw", 0)] is None, "the fetch loop would drop records under it"
+
+    held: list[bool] = []
+
+    async def seek_to_committed():
+        held.append(faust_shell.CURSORS.judge(TP("raw", 0), 7) is Verdict.HOLD)
+        return {TopicPartition("raw", 0): 7, TopicPartition("raw", 1): None}
+
+    consumer.seek_to_committed = seek_to_committed
+    consumer.assignment = lambda: {TP("raw", 0), TP("raw", 1), TP("other", 0)}
+    faust_shell.CURSORS.sought({TP("raw", 0): 2})
+    await consumer.perform_seek()
+    assert held == [True], "records are held while the seek is under way"
+    assert faust_shell.CURSORS.judge(TP("raw", 0), 7) is Verdict.TAKE
+    assert faust_shell.CURSORS.judge(TP("raw", 1), 0) is Verdict.TAKE
+    assert TP("other", 0) not in faust_shell.CURSORS
+    assert consumer._committed_offset[TP("raw", 0)] == 7
+
+    faust_shell.CURSORS.take(TP("raw", 0), 7)
+    acked = raw_event(consuming_app, 9, generation=2)
+    acked.ack()
+    assert consumer._new_offset(TP("raw", 0)) == 7, "Faust's acknowledgements do not count, the cursor's do"
+    faust_shell.CURSORS.acknowledged(TP("raw", 0), 7)
+    assert consumer._filter_committable_offsets([TP("raw", 0)]) == {TP("raw", 0): 8}
+    assert not consumer._acked[TP("raw", 0)], "Faust's list of acknowledged offsets does not grow"
+
+
+def test_seek_is_the_consumer_threads_seek():
+    from faust.transport.consumer import ThreadDelegateConsumer
+    from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
+
+    assert "self._thread.seek(partition, offset)" in inspect.getsource(ThreadDelegateConsumer._seek)
+    assert "self._ensure_consumer().seek(partition, offset)" in inspect.getsource(AIOKafkaConsumerThread.seek)
 
 
 def test_set_current_event_is_what_tables_read(app):
@@ -168,7 +231,7 @@ def test_quiet_monitor_has_everything_faust_asks_of_its_monitor(app):
 
 
 def test_faust_seeks_to_committed_after_recovery_and_aiokafka_skips_uncommitted_partitions():
-    """Why `seek_uncommitted_partitions_to_beginning` exists: Faust's recovery seeks through
+    """Why `_seek_to_committed_or_beginning` exists: Faust's recovery seeks through
     `AIOKafkaConsumerThread.seek_to_committed`, and aiokafka only seeks partitions with a
     committed offset above 0."""
     from aiokafka import AIOKafkaConsumer
@@ -211,7 +274,7 @@ async def test_uncommitted_input_partitions_are_rewound_and_changelogs_left_alon
 
     assert await faust_shell._seek_to_committed_or_beginning(Thread()) == committed
     assert seen == [("committed", ()), ("beginning", (TopicPartition("in", 1), TopicPartition("in", 2)))]
-    faust_shell.seek_uncommitted_partitions_to_beginning()
+    faust_shell.own_input_offsets(["in"])
     from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 
     assert AIOKafkaConsumerThread.seek_to_committed is faust_shell._seek_to_committed_or_beginning

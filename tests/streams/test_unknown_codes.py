@@ -56,6 +56,7 @@ class Event:
             topic=RAW_TOPIC,
             partition=0,
             offset=0,
+            tp=(RAW_TOPIC, 0),
             key=TN.encode(),
             value=orjson.dumps(value),
             timestamp=day(days).timestamp(),
