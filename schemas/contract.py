@@ -218,15 +218,20 @@ _DEADLETTER_EXAMPLES = (
     ),
 )
 
+#: The shipment both delivery-estimate examples are about: its request to the lane and the estimate the lane emits.
+_ETA_SHIPMENT: dict[str, Any] = {
+    "tracking_number": _TRACKING,
+    "order_ids": (_ORDER,),
+    "carrier": "china-post",
+    "origin_country": "CN",
+    "destination_country": "FR",
+    "status": Status.IMPORT,
+    "estimated_at": _SHIPPED + timedelta(days=12),
+}
+
 _ETA_EXAMPLES = (
     EtaEstimated.build(
-        tracking_number=_TRACKING,
-        order_ids=(_ORDER,),
-        carrier="china-post",
-        origin_country="CN",
-        destination_country="FR",
-        status=Status.IMPORT,
-        estimated_at=_SHIPPED + timedelta(days=12),
+        **_ETA_SHIPMENT,
         p50_at=_SHIPPED + timedelta(days=16, hours=4),
         p80_at=_SHIPPED + timedelta(days=18, hours=20),
         p95_at=_SHIPPED + timedelta(days=24, hours=2),
@@ -369,13 +374,7 @@ TOPICS: tuple[Topic, ...] = (
             ),
             EtaRequest(
                 lane="lane:china-post:CN:FR",
-                tracking_number=_TRACKING,
-                order_ids=(_ORDER,),
-                carrier="china-post",
-                origin_country="CN",
-                destination_country="FR",
-                status=Status.IMPORT,
-                estimated_at=_SHIPPED + timedelta(days=12),
+                **_ETA_SHIPMENT,
                 legs=(
                     LegStart(leg="import", started_at=_SHIPPED + timedelta(days=12)),
                     LegStart(leg="shipped", started_at=_SHIPPED),
