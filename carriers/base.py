@@ -152,6 +152,12 @@ class PollEndpoint:
             raise ValueError(f"{slug} needs PollEndpoint.api_key as {':'.join(names)!r}")
         return parts
 
+    def required_key(self, refusal: str) -> str:
+        """`api_key`; ValueError saying `refusal` where there is none."""
+        if not self.api_key:
+            raise ValueError(refusal)
+        return self.api_key
+
     def bearer(self, slug: str) -> str:
         """An `Authorization` header with the OAuth2 bearer token; ValueError naming `slug` where there is none."""
         if not self.access_token:
@@ -169,6 +175,13 @@ def check_batch(slug: str, numbers: Sequence[str], most: int, noun: str = "numbe
     if not 1 <= len(numbers) <= most:
         batch = f"one {noun}" if most == 1 else f"1 to {most} {noun}s"
         raise ValueError(f"{slug} answers {batch} per call, not {len(numbers)}")
+
+
+def only(items: Sequence[T], refusal: str) -> T:
+    """The one item of a call that takes one; ValueError saying `refusal` and how many came otherwise."""
+    if len(items) != 1:
+        raise ValueError(f"{refusal}, not {len(items)}")
+    return items[0]
 
 
 TokenStyle = Literal["basic_form", "form", "json"]

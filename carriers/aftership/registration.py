@@ -24,7 +24,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import ValidationError
 
-from carriers.base import Answered, Format, Outcome, PollEndpoint, Tracked
+from carriers.base import Answered, Format, Outcome, PollEndpoint, Tracked, only
 
 API_VERSION = "2026-07"
 ALREADY_EXISTS = 4003
@@ -72,16 +72,12 @@ class Answer(Format):
 
 
 def _one(numbers: Sequence[Tracked]) -> Tracked:
-    if len(numbers) != 1:
-        raise ValueError(f"AfterShip creates and deletes one tracking a call, not {len(numbers)}")
-    return numbers[0]
+    return only(numbers, "AfterShip creates and deletes one tracking a call")
 
 
 def headers(endpoint: PollEndpoint) -> dict[str, str]:
     """The headers of every call to the API, with the account's key."""
-    if not endpoint.api_key:
-        raise ValueError("AfterShip needs the account's API key (the as-api-key header)")
-    return {"as-api-key": endpoint.api_key}
+    return {"as-api-key": endpoint.required_key("AfterShip needs the account's API key (the as-api-key header)")}
 
 
 def trackings_url(endpoint: PollEndpoint) -> str:

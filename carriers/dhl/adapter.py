@@ -121,13 +121,12 @@ class DhlCarrier(PollOnly, CarrierDefaults):
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
         check_batch(self.slug, tracking_numbers, 1)
-        if not endpoint.api_key:
-            raise ValueError("dhl needs its DHL-API-Key in PollEndpoint.api_key")
+        key = endpoint.required_key("dhl needs its DHL-API-Key in PollEndpoint.api_key")
         return httpx.Request(
             "GET",
             endpoint.url("/track/shipments"),
             params={"trackingNumber": tracking_numbers[0]},
-            headers={"DHL-API-Key": endpoint.api_key, "Accept": "application/json"},
+            headers={"DHL-API-Key": key, "Accept": "application/json"},
         )
 
     def recognises(self, payload: Any) -> bool:

@@ -120,14 +120,13 @@ class LaPosteCarrier(PollOnly, CarrierDefaults):
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
         check_batch(self.slug, tracking_numbers, 1)
-        if not endpoint.api_key:
-            raise ValueError("laposte needs its X-Okapi-Key in PollEndpoint.api_key")
+        key = endpoint.required_key("laposte needs its X-Okapi-Key in PollEndpoint.api_key")
         number = quote(tracking_numbers[0], safe="")
         return httpx.Request(
             "GET",
             endpoint.url(f"/suivi/v2/idships/{number}"),
             params={"lang": LANGUAGE},
-            headers={"X-Okapi-Key": endpoint.api_key, "Accept": "application/json"},
+            headers={"X-Okapi-Key": key, "Accept": "application/json"},
         )
 
     def recognises(self, payload: Any) -> bool:

@@ -130,14 +130,13 @@ class PostNlCarrier(PollOnly, WholePayload, CarrierDefaults):
 
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
         check_batch(self.slug, tracking_numbers, 1, "barcode")
-        if not endpoint.api_key:
-            raise ValueError("postnl needs its apikey in PollEndpoint.api_key")
+        key = endpoint.required_key("postnl needs its apikey in PollEndpoint.api_key")
         number = quote(tracking_numbers[0], safe="")
         return httpx.Request(
             "GET",
             endpoint.url(f"/shipment/v2/status/barcode/{number}"),
             params={"detail": "true", "language": LANGUAGE},
-            headers={"apikey": endpoint.api_key, "Accept": "application/json"},
+            headers={"apikey": key, "Accept": "application/json"},
         )
 
     def recognises(self, payload: Any) -> bool:

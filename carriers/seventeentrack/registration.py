@@ -77,12 +77,11 @@ class QuotaAnswer(Format):
 
 
 def request(endpoint: PollEndpoint, path: str, body: list[dict[str, Any]] | None) -> httpx.Request:
-    if not endpoint.api_key:
-        raise ValueError("17TRACK needs the account's API key (the 17token header)")
+    headers = {"17token": endpoint.required_key("17TRACK needs the account's API key (the 17token header)")}
     url = endpoint.url("/track/v2.2/" + path)
     if body is None:
-        return httpx.Request("POST", url, headers={"17token": endpoint.api_key})
-    return httpx.Request("POST", url, headers={"17token": endpoint.api_key}, json=body)
+        return httpx.Request("POST", url, headers=headers)
+    return httpx.Request("POST", url, headers=headers, json=body)
 
 
 def numbered(numbers: Sequence[Tracked]) -> list[dict[str, Any]]:

@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 import httpx
 
-from carriers.base import Answered, Format, Outcome, PollEndpoint, Tracked
+from carriers.base import Answered, Format, Outcome, PollEndpoint, Tracked, only
 
 TRACKERS_PATH = "/public/v1/trackers"
 
@@ -49,16 +49,13 @@ class Answer(Format):
 
 
 def _one(numbers: Sequence[Tracked]) -> Tracked:
-    if len(numbers) != 1:
-        raise ValueError(f"Ship24 creates and unsubscribes one tracker a call, not {len(numbers)}")
-    return numbers[0]
+    return only(numbers, "Ship24 creates and unsubscribes one tracker a call")
 
 
 def headers(endpoint: PollEndpoint) -> dict[str, str]:
     """The headers of every call to the API, with the account's key."""
-    if not endpoint.api_key:
-        raise ValueError("Ship24 needs the account's API key (Authorization: Bearer)")
-    return {"Authorization": f"Bearer {endpoint.api_key}", "Accept": "application/json"}
+    key = endpoint.required_key("Ship24 needs the account's API key (Authorization: Bearer)")
+    return {"Authorization": f"Bearer {key}", "Accept": "application/json"}
 
 
 def register_request(numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:

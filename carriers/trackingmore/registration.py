@@ -29,7 +29,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import ValidationError
 
-from carriers.base import Answered, Format, Outcome, PollEndpoint, Tracked
+from carriers.base import Answered, Format, Outcome, PollEndpoint, Tracked, only
 
 ALREADY_EXISTS = 4101
 DOES_NOT_EXIST = 4102
@@ -80,16 +80,13 @@ class Detected(Format):
 
 
 def _one(numbers: Sequence[Tracked]) -> Tracked:
-    if len(numbers) != 1:
-        raise ValueError(f"TrackingMore creates and deletes one tracking a call here, not {len(numbers)}")
-    return numbers[0]
+    return only(numbers, "TrackingMore creates and deletes one tracking a call here")
 
 
 def headers(endpoint: PollEndpoint) -> dict[str, str]:
     """The headers of every call to the API, with the account's key."""
-    if not endpoint.api_key:
-        raise ValueError("TrackingMore needs the account's API key (the Tracking-Api-Key header)")
-    return {"Tracking-Api-Key": endpoint.api_key, "Accept": "application/json"}
+    key = endpoint.required_key("TrackingMore needs the account's API key (the Tracking-Api-Key header)")
+    return {"Tracking-Api-Key": key, "Accept": "application/json"}
 
 
 def register_request(numbers: Sequence[Tracked], endpoint: PollEndpoint) -> httpx.Request:

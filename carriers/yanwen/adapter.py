@@ -121,13 +121,12 @@ class YanwenCarrier(PollOnly, CarrierDefaults):
     def build_poll_request(self, tracking_numbers: Sequence[str], endpoint: PollEndpoint) -> httpx.Request:
         """One GET for up to `poll_batch_size` numbers."""
         check_batch(self.slug, tracking_numbers, self.poll_batch_size)
-        if not endpoint.api_key:
-            raise ValueError("Yanwen needs the account's customer number (the Authorization header)")
+        key = endpoint.required_key("Yanwen needs the account's customer number (the Authorization header)")
         return httpx.Request(
             "GET",
             endpoint.url("/api/tracking"),
             params={"nums": ",".join(tracking_numbers)},
-            headers={"Authorization": endpoint.api_key, "Accept": "application/json"},
+            headers={"Authorization": key, "Accept": "application/json"},
         )
 
     def recognises(self, payload: Any) -> bool:
