@@ -65,13 +65,15 @@ from schemas.status import Status
 from schemas.types import CountryCode
 
 
+def _empty_is_absent(value: Any) -> Any:
+    """None for an empty value (`""`): read as a field the answer leaves out."""
+    return value or None
+
+
 class Address(Format):
     country: CountryCode | None = None
 
-    @field_validator("country", mode="before")
-    @classmethod
-    def _empty_is_absent(cls, value: Any) -> Any:
-        return value or None
+    _absent = field_validator("country", mode="before")(_empty_is_absent)
 
 
 class TimeRaw(Format):
@@ -94,10 +96,7 @@ class Event(Format):
     sub_status: str | None = None
     address: Address | None = None
 
-    @field_validator("description", "location", "time_iso", "time_utc", mode="before")
-    @classmethod
-    def _empty_is_absent(cls, value: Any) -> Any:
-        return value or None
+    _absent = field_validator("description", "location", "time_iso", "time_utc", mode="before")(_empty_is_absent)
 
     def occurred_at(self, home: HomeZone | None) -> tuple[datetime, bool]:
         """`time_iso`, else `time_utc`, else `time_raw`; one without an offset placed by `resolve`."""
@@ -113,10 +112,7 @@ class Event(Format):
 class ProviderInfo(Format):
     country: CountryCode | None = None
 
-    @field_validator("country", mode="before")
-    @classmethod
-    def _empty_is_absent(cls, value: Any) -> Any:
-        return value or None
+    _absent = field_validator("country", mode="before")(_empty_is_absent)
 
 
 class Provider(Format):
