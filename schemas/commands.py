@@ -11,28 +11,24 @@ from pydantic import Field, TypeAdapter
 
 from schemas.eta import EtaEstimate
 from schemas.state import DisputeState, OrderWatch
-from schemas.types import Frozen
+from schemas.types import KeyedCommand
 
 SHIPMENT_COMMANDS_TOPIC = "parcelwatch.shipment-commands.v1"
 ORDER_COMMANDS_TOPIC = "parcelwatch.order-commands.v1"
 
 
-class ShipmentCommandBase(Frozen):
+class ShipmentCommandBase(KeyedCommand):
     topic: ClassVar[str] = SHIPMENT_COMMANDS_TOPIC
+    key_field: ClassVar[str] = "tracking_number"
+
     tracking_number: str
 
-    @property
-    def key(self) -> str:
-        return self.tracking_number
 
-
-class OrderCommandBase(Frozen):
+class OrderCommandBase(KeyedCommand):
     topic: ClassVar[str] = ORDER_COMMANDS_TOPIC
-    order_id: str
+    key_field: ClassVar[str] = "order_id"
 
-    @property
-    def key(self) -> str:
-        return self.order_id
+    order_id: str
 
 
 class Tick(ShipmentCommandBase):

@@ -15,7 +15,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, TypeAdapter
 
 from schemas.status import Status
-from schemas.types import Frozen, UtcTimestamp
+from schemas.types import Frozen, KeyedCommand, UtcTimestamp
 
 LANE_COMMANDS_TOPIC = "parcelwatch.lane-commands.v1"
 
@@ -70,13 +70,11 @@ class LegStart(Frozen):
     started_at: UtcTimestamp
 
 
-class LaneCommandBase(Frozen):
+class LaneCommandBase(KeyedCommand):
     topic: ClassVar[str] = LANE_COMMANDS_TOPIC
-    lane: str
+    key_field: ClassVar[str] = "lane"
 
-    @property
-    def key(self) -> str:
-        return self.lane
+    lane: str
 
 
 class LaneObserved(LaneCommandBase):

@@ -12,7 +12,7 @@ from typing import Annotated, ClassVar, Literal
 import orjson
 from pydantic import Field, TypeAdapter
 
-from schemas.types import Frozen
+from schemas.types import Frozen, KeyedCommand
 
 SELLER_COMMANDS_TOPIC = "parcelwatch.seller-commands.v1"
 
@@ -31,13 +31,11 @@ class Contribution(Frozen):
     returned_day: int | None = None
 
 
-class SellerCommandBase(Frozen):
+class SellerCommandBase(KeyedCommand):
     topic: ClassVar[str] = SELLER_COMMANDS_TOPIC
-    seller_id: str
+    key_field: ClassVar[str] = "seller_id"
 
-    @property
-    def key(self) -> str:
-        return self.seller_id
+    seller_id: str
 
 
 class SellerObserved(SellerCommandBase):

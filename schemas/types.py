@@ -1,8 +1,8 @@
-"""Field types shared by every model: tz-aware times, UTC output times, money."""
+"""Field types shared by every model: tz-aware times, UTC output times, money; and the base models."""
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, ValidationError
 
@@ -32,6 +32,17 @@ class Frozen(BaseModel):
     """Immutable; unknown fields in inputs are ignored so producers can add fields."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class KeyedCommand(Frozen):
+    """What parcelwatch sends itself between keys: the internal topic it travels on and the field it is keyed by."""
+
+    topic: ClassVar[str]
+    key_field: ClassVar[str]
+
+    @property
+    def key(self) -> str:
+        return getattr(self, self.key_field)
 
 
 class Money(Frozen):
