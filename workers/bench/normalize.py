@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from carriers.base import carrier_folder, normalise, registry
-from workers.bench.report import json_line, ratio, table
+from workers.bench.report import json_line, per_second, ratio, table
 
 #: events/s per core the JSON carriers are expected to reach (issue 3).
 TARGET_EVENTS_PER_S = 20_000
@@ -31,11 +31,11 @@ class CarrierFigures:
 
     @property
     def events_per_s(self) -> float:
-        return self.events / self.normalise_s if self.normalise_s else 0.0
+        return per_second(self.events, self.normalise_s)
 
     @property
     def decode_events_per_s(self) -> float:
-        return self.events / self.decode_s if self.decode_s else 0.0
+        return per_second(self.events, self.decode_s)
 
 
 def fixtures(slug: str) -> list[bytes]:

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from workers.bench.report import json_line, table
+from workers.bench.report import json_line, per_second, table
 from workers.embedded import RedisServer, TansuBroker, die_with_parent, free_port
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ class PollerFigures:
 
     @property
     def e2e_polls_per_s(self) -> float:
-        return self.e2e_numbers / self.e2e_seconds if self.e2e_seconds else 0.0
+        return per_second(self.e2e_numbers, self.e2e_seconds)
 
 
 def s10_like(index: int) -> str:

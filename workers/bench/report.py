@@ -27,6 +27,11 @@ def ratio(numerator: float, denominator: float) -> float | None:
     return round(numerator / denominator, 3) if denominator else None
 
 
+def per_second(items: float, seconds: float) -> float:
+    """Items per second; 0 when no time was measured."""
+    return items / seconds if seconds else 0.0
+
+
 def cpu_seconds(pid: int) -> float | None:
     """User and system CPU time of process `pid`, all its threads (Linux `/proc`), or None."""
     try:

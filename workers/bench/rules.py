@@ -49,7 +49,7 @@ from streams.engine import Engine
 from streams.ingest import to_inputs
 from streams.rules.settings import RuleSettings
 from workers.bench.records import BenchRecord, parcel_records
-from workers.bench.report import json_line, percentile, ratio, table
+from workers.bench.report import json_line, per_second, percentile, ratio, table
 from workers.dev import PROTECTION_DAYS
 
 #: The end of the history. Fixed, so that the same seed gives the same history and the same sizes.
@@ -195,20 +195,20 @@ class DecideFigures:
 
     @property
     def decisions_per_s(self) -> float:
-        return self.decisions / self.decide_s if self.decide_s else 0.0
+        return per_second(self.decisions, self.decide_s)
 
     @property
     def outputs_per_s(self) -> float:
-        return sum(self.outputs.values()) / self.decide_s if self.decide_s else 0.0
+        return per_second(sum(self.outputs.values()), self.decide_s)
 
     @property
     def decode_records_per_s(self) -> float:
-        return self.records / self.decode_s if self.decode_s else 0.0
+        return per_second(self.records, self.decode_s)
 
     @property
     def stream_records_per_s(self) -> float:
         """Records through decode, validation, normalise and every decision they lead to."""
-        return self.records / (self.ingest_s + self.decide_s) if self.ingest_s + self.decide_s else 0.0
+        return per_second(self.records, self.ingest_s + self.decide_s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,15 +224,15 @@ class RulesFigures(DecideFigures):
 
     @property
     def recover_states_per_s(self) -> float:
-        return self.shipment_bytes.count / self.recover_s if self.recover_s else 0.0
+        return per_second(self.shipment_bytes.count, self.recover_s)
 
     @property
     def rewake_states_per_s(self) -> float:
-        return self.shipment_bytes.count / self.rewake_s if self.rewake_s else 0.0
+        return per_second(self.shipment_bytes.count, self.rewake_s)
 
     @property
     def recover_no_gc_states_per_s(self) -> float:
-        return self.shipment_bytes.count / self.recover_no_gc_s if self.recover_no_gc_s else 0.0
+        return per_second(self.shipment_bytes.count, self.recover_no_gc_s)
 
 
 def _timed(action: Callable[[], Any]) -> tuple[Any, float]:
@@ -339,7 +339,7 @@ def run(shipments: int, seed: int) -> RulesFigures:
 def report(figures: RulesFigures) -> str:
     f = figures
     states = f.shipment_bytes.count
-    ingest_per_s = f.records / f.ingest_s if f.ingest_s else 0.0
+    ingest_per_s = per_second(f.records, f.ingest_s)
     speed_rows = [
         ("records: decode only (orjson.loads, baseline)", f.records, f.decode_s, f.decode_records_per_s, None),
         ("records: to inputs (validate, normalise)", f.records, f.ingest_s, ingest_per_s, None),
