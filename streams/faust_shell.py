@@ -1,10 +1,11 @@
 """Every Faust internal the stream shell relies on, in one place (faust-streaming 0.15.x).
 
 Faust keeps its jobs: the app, topics, tables and their changelogs, recovery, rebalancing and
-offset commits. The shell only changes how records reach the decision core: instead of Faust's
+sending offset commits. The shell changes how records reach the decision core: instead of Faust's
 stream iterator, which yields to the event loop, runs sensors and acknowledges once per event,
 it takes whole batches from an agent's channel and acknowledges them itself once their outputs
-and states are durable. Each internal used here has a test in `tests/streams/test_faust_shell.py`
+and states are durable; and which records are decided and which offsets are committed is its
+cursors' (`streams.offsets`, `own_input_offsets`), not Faust's fetch loop's. Each internal used here has a test in `tests/streams/test_faust_shell.py`
 that fails if a Faust upgrade changes it.
 """
 

@@ -1,6 +1,7 @@
 """How records go through the stream: in batches, outputs before state, one bad record costs one record.
 
-For each batch an agent takes from its channel (`streams.faust_shell.take_batch`):
+For each batch an agent takes from its channel (`streams.faust_shell.take_batch`), whose records
+its partitions' cursors let through in offset order (`streams.offsets`):
 
 1. every record is decided in arrival order against a `TableView` of the tables (reads fall
    through to the table, writes stay in the view), so a key seen twice in a batch sees its own
@@ -9,9 +10,9 @@ For each batch an agent takes from its channel (`streams.faust_shell.take_batch`
 2. every output and command of the batch is produced and its acknowledgement awaited;
 3. then each changed state is written once to its table (the local store and the changelog
    partition of the record that changed it) and those changelog writes are acknowledged;
-4. then the records are acknowledged to Faust, which commits their offsets (at least once:
-   after flushing the producer; exactly once: in the partition's transaction), and the unknown
-   codes the batch's histories newly took are counted.
+4. then the records are acknowledged to Faust and to their cursors, and Faust commits the
+   cursors' offsets (at least once: after flushing the producer; exactly once: in the partition's
+   transaction), and the unknown codes the batch's histories newly took are counted.
 
 A crash anywhere re-reads the records whose offsets were not committed and decides them again
 from the state before them: the same outputs with the same `event_id`s come out again
