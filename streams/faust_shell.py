@@ -5,8 +5,8 @@ sending offset commits. The shell changes how records reach the decision core: i
 stream iterator, which yields to the event loop, runs sensors and acknowledges once per event,
 it takes whole batches from an agent's channel and acknowledges them itself once their outputs
 and states are durable; and which records are decided and which offsets are committed is its
-cursors' (`streams.offsets`, `own_input_offsets`), not Faust's fetch loop's. Each internal used here has a test in `tests/streams/test_faust_shell.py`
-that fails if a Faust upgrade changes it.
+cursors' (`streams.offsets`, `own_input_offsets`), not Faust's fetch loop's. Each internal used
+here has a test in `tests/streams/test_faust_shell.py` that fails if a Faust upgrade changes it.
 """
 
 import asyncio
@@ -373,7 +373,11 @@ async def _perform_seek(self: Consumer) -> None:
     cursors of the input partitions held during the seek and started where it put them."""
     inputs = [tp for tp in self.assignment() if tp.topic in _INPUT_TOPICS]
     CURSORS.seeking(inputs)
-    committed = await self.seek_to_committed()
+    try:
+        committed = await self.seek_to_committed()
+    except BaseException:
+        CURSORS.seeking(inputs, under_way=False)
+        raise
     CURSORS.sought({tp: max(committed.get(tp) or 0, 0) for tp in inputs})
     self._committed_offset.update({TP(tp.topic, tp.partition): offset for tp, offset in committed.items() if offset})
 

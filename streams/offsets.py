@@ -64,11 +64,12 @@ class Cursors:
     def __contains__(self, tp: Hashable) -> bool:
         return tp in self._cursors
 
-    def seeking(self, tps: Iterable[Hashable]) -> None:
-        """A seek of `tps` is under way: their records are held until `sought`."""
+    def seeking(self, tps: Iterable[Hashable], under_way: bool = True) -> None:
+        """A seek of `tps` is under way: their records are held until `sought`; or (`under_way`
+        False) it failed, and the cursors judge records as they did before it."""
         for tp in tps:
             if (cursor := self._cursors.get(tp)) is not None:
-                cursor.seeking = True
+                cursor.seeking = under_way
 
     def sought(self, positions: Mapping[Hashable, int]) -> None:
         """The consumer reads each partition from its position (the group's committed offset, or 0

@@ -166,7 +166,7 @@ async def test_two_orders_share_a_number_registered_once_pushed_decided_and_stop
                 await produce(bootstrap, SHIPMENTS_TOPIC, number, receipt(second, number))
                 await until(stopped_there)
                 await until(lambda: released(second))
-                registered_after = await redis.hexists("pw:{sandbox}:registered", number)
+                await until(forgotten)
     finally:
         await receiver.close()
         await redis.aclose()

@@ -174,6 +174,14 @@ async def test_own_input_offsets_hands_every_record_to_the_cursors_and_commits_t
     assert consumer._filter_committable_offsets([TP("raw", 0)]) == {TP("raw", 0): 8}
     assert not consumer._acked[TP("raw", 0)], "Faust's list of acknowledged offsets does not grow"
 
+    async def seek_failed():
+        raise TimeoutError("the broker did not answer")
+
+    consumer.seek_to_committed = seek_failed
+    with pytest.raises(TimeoutError):
+        await consumer.perform_seek()
+    assert faust_shell.CURSORS.judge(TP("raw", 0), 8) is Verdict.TAKE, "a failed seek holds nothing for good"
+
 
 def test_seek_is_the_consumer_threads_seek():
     from faust.transport.consumer import ThreadDelegateConsumer

@@ -54,6 +54,14 @@ def test_stale_records_of_an_overlapping_fetch_never_pass_a_record_not_decided()
     assert cursors.committable(TP) == 11
 
 
+def test_a_seek_that_failed_leaves_the_cursors_as_they_were():
+    cursors = sought(0)
+    run(cursors, [0, 1])
+    cursors.seeking([TP])
+    cursors.seeking([TP], under_way=False)
+    assert cursors.judge(TP, 2) is Verdict.TAKE
+
+
 def test_a_record_after_offsets_without_records_is_taken_once_the_broker_says_it_comes_first():
     """Transaction markers at 3 and 7: the records are 0-2, 4-6 and 8."""
     records = [0, 1, 2, 4, 5, 6, 8]
