@@ -100,7 +100,8 @@ class InputPartition:
     """How the worker sees one of its input partitions: the broker's end offset (read committed
     under exactly-once), the group's committed offset, and the consumer's fetch position; whether
     Faust fetches it (its active set) or paused it, in Faust or in aiokafka; and the monotonic time
-    it last delivered a record to the shell (None: not since the worker started)."""
+    it last delivered a record to the shell (None: not since the worker started); and its cursor
+    (`streams.offsets.Cursors.view`: None before the worker's first seek of it)."""
 
     topic: str
     partition: int
@@ -110,6 +111,7 @@ class InputPartition:
     fetching: bool
     paused: bool
     delivered_at: float | None
+    cursor: dict | None = None
 
 
 async def input_partitions(app: faust.App) -> list[InputPartition]:
@@ -138,6 +140,7 @@ async def input_partitions(app: faust.App) -> list[InputPartition]:
                 fetching=tp in active or tp in consumer._buffered_partitions,
                 paused=tp in paused or (state is not None and state.paused),
                 delivered_at=app.monitor.stream_inbound_time.get(tp),
+                cursor=CURSORS.view(tp),
             )
         )
     return views

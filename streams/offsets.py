@@ -39,13 +39,16 @@ class Verdict(Enum):
 class Cursor:
     """`next`: the record to decide next is the first at or after it; `first`: that record's offset,
     when a probe has told; `done`: every record under it is decided and acknowledged; `taken`:
-    offsets taken and not acknowledged yet, in order; `seeking`: a seek is under way."""
+    offsets taken and not acknowledged yet, in order; `seeking`: a seek is under way; `dropped` and
+    `held`: records not taken since the last one taken (what the worker's /partitions shows)."""
 
     next: int
     done: int
     first: int | None = None
     taken: deque[int] = field(default_factory=deque)
     seeking: bool = False
+    dropped: int = 0
+    held: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +81,18 @@ class Cursors:
 
     def judge(self, tp: Hashable, offset: int) -> Verdict:
         cursor = self._cursors.get(tp)
-        if cursor is None or cursor.seeking:
+        if cursor is None:
+            return Verdict.HOLD
+        verdict = self._verdict(cursor, offset)
+        if verdict is Verdict.DROP:
+            cursor.dropped += 1
+        elif verdict is Verdict.HOLD:
+            cursor.held += 1
+        return verdict
+
+    @staticmethod
+    def _verdict(cursor: Cursor, offset: int) -> Verdict:
+        if cursor.seeking:
             return Verdict.HOLD
         if offset < cursor.next:
             return Verdict.DROP
@@ -87,6 +101,21 @@ class Cursors:
                 return Verdict.TAKE
             return Verdict.HOLD if offset > cursor.first else Verdict.PROBE
         return Verdict.TAKE if offset == cursor.next else Verdict.PROBE
+
+    def view(self, tp: Hashable) -> dict | None:
+        """The cursor as /partitions shows it (None: the partition has none)."""
+        cursor = self._cursors.get(tp)
+        if cursor is None:
+            return None
+        return {
+            "next": cursor.next,
+            "first": cursor.first,
+            "done": cursor.done,
+            "taken": len(cursor.taken),
+            "seeking": cursor.seeking,
+            "dropped": cursor.dropped,
+            "held": cursor.held,
+        }
 
     def probe_from(self, tp: Hashable) -> int:
         """Where a probe for `tp` reads from: the cursor's next offset."""
@@ -104,11 +133,13 @@ class Cursors:
             return Probed(Verdict.TAKE)
         if first is not None and offset < first:
             cursor.first = None
+        cursor.held += 1
         return Probed(Verdict.HOLD, seek_to=start)
 
     def take(self, tp: Hashable, offset: int) -> None:
         cursor = self._cursors[tp]
         cursor.next, cursor.first = offset + 1, None
+        cursor.dropped = cursor.held = 0
         cursor.taken.append(offset)
 
     def acknowledged(self, tp: Hashable, offset: int) -> None:

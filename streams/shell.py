@@ -164,14 +164,13 @@ class BatchShell:
             OFFSET_PROBES.labels("taken" if probed.verdict is Verdict.TAKE else "read_again").inc()
             if probed.seek_to is not None:
                 log.warning(
-                    "records missing before an input record; its partition is read again",
-                    extra={
-                        "topic": message.topic,
-                        "partition": message.partition,
-                        "offset": message.offset,
-                        "from": start,
-                        "first": first,
-                    },
+                    "records missing before %s[%d] offset %d (the first from %d is %s); read again from %d",
+                    message.topic,
+                    message.partition,
+                    message.offset,
+                    start,
+                    first,
+                    probed.seek_to,
                 )
                 faust_shell.seek(self.app, message.tp, probed.seek_to)
             verdict = probed.verdict

@@ -75,7 +75,7 @@ class Watchdog:
         keys = {(v.partition.topic, v.partition.partition) for v in stalled}
         for verdict in stalled:
             if (verdict.partition.topic, verdict.partition.partition) not in self._reported:
-                log.error("an input partition with lag delivers nothing", extra={"partition": verdict.as_json()})
+                log.error("an input partition with lag delivers nothing: %s", verdict.as_json())
         self._reported = keys
 
     async def run(self) -> None:

@@ -155,7 +155,7 @@ class Worker:
             return f"{self.name}: /partitions did not answer ({error!r})"
         return f"{self.name}: " + "; ".join(
             f"{v['topic']}[{v['partition']}] end {v['end']} committed {v['committed']} position {v['position']}"
-            f" fetching {v['fetching']} paused {v['paused']} idle {v['idle_s']} s"
+            f" fetching {v['fetching']} paused {v['paused']} idle {v['idle_s']} s cursor {v.get('cursor')}"
             for v in views
         )
 
