@@ -371,17 +371,46 @@ class _NoReadOffsets(dict):
         pass
 
 
+class SeekGate:
+    """Whether Faust is seeking the input partitions: records wait for the seek to be done before
+    their cursors judge them. Held instead, the records the fetcher brings from the new position
+    before the seek's caller resumes would be passed over, and nothing would read them again."""
+
+    def __init__(self) -> None:
+        self._under_way = 0
+        self._waiters: list[asyncio.Future] = []
+
+    @contextlib.contextmanager
+    def seeking(self):
+        self._under_way += 1
+        try:
+            yield
+        finally:
+            self._under_way -= 1
+            if not self._under_way:
+                for waiter in self._waiters:
+                    if not waiter.done():
+                        waiter.set_result(None)
+                self._waiters.clear()
+
+    async def settled(self) -> None:
+        while self._under_way:
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            await waiter
+
+
+SEEKS = SeekGate()
+
+
 async def _perform_seek(self: Consumer) -> None:
     """Faust's `Consumer.perform_seek` (seek every partition to its committed offset), with the
-    cursors of the input partitions held during the seek and started where it put them."""
+    records held back while it seeks and the input partitions' cursors started where it put them
+    (a seek that fails leaves them as they were)."""
     inputs = [tp for tp in self.assignment() if tp.topic in _INPUT_TOPICS]
-    CURSORS.seeking(inputs)
-    try:
+    with SEEKS.seeking():
         committed = await self.seek_to_committed()
-    except BaseException:
-        CURSORS.seeking(inputs, under_way=False)
-        raise
-    CURSORS.sought({tp: max(committed.get(tp) or 0, 0) for tp in inputs})
+        CURSORS.sought({tp: max(committed.get(tp) or 0, 0) for tp in inputs})
     self._committed_offset.update({TP(tp.topic, tp.partition): offset for tp, offset in committed.items() if offset})
 
 

@@ -18,12 +18,13 @@ So every record the shell takes from a channel is judged by its partition's curs
   from the cursor (`probed`), and the record is taken if it is that one, otherwise held (released
   unacknowledged) and the partition read again from the cursor.
 
-A partition being sought holds every record until the seek is done. Records acknowledged in the
-order they were taken move `done`, the offset the group may commit.
+Records are not judged while a seek is under way (`streams.faust_shell.SEEKS`): a record fetched
+just after it must be judged by the cursor it starts. Records acknowledged in the order they were
+taken move `done`, the offset the group may commit.
 """
 
 from collections import deque
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -39,14 +40,13 @@ class Verdict(Enum):
 class Cursor:
     """`next`: the record to decide next is the first at or after it; `first`: that record's offset,
     when a probe has told; `done`: every record under it is decided and acknowledged; `taken`:
-    offsets taken and not acknowledged yet, in order; `seeking`: a seek is under way; `dropped` and
-    `held`: records not taken since the last one taken (what the worker's /partitions shows)."""
+    offsets taken and not acknowledged yet, in order; `dropped` and `held`: records not taken since
+    the last one taken (what the worker's /partitions shows)."""
 
     next: int
     done: int
     first: int | None = None
     taken: deque[int] = field(default_factory=deque)
-    seeking: bool = False
     dropped: int = 0
     held: int = 0
 
@@ -67,13 +67,6 @@ class Cursors:
     def __contains__(self, tp: Hashable) -> bool:
         return tp in self._cursors
 
-    def seeking(self, tps: Iterable[Hashable], under_way: bool = True) -> None:
-        """A seek of `tps` is under way: their records are held until `sought`; or (`under_way`
-        False) it failed, and the cursors judge records as they did before it."""
-        for tp in tps:
-            if (cursor := self._cursors.get(tp)) is not None:
-                cursor.seeking = under_way
-
     def sought(self, positions: Mapping[Hashable, int]) -> None:
         """The consumer reads each partition from its position (the group's committed offset, or 0
         for a partition never committed): the cursors of exactly these partitions start there."""
@@ -92,8 +85,6 @@ class Cursors:
 
     @staticmethod
     def _verdict(cursor: Cursor, offset: int) -> Verdict:
-        if cursor.seeking:
-            return Verdict.HOLD
         if offset < cursor.next:
             return Verdict.DROP
         if cursor.first is not None:
@@ -112,7 +103,6 @@ class Cursors:
             "first": cursor.first,
             "done": cursor.done,
             "taken": len(cursor.taken),
-            "seeking": cursor.seeking,
             "dropped": cursor.dropped,
             "held": cursor.held,
         }
@@ -126,7 +116,7 @@ class Cursors:
         gave none in time). The record at `offset` that asked is taken if it is that record;
         otherwise it is held and the partition read again from `start`."""
         cursor = self._cursors.get(tp)
-        if cursor is None or cursor.seeking or cursor.next != start:
+        if cursor is None or cursor.next != start:
             return Probed(Verdict.HOLD)
         cursor.first = first
         if first is not None and offset == first:

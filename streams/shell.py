@@ -152,6 +152,7 @@ class BatchShell:
         after missing offsets asks the broker which record comes first). One that is not is
         released; one held is read again after a seek."""
         cursors, message = faust_shell.CURSORS, event.message
+        await faust_shell.SEEKS.settled()
         verdict = cursors.judge(message.tp, message.offset) if faust_shell.admit(self.app, event) else Verdict.DROP
         if verdict is Verdict.PROBE:
             start = cursors.probe_from(message.tp)

@@ -150,17 +150,29 @@ async def test_own_input_offsets_hands_every_record_to_the_cursors_and_commits_t
     consumer._read_offset.update({TP("raw", 0): 41})
     assert consumer._read_offset[TP("raw", 0)] is None, "the fetch loop would drop records under it"
 
-    held: list[bool] = []
+    seen: list[str] = []
+    seek_done = asyncio.Event()
 
     async def seek_to_committed():
-        held.append(faust_shell.CURSORS.judge(TP("raw", 0), 7) is Verdict.HOLD)
+        await seek_done.wait()
         return {TopicPartition("raw", 0): 7, TopicPartition("raw", 1): None}
+
+    async def judged_after_the_seek():
+        await faust_shell.SEEKS.settled()
+        seen.append(faust_shell.CURSORS.judge(TP("raw", 0), 7).value)
 
     consumer.seek_to_committed = seek_to_committed
     consumer.assignment = lambda: {TP("raw", 0), TP("raw", 1), TP("other", 0)}
     faust_shell.CURSORS.sought({TP("raw", 0): 2})
-    await consumer.perform_seek()
-    assert held == [True], "records are held while the seek is under way"
+    seeking = asyncio.ensure_future(consumer.perform_seek())
+    await asyncio.sleep(0)
+    judging = asyncio.ensure_future(judged_after_the_seek())
+    await asyncio.sleep(0.01)
+    assert seen == [], "a record fetched while the seek is under way waits for it"
+    seek_done.set()
+    await seeking
+    await judging
+    assert seen == ["take"], "and is judged by the cursor the seek started"
     assert faust_shell.CURSORS.judge(TP("raw", 0), 7) is Verdict.TAKE
     assert faust_shell.CURSORS.judge(TP("raw", 1), 0) is Verdict.TAKE
     assert TP("other", 0) not in faust_shell.CURSORS

@@ -47,19 +47,9 @@ def test_stale_records_of_an_overlapping_fetch_never_pass_a_record_not_decided()
     the records from 3: 9 and 10 are held (the broker says 3 comes first), the rest taken in order."""
     cursors = sought(0)
     run(cursors, [0, 1, 2])
-    cursors.seeking([TP])
-    assert cursors.judge(TP, 8) is Verdict.HOLD, "nothing is taken while the seek is under way"
     cursors.sought({TP: 3})
     assert run(cursors, [9, 10, 3, 4, 5, 6, 7, 8, 9, 10], first_of=lambda start: start) == [3, 4, 5, 6, 7, 8, 9, 10]
     assert cursors.committable(TP) == 11
-
-
-def test_a_seek_that_failed_leaves_the_cursors_as_they_were():
-    cursors = sought(0)
-    run(cursors, [0, 1])
-    cursors.seeking([TP])
-    cursors.seeking([TP], under_way=False)
-    assert cursors.judge(TP, 2) is Verdict.TAKE
 
 
 def test_a_record_after_offsets_without_records_is_taken_once_the_broker_says_it_comes_first():
