@@ -1,5 +1,6 @@
-"""Internal inputs parcelwatch sends itself: timer ticks, and what crosses between a shipment's
-state (keyed by tracking number) and an order's (keyed by order id).
+"""Internal inputs parcelwatch sends itself: timer ticks, what crosses between a shipment's state
+(keyed by tracking number) and an order's (keyed by order id), and a lane's answer to a shipment's
+delivery-estimate request (`schemas.eta`).
 
 In the stream they travel on two internal topics, so each lands on the partition that owns its
 key; `replay` delivers them from an in-memory queue. Either way `decide` sees the same inputs.
@@ -11,6 +12,7 @@ from pydantic import Field, TypeAdapter
 
 from schemas.eta import EtaEstimate
 from schemas.state import DisputeState, OrderWatch
+from schemas.status import Status
 from schemas.types import KeyedCommand
 
 SHIPMENT_COMMANDS_TOPIC = "parcelwatch.shipment-commands.v1"
@@ -64,14 +66,22 @@ class AdoptOrder(ShipmentCommandBase):
     order: OrderWatch
 
 
-class EtaNoted(ShipmentCommandBase):
-    """A lane emitted this delivery estimate for the shipment: remember it (revisions, R8)."""
+class EtaAnswered(ShipmentCommandBase):
+    """A lane's answer to the shipment's `EtaRequest`: the estimate, with the request's shipment as
+    `eta_estimated` names it. The shipment emits it when it is news (`streams.eta.shipment.answered`)."""
 
-    kind: Literal["eta_noted"] = "eta_noted"
+    kind: Literal["eta_answered"] = "eta_answered"
+    order_ids: tuple[str, ...]
+    carrier: str
+    origin_country: str
+    destination_country: str
+    status: Status
     estimate: EtaEstimate
 
 
-ShipmentCommand = Annotated[Tick | DisputeChanged | ReleaseOrder | AdoptOrder | EtaNoted, Field(discriminator="kind")]
+ShipmentCommand = Annotated[
+    Tick | DisputeChanged | ReleaseOrder | AdoptOrder | EtaAnswered, Field(discriminator="kind")
+]
 SHIPMENT_COMMAND: TypeAdapter[ShipmentCommand] = TypeAdapter(ShipmentCommand)
 
 

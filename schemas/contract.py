@@ -28,11 +28,21 @@ from schemas.commands import (
     ORDER_COMMANDS_TOPIC,
     SHIPMENT_COMMAND,
     SHIPMENT_COMMANDS_TOPIC,
+    EtaAnswered,
     LinkShipment,
     ReleaseOrder,
     Tick,
 )
-from schemas.eta import LANE_COMMAND, LANE_COMMANDS_TOPIC, EtaRequest, LaneObserved, LegChange, LegStart, Outcome
+from schemas.eta import (
+    LANE_COMMAND,
+    LANE_COMMANDS_TOPIC,
+    EtaEstimate,
+    EtaRequest,
+    LaneObserved,
+    LegChange,
+    LegStart,
+    Outcome,
+)
 from schemas.inputs import (
     DISPUTES_TOPIC,
     ORDER_EVENT,
@@ -218,7 +228,8 @@ _DEADLETTER_EXAMPLES = (
     ),
 )
 
-#: The shipment both delivery-estimate examples are about: its request to the lane and the estimate the lane emits.
+#: The shipment the delivery-estimate examples are about: its request to the lane, the lane's answer and
+#: the estimate the shipment emits.
 _ETA_SHIPMENT: dict[str, Any] = {
     "tracking_number": _TRACKING,
     "order_ids": (_ORDER,),
@@ -226,20 +237,18 @@ _ETA_SHIPMENT: dict[str, Any] = {
     "origin_country": "CN",
     "destination_country": "FR",
     "status": Status.IMPORT,
-    "estimated_at": _SHIPPED + timedelta(days=12),
 }
-
-_ETA_EXAMPLES = (
-    EtaEstimated.build(
-        **_ETA_SHIPMENT,
-        p50_at=_SHIPPED + timedelta(days=16, hours=4),
-        p80_at=_SHIPPED + timedelta(days=18, hours=20),
-        p95_at=_SHIPPED + timedelta(days=24, hours=2),
-        basis="lane",
-        leg="import",
-        samples=214,
-    ),
+_ETA_ESTIMATE = EtaEstimate(
+    estimated_at=_SHIPPED + timedelta(days=12),
+    p50_at=_SHIPPED + timedelta(days=16, hours=4),
+    p80_at=_SHIPPED + timedelta(days=18, hours=20),
+    p95_at=_SHIPPED + timedelta(days=24, hours=2),
+    basis="lane",
+    leg="import",
+    samples=214,
 )
+
+_ETA_EXAMPLES = (EtaEstimated.build(**_ETA_SHIPMENT, **_ETA_ESTIMATE.model_dump()),)
 
 _SELLER_EXAMPLES = (
     SellerMetrics.build(
@@ -336,11 +345,14 @@ TOPICS: tuple[Topic, ...] = (
         value=SHIPMENT_COMMAND,
         title="ShipmentCommand",
         description="What parcelwatch sends its own shipment-keyed agent: deadline ticks, disputes forwarded"
-        " from the order, an order handed over to a replacement tracking number.",
+        " from the order, an order handed over to a replacement tracking number, a lane's answer to the"
+        " shipment's delivery-estimate request (emitted as `eta_estimated` when it is news).",
         examples=(
             Tick(tracking_number=_TRACKING),
             ReleaseOrder(tracking_number="LP000000017CN", order_id=_ORDER, new_tracking_number=_TRACKING),
+            EtaAnswered(**_ETA_SHIPMENT, estimate=_ETA_ESTIMATE),
         ),
+        writers="stream (shipment, order and lane agents; the ticks' timer)",
     ),
     Topic(
         name=ORDER_COMMANDS_TOPIC,
@@ -375,6 +387,7 @@ TOPICS: tuple[Topic, ...] = (
             EtaRequest(
                 lane="lane:china-post:CN:FR",
                 **_ETA_SHIPMENT,
+                estimated_at=_ETA_ESTIMATE.estimated_at,
                 legs=(
                     LegStart(leg="import", started_at=_SHIPPED + timedelta(days=12)),
                     LegStart(leg="shipped", started_at=_SHIPPED),

@@ -2,9 +2,10 @@
 
 A shipment tells the lanes it belongs to (`LaneObserved`, keyed by lane) what it adds to each leg's
 transit-time histogram, and asks the finest of them for an estimate (`EtaRequest`); a lane with too
-few samples forwards the request to the next coarser one; the lane that answers emits
-`eta_estimated` and tells the shipment what it estimated (`schemas.commands.EtaNoted`), which the
-shipment remembers (`EtaMemory`) to revise only on a move of a day or more, and for R8.
+few samples forwards the request to the next coarser one; the lane that answers sends the estimate
+back to the shipment (`schemas.commands.EtaAnswered`), which emits `eta_estimated` when it is news
+and remembers the estimate it emitted (`EtaMemory`) to revise only on a move of a day or more, and
+for R8.
 
 A lane key names its level: `lane:{carrier}:{origin}:{destination}`, `country_pair:{origin}:{destination}`,
 `destination:{destination}` or `global`. The histograms themselves are `streams.eta.histogram`'s.
@@ -89,7 +90,8 @@ class LaneObserved(LaneCommandBase):
 class EtaRequest(LaneCommandBase):
     """Estimate this shipment's delivery from `lane`, or forward to the first of `fallback` when too few
     samples. `legs`: most advanced first, each tried before the next; the time already spent in a leg
-    is `estimated_at − started_at`."""
+    is `estimated_at − started_at`. `previous_p80_at`: the p80 last emitted for the shipment when it
+    asked; an estimate within `revise_days` of it is not answered."""
 
     kind: Literal["estimate"] = "estimate"
     tracking_number: str
@@ -109,7 +111,8 @@ LANE_COMMAND: TypeAdapter[LaneCommand] = TypeAdapter(LaneCommand)
 
 
 class EtaEstimate(Frozen):
-    """The estimate last emitted for a shipment."""
+    """A delivery estimate: a lane's answer (`schemas.commands.EtaAnswered`), and the one last emitted for a
+    shipment (`EtaMemory.estimate`)."""
 
     estimated_at: UtcTimestamp
     p50_at: UtcTimestamp

@@ -10,7 +10,8 @@ Four agents, each with a changelog-backed table:
   per seller (its day buckets, `streams.sellers`);
 - `lanes` consumes the internal lane commands, keyed by lane (`lane:…`, `country_pair:…`,
   `destination:…`, `global`), and keeps a `LaneState` per lane (its transit-time histograms,
-  `streams.eta`); it emits `shipments.eta.v1` and answers the shipment with an `EtaNoted` command.
+  `streams.eta`); it answers a shipment's estimate request with an `EtaAnswered` command, and
+  `decide` emits it on `shipments.eta.v1` when it is news.
 
 All take their records in batches through `streams.shell.BatchShell`: decided against a view
 of the tables, outputs acknowledged, then states written, then offsets committed (the order and

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from schemas.commands import (
     AdoptOrder,
     DisputeChanged,
-    EtaNoted,
+    EtaAnswered,
     LinkShipment,
     OrderCommand,
     ReleaseOrder,
@@ -40,7 +40,7 @@ from schemas.outputs import Output, StatusChanged
 from schemas.sellers import SellerCommand
 from schemas.state import DisputeState, OrderLink, OrderWatch, ShipmentState, evolve
 from schemas.status import Status
-from streams.eta.shipment import eta_commands, note_estimate
+from streams.eta.shipment import answered, eta_commands
 from streams.rules import RULES, ListedRule
 from streams.rules.base import Facts, RuleContext, Verdict, days, update_order
 from streams.rules.r16_order_events import apply_order_change
@@ -100,11 +100,12 @@ def decide(state: ShipmentState | None, update: Input, now: datetime, settings: 
             commands.extend(handed)
         case DisputeChanged():
             current = update_order(current, update.order_id, dispute=update.dispute, linked=True)
-        case EtaNoted():
-            current = note_estimate(current, update.estimate)
+        case EtaAnswered():
+            current, estimated = answered(current, update, now, settings.eta)
+            outputs.extend(estimated)
         case Tick():
             pass
-    if not isinstance(update, Tick | EtaNoted):
+    if not isinstance(update, Tick | EtaAnswered):
         current = evolve(current, updated_at=now)
     if facts is not None or (isinstance(update, OrderInput) and current.eta is None and current.events):
         current, observed = eta_commands(

@@ -74,7 +74,7 @@ def step(
         decision = decide_lane(lanes.get(update.lane), update, now, settings.eta)
         if decision.state is not None:
             lanes[update.lane] = decision.state
-        return Step(decision.outputs, decision.commands)
+        return Step(commands=decision.commands)
     if isinstance(update, DisputeEvent | OrderCommandBase):
         link, commands = decide_order(orders.get(update.order_id), update, update.order_id)
         orders[update.order_id] = link

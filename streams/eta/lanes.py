@@ -5,17 +5,17 @@ A `LaneObserved` moves a shipment's outcomes in the lane's histograms (`streams.
 advanced first), conditional on the time already spent in the leg (the shipment is in flight
 then); when no leg has `min_samples` deliveries in the bins from that time on, the request goes on
 to the next coarser lane. The coarsest lane
-(`global`) answers with any deliveries at all: never with none. An answer is emitted only when it
-is the shipment's first or its p80 moved by `revise_days` or more; the shipment is then told it
-(`EtaNoted`), so that the next revision counts from it.
+(`global`) answers with any deliveries at all: never with none. The lane emits nothing: it answers
+the shipment (`EtaAnswered`), which decides whether the estimate is news and emits it
+(`streams.eta.shipment.answered`). An estimate within `revise_days` of the p80 the request names as
+last emitted is not answered: most requests are no news.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from schemas.commands import EtaNoted
+from schemas.commands import EtaAnswered
 from schemas.eta import EtaEstimate, EtaRequest, LaneObserved, LaneState, basis_of
-from schemas.outputs import EtaEstimated
 from streams.eta.histogram import bin_of, delivery_quantiles, observe, samples_after, tail
 from streams.eta.settings import EtaSettings
 from streams.eta.shipment import moved
@@ -26,8 +26,7 @@ LEVELS = (0.5, 0.8, 0.95)
 @dataclass(frozen=True, slots=True)
 class LaneDecision:
     state: LaneState | None  # None: unchanged
-    outputs: list[EtaEstimated] = field(default_factory=list)
-    commands: list[EtaRequest | EtaNoted] = field(default_factory=list)
+    commands: list[EtaRequest | EtaAnswered] = field(default_factory=list)
 
 
 def _at(start: datetime, hours: float) -> datetime:
@@ -70,16 +69,16 @@ def decide_lane(
         if not command.fallback:
             return LaneDecision(None)
         onward = command.model_copy(update={"lane": command.fallback[0], "fallback": command.fallback[1:]})
-        return LaneDecision(None, commands=[onward])
+        return LaneDecision(None, [onward])
     if not moved(command.previous_p80_at, found.p80_at, settings):
         return LaneDecision(None)
-    output = EtaEstimated.build(
+    answer = EtaAnswered(
         tracking_number=command.tracking_number,
         order_ids=command.order_ids,
         carrier=command.carrier,
         origin_country=command.origin_country,
         destination_country=command.destination_country,
         status=command.status,
-        **found.model_dump(),
+        estimate=found,
     )
-    return LaneDecision(None, [output], [EtaNoted(tracking_number=command.tracking_number, estimate=found)])
+    return LaneDecision(None, [answer])

@@ -1,17 +1,26 @@
-"""The shipment's side of the delivery estimate: what it tells its lanes, and when it asks. Pure.
+"""The shipment's side of the delivery estimate: what it tells its lanes, when it asks, and which
+answers it emits. Pure.
 
 After each input that changed a shipment's events (or gave a scanned shipment its first order), the
 shipment works out, per leg it reached, its outcome: delivered so many hours after the leg started,
 ended without a delivery (its status an exception or a return) at its latest scan, or still in flight
 at its latest scan. What changed since it last told its lanes goes to each of them in one
 `LaneObserved`. While it is on its way to the buyer (scanned, not delivered, not ended, an open
-order), it asks its finest lane for an estimate (`EtaRequest`), most advanced leg first. The answer
-comes back as `EtaNoted` and is remembered for the next revision and for R8.
+order), it asks its finest lane for an estimate (`EtaRequest`), most advanced leg first.
+
+The answer comes back as `EtaAnswered`, and the shipment, not the lane, emits `eta_estimated`: when
+it is still on its way, the answer is not older than the estimate it last emitted, and it is its
+first or its p80 moved by `revise_days` or more from that one. A shipment's records are decided one
+at a time against its state, so of requests in flight together (a burst of scans) only the answers
+that are news against what was emitted before them are emitted. The estimate emitted is remembered
+for the next revision and for R8.
 """
 
 from datetime import datetime
 
-from schemas.eta import EtaEstimate, EtaMemory, EtaRequest, LaneObserved, Leg, LegStart, Outcome, lane_keys
+from schemas.commands import EtaAnswered
+from schemas.eta import EtaMemory, EtaRequest, LaneObserved, Leg, LegStart, Outcome, lane_keys
+from schemas.outputs import EtaEstimated
 from schemas.state import ShipmentState, evolve
 from schemas.status import SCANNED, Status
 from streams.eta.histogram import DAY_HOURS, bucket_of, outcome_change
@@ -84,8 +93,7 @@ def eta_commands(
     commands: list[LaneObserved | EtaRequest] = [
         LaneObserved(lane=lane, bucket=memory.bucket, changes=tuple(changes)) for lane in memory.lanes
     ]
-    open_order = any(not watch.closed and now < watch.protection_ends_at for watch in state.orders.values())
-    if facts.delivered is None and facts.status not in ENDED and open_order:
+    if on_its_way(state, facts, now):
         previous = memory.estimate.p80_at if memory.estimate is not None else None
         commands.append(
             EtaRequest(
@@ -105,13 +113,43 @@ def eta_commands(
     return state, commands
 
 
-def note_estimate(state: ShipmentState, estimate: EtaEstimate) -> ShipmentState:
-    """The shipment remembering the estimate a lane emitted for it."""
-    if state.eta is None:
-        return state
-    return evolve(state, eta=evolve(state.eta, estimate=estimate))
+def on_its_way(state: ShipmentState, facts: Facts, now: datetime) -> bool:
+    """Whether the shipment is on its way to the buyer: a real scan (R6) and a carrier, not delivered,
+    its journey not ended, and an order open (not closed, before its protection end)."""
+    return (
+        facts.first_scan is not None
+        and state.carrier is not None
+        and facts.delivered is None
+        and facts.status not in ENDED
+        and any(not watch.closed and now < watch.protection_ends_at for watch in state.orders.values())
+    )
+
+
+def answered(
+    state: ShipmentState, answer: EtaAnswered, now: datetime, settings: EtaSettings
+) -> tuple[ShipmentState, list[EtaEstimated]]:
+    """The shipment on a lane's answer: `eta_estimated` emitted and the estimate remembered when the
+    shipment is still on its way and the answer is news (no older than the estimate last emitted, and
+    its first or moved from it by `revise_days`); otherwise the shipment as it was, and nothing."""
+    memory = state.eta
+    found = answer.estimate
+    if not settings.enabled or memory is None or not on_its_way(state, Facts(state.tracking_number, state.events), now):
+        return state, []
+    last = memory.estimate
+    if last is not None and (found.estimated_at < last.estimated_at or not moved(last.p80_at, found.p80_at, settings)):
+        return state, []
+    output = EtaEstimated.build(
+        tracking_number=state.tracking_number,
+        order_ids=answer.order_ids,
+        carrier=answer.carrier,
+        origin_country=answer.origin_country,
+        destination_country=answer.destination_country,
+        status=answer.status,
+        **found.model_dump(),
+    )
+    return evolve(state, eta=evolve(memory, estimate=found)), [output]
 
 
 def moved(previous: datetime | None, p80_at: datetime, settings: EtaSettings) -> bool:
-    """Whether an estimate is worth emitting: the first, or p80 moved by `revise_days` or more."""
+    """Whether an estimate is news against the p80 last emitted: the first, or moved by `revise_days` or more."""
     return previous is None or abs((p80_at - previous).total_seconds()) / 3600 >= settings.revise_days * DAY_HOURS

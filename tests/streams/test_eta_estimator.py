@@ -5,9 +5,8 @@ from datetime import timedelta
 import pytest
 
 from schemas.codec import dump_lane, dump_state, load_lane, load_state
-from schemas.commands import EtaNoted
+from schemas.commands import EtaAnswered
 from schemas.eta import EtaEstimate, EtaMemory, EtaRequest, LaneObserved, LaneState, LegChange, LegStart, Outcome
-from schemas.outputs import EtaEstimated
 from schemas.state import ShipmentState
 from schemas.status import Status
 from streams.eta.histogram import bin_of, bucket_of, delivery_quantiles, edges, observe, samples_after, tail
@@ -122,38 +121,42 @@ def _request(lane: str, fallback: tuple[str, ...], previous=None) -> EtaRequest:
 def test_a_lane_with_too_few_samples_forwards_to_the_next_level():
     request = _request("lane:cainiao:CN:ES", ("country_pair:CN:ES", "destination:ES", "global"))
     thin = decide_lane(_learned(request.lane, 19), request, day(1), SETTINGS)
-    assert thin.state is None and thin.outputs == []
+    assert thin.state is None
     (onward,) = thin.commands
     assert (onward.lane, onward.fallback) == ("country_pair:CN:ES", ("destination:ES", "global"))
-    answered = decide_lane(_learned(onward.lane, 20), onward, day(1), SETTINGS)
-    (output,) = answered.outputs
-    assert isinstance(output, EtaEstimated)
-    assert (output.basis, output.leg, output.samples) == ("country_pair", "shipped", 20)
-    (noted,) = answered.commands
-    assert isinstance(noted, EtaNoted) and noted.estimate.p80_at == output.p80_at
+    (answer,) = decide_lane(_learned(onward.lane, 20), onward, day(1), SETTINGS).commands
+    assert isinstance(answer, EtaAnswered) and answer.key == request.tracking_number
+    assert (answer.order_ids, answer.carrier, answer.origin_country, answer.destination_country, answer.status) == (
+        ("o-1",),
+        "cainiao",
+        "CN",
+        "ES",
+        Status.EXPORT,
+    )
+    found = answer.estimate
+    assert (found.estimated_at, found.basis, found.leg, found.samples) == (day(1), "country_pair", "shipped", 20)
 
 
 def test_the_last_level_answers_with_any_sample_and_never_with_none():
     request = _request("global", ())
-    assert decide_lane(_learned("global", 1), request, day(1), SETTINGS).outputs
-    nothing = decide_lane(None, request, day(1), SETTINGS)
-    assert (nothing.outputs, nothing.commands) == ([], [])
+    assert decide_lane(_learned("global", 1), request, day(1), SETTINGS).commands
+    assert decide_lane(None, request, day(1), SETTINGS).commands == []
 
 
-@pytest.mark.parametrize(("moved_hours", "emitted"), [(0, False), (23, False), (-23, False), (24, True), (-30, True)])
-def test_revised_only_when_p80_moves_a_day(moved_hours, emitted):
+@pytest.mark.parametrize(("moved_hours", "answered"), [(0, False), (23, False), (-23, False), (24, True), (-30, True)])
+def test_answered_only_when_p80_moved_a_day_from_the_one_the_request_says_was_emitted(moved_hours, answered):
     state = _learned("global", 30)
-    first = decide_lane(state, _request("global", ()), day(1), SETTINGS).outputs[0]
-    previous = first.p80_at + timedelta(hours=moved_hours)
+    (first,) = decide_lane(state, _request("global", ()), day(1), SETTINGS).commands
+    previous = first.estimate.p80_at + timedelta(hours=moved_hours)
     again = decide_lane(state, _request("global", (), previous), day(1), SETTINGS)
-    assert bool(again.outputs) is emitted
+    assert bool(again.commands) is answered
 
 
 def test_an_observation_changes_the_lane_and_answers_nothing():
     observed = LaneObserved(lane="global", bucket=bucket_of(T0, SETTINGS), changes=(_outcome(10),))
     decision = decide_lane(None, observed, T0, SETTINGS)
     assert decision.state.lane == "global"
-    assert (decision.outputs, decision.commands) == ([], [])
+    assert decision.commands == []
 
 
 def test_a_shipments_part_and_a_lane_round_trip_through_the_codec():
