@@ -320,18 +320,6 @@ def persist_offset(table: faust.Table, tp: TP, offset: int, on_commit: bool = Fa
         table.data.set_persisted_offset(tp, offset)
 
 
-def write_table(table: faust.Table, partition: int, key: str, value: Any) -> Awaitable:
-    """Write one key of a table (None deletes it) outside Faust's stream iterator: the local store,
-    for the current event's partition, and the changelog record in `partition`, as
-    `Table.__setitem__` does; the result resolves when the broker acknowledges the changelog
-    record (with RocksDB, Faust then records its offset in the store)."""
-    if value is None:
-        table.data.pop(key, None)
-        return table.send_changelog(partition, key, None, value_serializer="raw")
-    table.data[key] = value
-    return table.send_changelog(partition, key, value)
-
-
 async def _seek_to_committed_or_beginning(thread: AIOKafkaConsumerThread) -> dict[TP, int | None]:
     """Seek every assigned partition to its committed offset, and every input partition that has
     none to its beginning. aiokafka's `seek_to_committed` leaves a partition without a committed

@@ -214,18 +214,6 @@ def test_set_current_event_is_what_tables_read(app):
     assert faust.streams.current_event() is None
 
 
-def test_write_table_does_what_table_setitem_does():
-    """`Table.__setitem__` is `on_key_set` (the changelog record, in the current event's
-    partition) then the store; `write_table` does the same two writes itself."""
-    on_key_set = inspect.getsource(Table.on_key_set)
-    assert "self.send_changelog(self.partition_for_key(key), key, value)" in on_key_set
-    on_key_del = inspect.getsource(Table.on_key_del)
-    assert 'value=None, value_serializer="raw"' in on_key_del
-    params = list(inspect.signature(Table.send_changelog).parameters)
-    assert params[:4] == ["self", "partition", "key", "value"]
-    assert "callback=self._on_changelog_sent" in inspect.getsource(Table.send_changelog)
-
-
 def test_send_uses_the_producer_signature_faust_uses():
     from faust.transport.consumer import TransactionManager
     from faust.transport.drivers.aiokafka import Producer
