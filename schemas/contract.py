@@ -362,6 +362,7 @@ TOPICS: tuple[Topic, ...] = (
         title="OrderCommand",
         description="What parcelwatch sends its own order-keyed agent: which tracking numbers carry an order.",
         examples=(LinkShipment(order_id=_ORDER, tracking_number=_TRACKING),),
+        writers="stream (shipment agent)",
     ),
     Topic(
         name=LANE_COMMANDS_TOPIC,
