@@ -225,7 +225,11 @@ _FAUST_TRANSACTION_COMMIT = TransactionManager.commit
 
 
 async def _gated_transaction_commit(self, offsets, start_new_transaction: bool = True) -> bool:
+    """Faust computed `offsets` before the gate; a batch that finished while the commit waited for
+    it has its outputs in the transactions committed now, so each input partition's offset is read
+    again from its cursor once no batch is in flight."""
     async with COMMIT_GATE.commit():
+        offsets = {tp: max(offset, CURSORS.committable(tp) or offset) for tp, offset in offsets.items()}
         return await _FAUST_TRANSACTION_COMMIT(self, offsets, start_new_transaction=start_new_transaction)
 
 
@@ -345,18 +349,20 @@ _FAUST_PERFORM_SEEK = Consumer.perform_seek
 
 
 class _NoReadOffsets(dict):
-    """What Faust's fetch loop finds for every partition's last read offset: none. It then hands
-    every record it fetches to the channels, drops none and counts no jump in offsets as done:
-    the cursors judge them."""
+    """What Faust's fetch loop finds for an input partition's last read offset: none. It then hands
+    every record of it to the channels, drops none and counts no jump in offsets as done: the
+    cursors judge them. Other partitions (changelogs) keep Faust's last read offsets."""
 
     def __getitem__(self, tp):
-        return None
+        return None if tp.topic in _INPUT_TOPICS else dict.get(self, tp)
 
     def __setitem__(self, tp, offset) -> None:
-        pass
+        if tp.topic not in _INPUT_TOPICS:
+            dict.__setitem__(self, tp, offset)
 
     def update(self, *args, **kwargs) -> None:
-        pass
+        for tp, offset in dict(*args, **kwargs).items():
+            self[tp] = offset
 
 
 class SeekGate:
@@ -419,15 +425,19 @@ def own_input_offsets(topics: Iterable[str]) -> None:
     committed are read from their beginning (`_seek_to_committed_or_beginning`)."""
     _INPUT_TOPICS.clear()
     _INPUT_TOPICS.update(topics)
-    Consumer._read_offset = property(lambda self: _NO_READ_OFFSETS, lambda self, value: None)
+    Consumer._read_offset = property(_read_offsets, lambda self, value: None)
     Consumer.perform_seek = _perform_seek
     Consumer._new_offset = _new_offset
     AIOKafkaConsumerThread.seek_to_committed = _seek_to_committed_or_beginning
 
 
-_NO_READ_OFFSETS = _NoReadOffsets()
+def _read_offsets(consumer: Consumer) -> _NoReadOffsets:
+    if (offsets := consumer.__dict__.get("_pw_read_offsets")) is None:
+        offsets = consumer.__dict__["_pw_read_offsets"] = _NoReadOffsets()
+    return offsets
 
 
-def seek(app: faust.App, tp: TP, offset: int) -> None:
-    """Read an input partition again from `offset` (the next fetch starts there)."""
-    app.consumer._thread.seek(tp, offset)
+async def seek(app: faust.App, tp: TP, offset: int) -> None:
+    """Read an input partition again from `offset` (the next fetch starts there): in the consumer's
+    thread, where its fetcher runs, and waited for (`Consumer.seek_wait`)."""
+    await app.consumer.seek_wait({tp: offset})

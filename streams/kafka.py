@@ -60,7 +60,8 @@ async def first_offset_at_or_after(
     """The offset of the first record of `tp` at or after `start` that `consumer` (without a group,
     reading as the stream does) is given: offsets without one (transaction markers, aborted
     transactions) are passed over. None when it is given none within `timeout_s`."""
-    consumer.assign([tp])
+    if consumer.assignment() != {tp}:
+        consumer.assign([tp])
     consumer.seek(tp, start)
     deadline = asyncio.get_running_loop().time() + timeout_s
     while (left := deadline - asyncio.get_running_loop().time()) > 0:
@@ -69,6 +70,10 @@ async def first_offset_at_or_after(
         if offsets:
             return min(offsets)
     return None
+
+
+#: A probe wants one record's offset: a small fetch (the broker still answers a larger first batch whole).
+PROBE_FETCH_BYTES = 65_536
 
 
 class OffsetProbe:
@@ -89,6 +94,8 @@ class OffsetProbe:
                     **client_options(self.settings),
                     enable_auto_commit=False,
                     isolation_level=self.isolation_level,
+                    auto_offset_reset="earliest",  # a start before the log's (retention) reads its first record
+                    max_partition_fetch_bytes=PROBE_FETCH_BYTES,
                 )
                 await consumer.start()
                 self._consumer = consumer

@@ -124,7 +124,8 @@ class BatchShell:
     async def run(self, stream: StreamT) -> None:
         """An agent's loop: batches from its channel until the worker stops. A batch that fails
         (a changelog refusing a state) is not lost: its partitions are read again from the last
-        record done, after a pause that grows while failures repeat."""
+        record done, after a pause that grows while failures repeat; one cancelled (the worker
+        stopping, the agent restarted) leaves them to be read again too."""
         config = self.settings.stream
         delay = RETRY_FIRST_S
         while True:
@@ -132,20 +133,39 @@ class BatchShell:
                 batch = await faust_shell.take_batch(stream, config.batch_size, config.batch_within_s)
             except StopAsyncIteration:  # Faust ends its streams so when the worker stops
                 return
-            admitted = [event for event in batch if await self._in_turn(event)]
-            if not admitted:
-                continue
+            admitted: list[EventT] = []
             try:
-                await self.process(admitted)
+                for event in batch:
+                    if await self._in_turn(event):
+                        admitted.append(event)
+                if admitted:
+                    await self.process(admitted)
             except Exception:
                 log.exception("a batch of %d records failed; its partitions are read again", len(admitted))
-                for tp in {event.message.tp for event in admitted}:
-                    if (offset := faust_shell.CURSORS.rewind(tp)) is not None:
-                        faust_shell.seek(self.app, tp, offset)
+                self._release_undone(batch)
+                await self._rewind(admitted)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX_S)
+            except BaseException:  # no seek now: the next record after the cursor probes and reads again
+                self._release_undone(batch)
+                for tp in {event.message.tp for event in admitted}:
+                    faust_shell.CURSORS.rewind(tp)
+                raise
             else:
                 delay = RETRY_FIRST_S
+
+    def _release_undone(self, batch: list[EventT]) -> None:
+        """A failed batch's records that were not acknowledged are no longer pending: a rebalance
+        does not wait for them, and they are read again."""
+        for event in batch:
+            if not event.message.acked:
+                faust_shell.release(self.app, event)
+
+    async def _rewind(self, events: list[EventT]) -> None:
+        """The partitions of `events` read again from their last record done."""
+        for tp in {event.message.tp for event in events}:
+            if (offset := faust_shell.CURSORS.rewind(tp)) is not None:
+                await faust_shell.seek(self.app, tp, offset)
 
     async def _in_turn(self, event: EventT) -> bool:
         """Whether `event` is decided now: Faust's checks, then its partition's cursor (a record
@@ -173,7 +193,7 @@ class BatchShell:
                     first,
                     probed.seek_to,
                 )
-                faust_shell.seek(self.app, message.tp, probed.seek_to)
+                await faust_shell.seek(self.app, message.tp, probed.seek_to)
             verdict = probed.verdict
         if verdict is Verdict.TAKE:
             cursors.take(message.tp, message.offset)

@@ -71,3 +71,31 @@ async def test_the_probe_passes_over_transaction_markers_and_aborted_records(bro
         assert await probe.first_offset(tp, 2) == 5, "the marker, the aborted record and its marker are passed over"
     finally:
         await probe.stop()
+
+
+@pytest.mark.brokers("kafka")  # Tansu does not delete records
+async def test_a_start_before_the_log_start_names_the_first_record_left(broker):
+    """A partition the group never committed starts its cursor at 0; after retention deleted its
+    first records the probe names the first one left (not the partition's end)."""
+    from aiokafka.admin.records_to_delete import RecordsToDelete
+
+    topic = await new_topic(broker.bootstrap_servers)
+    producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap_servers)
+    await producer.start()
+    try:
+        for n in range(5):
+            await producer.send_and_wait(topic, b"%d" % n, partition=0)
+    finally:
+        await producer.stop()
+    tp = TopicPartition(topic, 0)
+    admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap_servers)
+    await admin.start()
+    try:
+        await admin.delete_records({tp: RecordsToDelete(before_offset=3)})
+    finally:
+        await admin.close()
+    probe = OffsetProbe(KafkaSettings(bootstrap_servers=broker.bootstrap_servers), "read_uncommitted", timeout_s=5)
+    try:
+        assert await probe.first_offset(tp, 0) == 3
+    finally:
+        await probe.stop()

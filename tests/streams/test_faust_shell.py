@@ -73,6 +73,15 @@ def test_messages_carry_what_admit_reads():
     assert "self._unacked_messages.add(message)" in inspect.getsource(Consumer.track_message)
 
 
+@pytest.fixture(autouse=True)
+def no_input_partitions_after():
+    """`own_input_offsets` patches Faust's consumer for the process; with no input topics and no
+    cursors left, the patched consumer does what Faust's own does for the next test."""
+    yield
+    faust_shell.CURSORS.sought({})
+    faust_shell._INPUT_TOPICS.clear()
+
+
 @pytest.fixture
 async def consuming_app():
     """An app subscribed to `raw` (acknowledgements enabled for it), its consumer's committed
@@ -195,12 +204,26 @@ async def test_own_input_offsets_hands_every_record_to_the_cursors_and_commits_t
     assert faust_shell.CURSORS.judge(TP("raw", 0), 8) is Verdict.TAKE, "a failed seek holds nothing for good"
 
 
-def test_seek_is_the_consumer_threads_seek():
+def test_seek_wait_seeks_in_the_consumers_thread_and_waits():
+    """`faust_shell.seek` must not touch the aiokafka consumer from the main thread: its fetcher
+    runs in the consumer's thread and would race the seek."""
     from faust.transport.consumer import ThreadDelegateConsumer
     from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 
-    assert "self._thread.seek(partition, offset)" in inspect.getsource(ThreadDelegateConsumer._seek)
-    assert "self._ensure_consumer().seek(partition, offset)" in inspect.getsource(AIOKafkaConsumerThread.seek)
+    assert "return await self._thread.seek_wait(partitions)" in inspect.getsource(ThreadDelegateConsumer.seek_wait)
+    assert "await self.call_thread(self._seek_wait, consumer, partitions)" in inspect.getsource(
+        AIOKafkaConsumerThread.seek_wait
+    )
+    assert "consumer.seek(tp, offset)" in inspect.getsource(AIOKafkaConsumerThread._seek_wait)
+
+
+async def test_read_offsets_are_off_for_input_partitions_only(consuming_app):
+    faust_shell.own_input_offsets(["raw"])
+    offsets = consuming_app.consumer._read_offset
+    offsets[TP("raw", 0)] = 4
+    offsets.update({TP("app-shipments-changelog", 0): 9})
+    assert offsets[TP("raw", 0)] is None
+    assert offsets[TP("app-shipments-changelog", 0)] == 9, "recovery keeps Faust's own"
 
 
 def test_set_current_event_is_what_tables_read(app):
@@ -330,3 +353,30 @@ async def test_a_transaction_commit_waits_for_the_batches_in_flight_and_holds_ne
     await asyncio.sleep(0.01)
     await asyncio.gather(first, committing, batch("b", 0))
     assert order == ["a in", "a out", "commit", "b in", "b out"]
+
+
+async def test_a_gated_transaction_commit_takes_the_offsets_of_the_batch_it_waited_for(monkeypatch):
+    """Faust computes the offsets before the gate: a batch that ends while the commit waits has its
+    outputs in the transaction, so its records' offsets must be in it too."""
+    committed: list[dict] = []
+
+    async def faust_commit(self, offsets, start_new_transaction=True):
+        committed.append(dict(offsets))
+        return True
+
+    monkeypatch.setattr(faust_shell, "_FAUST_TRANSACTION_COMMIT", faust_commit)
+    monkeypatch.setattr(faust_shell, "COMMIT_GATE", faust_shell.CommitGate())
+    tp = TP("raw", 0)
+    faust_shell.CURSORS.sought({tp: 5})
+    faust_shell.CURSORS.take(tp, 5)
+
+    async def batch() -> None:
+        async with faust_shell.COMMIT_GATE.batch():
+            await asyncio.sleep(0.02)
+            faust_shell.CURSORS.acknowledged(tp, 5)
+
+    in_flight = asyncio.create_task(batch())
+    await asyncio.sleep(0)
+    await faust_shell._gated_transaction_commit(None, {tp: 5, TP("other", 0): 3})
+    await in_flight
+    assert committed == [{tp: 6, TP("other", 0): 3}]
