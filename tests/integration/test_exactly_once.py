@@ -167,6 +167,10 @@ async def catch_up_under_kills(tmp_path: Path, guarantee: str, numbers: int = 40
         problems.append(f"{len(unexpected)} decisions not in replay's, e.g. {sorted(unexpected)[:3]}")
     if letters:
         problems.append(f"{len(letters)} valid inputs were dead-lettered, e.g. {letters[0].value[:300]!r}")
+    if worker.liveness_restarts:
+        problems.append(
+            f"an input partition stalled (/healthz 503) and the worker was restarted {worker.liveness_restarts} times"
+        )
     if len(uncommitted_at_kill) < KILLS or not all(uncommitted_at_kill):
         problems.append(f"not every kill came during the catch-up: uncommitted at each kill {uncommitted_at_kill}")
     return CatchUp(
@@ -185,7 +189,8 @@ async def catch_up_under_kills(tmp_path: Path, guarantee: str, numbers: int = 40
 
 async def test_exactly_once_kill_9_during_catch_up_gives_every_decision_once_to_read_committed(tmp_path):
     """~1,500 inputs (400 parcels, ~1,100 carrier records), three kills -9 during the catch-up: a
-    `read_committed` reader of the decision topics sees each decision replay computes exactly once."""
+    `read_committed` reader of the decision topics sees each decision replay computes exactly once,
+    and no input partition stalls."""
     result = await catch_up_under_kills(tmp_path, "exactly_once")
     problems = list(result.problems)
     if result.duplicates:

@@ -467,7 +467,8 @@ async def test_c_kill_9_during_backlog_catch_up_loses_no_decision(tmp_path):
     while it catches up (each run at a random point soon after it starts writing), restarted each
     time on its data directory, and left to reach lag 0. The set of decision ids equals the set
     replay computes from the same inputs: duplicates with equal ids are allowed, missing or extra
-    ones are not."""
+    ones are not, and so is a partition that stalls (a worker whose /healthz answers 503 is still
+    restarted, as the liveness probe would, so that the decisions can be compared)."""
     rng = random.Random(23)
     now = datetime.now(UTC).replace(microsecond=0)
     backlog = catch_up_histories(rng, now, numbers=800)
@@ -506,6 +507,10 @@ async def test_c_kill_9_during_backlog_catch_up_loses_no_decision(tmp_path):
     problems += compare_with_oracle(oracle, emitted)
     if letters:
         problems.append(f"{len(letters)} valid inputs were dead-lettered, e.g. {letters[0].value[:300]!r}")
+    if worker.liveness_restarts:
+        problems.append(
+            f"an input partition stalled (/healthz 503) and the worker was restarted {worker.liveness_restarts} times"
+        )
     if problems:
         problems.append(
             f"({len(backlog)} inputs, {raw_count} of them carrier records; inputs uncommitted at each kill: "
