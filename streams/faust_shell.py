@@ -314,6 +314,15 @@ def store_put(table: faust.Table, key: str, value: Any, encoded: bytes | None) -
         store[key] = value
 
 
+def store_get(table: faust.Table, key: str) -> tuple[Any, bytes | None]:
+    """What the local store holds for `key` in the current event's partition, as `store_put` takes
+    it back: (value, None) in memory, (None, the stored bytes) in a serialized store (None: absent)."""
+    store = table.data
+    if isinstance(store, SerializedStore):
+        return None, store._get(store._encode_key(key))
+    return store.get(key), None
+
+
 def persist_offset(table: faust.Table, tp: TP, offset: int, on_commit: bool = False) -> None:
     """What Faust does when a changelog record it sent is acknowledged (`Table._on_changelog_sent`):
     RocksDB remembers the offset, so a restarted worker reads only the changelog after it (a no-op

@@ -314,8 +314,10 @@ class BatchShell:
                 writes.append(StateWrite(table, key, value, encoded, owners[(name, key)]))
         if not writes:
             return
+        before = []
         for write in writes:
             faust_shell.set_current_event(write.event)
+            before.append(faust_shell.store_get(write.table, write.key))
             faust_shell.store_put(write.table, write.key, write.value, write.encoded)
         in_transaction = self.app.in_transaction
 
@@ -331,6 +333,11 @@ class BatchShell:
         for (_, tp), (table, offset) in last.items():
             faust_shell.persist_offset(table, tp, offset, on_commit=in_transaction)
         for write, error in refused:
+            # the batch is read again from the states before it (`run`): counts merged into a state
+            # (a seller's day, a lane's histogram) must not be merged twice
+            for earlier, (value, encoded) in zip(writes, before, strict=True):
+                faust_shell.set_current_event(earlier.event)
+                faust_shell.store_put(earlier.table, earlier.key, value, encoded)
             raise RuntimeError(f"the changelog of {write.table.name} refused {write.key!r}: {describe(error)}")
 
     @staticmethod

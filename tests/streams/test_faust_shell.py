@@ -380,3 +380,16 @@ async def test_a_gated_transaction_commit_takes_the_offsets_of_the_batch_it_wait
     await faust_shell._gated_transaction_commit(None, {tp: 5, TP("other", 0): 3})
     await in_flight
     assert committed == [{tp: 6, TP("other", 0): 3}]
+
+
+def test_a_serialized_store_reads_and_writes_raw_bytes_by_encoded_key():
+    """`store_get` and `store_put` go to a RocksDB store's own bytes: `_get`, `_set` and `_del` of an
+    encoded key, for the current event's partition."""
+    from faust.stores.base import SerializedStore
+    from faust.stores.rocksdb import Store
+
+    assert issubclass(Store, SerializedStore)
+    for name in ("_get", "_set", "_del"):
+        assert list(inspect.signature(getattr(Store, name)).parameters)[:2] == ["self", "key"]
+    assert "event.message.partition" in inspect.getsource(Store._get)
+    assert hasattr(SerializedStore, "_encode_key")

@@ -101,3 +101,28 @@ async def test_a_failed_batch_is_read_again_from_its_last_record_done(app, monke
     assert faust_shell.CURSORS.committable(RAW) == 2
     assert faust_shell.CURSORS.judge(RAW, 2).value == "take", "record 2 is decided again"
     assert not app.consumer._unacked_messages, "a rebalance does not wait for the failed batch"
+
+
+async def test_a_state_the_changelog_refuses_puts_the_batchs_states_back(app, monkeypatch):
+    """The batch is read again from the states before it: a count merged into a state the first
+    time must not be merged again."""
+    from types import SimpleNamespace
+
+    from streams import shell as shell_module
+    from streams.engine import TableView
+
+    topic = SimpleNamespace(get_topic_name=lambda: "app-sellers-changelog")
+    sellers = SimpleNamespace(name="sellers", data={"s1": 3, "s2": 7}, changelog_topic=topic, value_serializer="json")
+    shell = shell_of(app, [])
+    shell.tables = {"sellers": sellers}
+    view = TableView(sellers.data)
+    view["s1"], view["s2"] = 4, 8
+
+    async def deliver(writes, publish):
+        return [(writes[-1], RuntimeError("the record is too large"))], []
+
+    monkeypatch.setattr(shell_module, "deliver", deliver)
+    owners = {("sellers", key): event(app, 0) for key in view.changes}
+    with pytest.raises(RuntimeError, match="refused 's2'"):
+        await shell_module.BatchShell._write_states(shell, {"sellers": view}, owners)
+    assert sellers.data == {"s1": 3, "s2": 7}
