@@ -191,7 +191,7 @@ def create_app(settings: StreamConfig) -> faust.App:
             wakeups.schedule(key, next_wake(state, now, settings.rules))
         log.info("wake-up index rebuilt: %d shipments, %d scheduled", len(shipments), len(wakeups))
 
-    watchdog = Watchdog(app, config.stall_after_s)
+    watchdog = Watchdog(app, config.stall_after_s, shell.probe)
 
     @app.on_rebalance_complete.connect
     async def rebalanced(sender, **_) -> None:

@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 import faust
+from aiokafka import TopicPartition
 from aiokafka.errors import MessageSizeTooLargeError
 from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
@@ -355,6 +356,7 @@ CURSORS = Cursors()
 _INPUT_TOPICS: set[str] = set()
 _FAUST_NEW_OFFSET = Consumer._new_offset
 _FAUST_PERFORM_SEEK = Consumer.perform_seek
+_FAUST_TPS_TO_COMMIT = Consumer._filter_tps_with_pending_acks
 
 
 class _NoReadOffsets(dict):
@@ -427,16 +429,31 @@ def _new_offset(self: Consumer, tp: TP) -> int | None:
     return done
 
 
+def _tps_to_commit(self: Consumer, topics=None):
+    """The partitions Faust considers for a commit: those with acknowledgements (Faust's own), and
+    every input partition with a cursor, whose `done` may have moved past transaction markers
+    without a record acknowledged (`Cursors.passed`); `_should_commit` leaves out those not moved."""
+    wanted = set(_FAUST_TPS_TO_COMMIT(self, topics))
+    wanted.update(
+        TopicPartition(tp.topic, tp.partition)  # what aiokafka's commits take, as the messages' own are
+        for tp in CURSORS.partitions()
+        if topics is None or tp in topics or tp.topic in topics
+    )
+    return iter(wanted)
+
+
 def own_input_offsets(topics: Iterable[str]) -> None:
     """The shell, not Faust's fetch loop, decides which records of `topics` are decided and which
     offsets are committed (`streams.offsets`): Faust's last-read offsets are turned off, its seek
-    after a rebalance and its commits go through the cursors, and input partitions the group never
+    after a rebalance and its commits go through the cursors (every input partition is considered
+    for a commit, not only those with acknowledgements), and input partitions the group never
     committed are read from their beginning (`_seek_to_committed_or_beginning`)."""
     _INPUT_TOPICS.clear()
     _INPUT_TOPICS.update(topics)
     Consumer._read_offset = property(_read_offsets, lambda self, value: None)
     Consumer.perform_seek = _perform_seek
     Consumer._new_offset = _new_offset
+    Consumer._filter_tps_with_pending_acks = _tps_to_commit
     AIOKafkaConsumerThread.seek_to_committed = _seek_to_committed_or_beginning
 
 

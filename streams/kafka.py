@@ -72,13 +72,37 @@ async def first_offset_at_or_after(
     return None
 
 
+MARKER_POLL_S = 0.1
+
+
+async def only_markers_between(
+    consumer: AIOKafkaConsumer, tp: TopicPartition, start: int, until: int, timeout_s: float
+) -> bool:
+    """Whether `consumer` (without a group, reading as the stream does) reads past every offset of
+    `tp` from `start` up to `until` without a record: they hold only transaction markers and aborted
+    records. False when it finds a record there, or cannot tell within `timeout_s`."""
+    if consumer.assignment() != {tp}:
+        consumer.assign([tp])
+    consumer.seek(tp, start)
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while (left := deadline - asyncio.get_running_loop().time()) > 0:
+        # markers give no records to wait for: a short wait, then the position says how far it read
+        fetched = await consumer.getmany(tp, timeout_ms=int(min(left, MARKER_POLL_S) * 1000) + 1, max_records=1)
+        if any(start <= record.offset < until for record in fetched.get(tp, ())):
+            return False
+        if await consumer.position(tp) >= until:
+            return True
+    return False
+
+
 #: A probe wants one record's offset: a small fetch (the broker still answers a larger first batch whole).
 PROBE_FETCH_BYTES = 65_536
 
 
 class OffsetProbe:
     """A consumer of its own, without a group, that tells the stream shell which record of an input
-    partition comes first from an offset (`first_offset_at_or_after`); started at its first probe."""
+    partition comes first from an offset (`first_offset_at_or_after`), and whether offsets hold only
+    transaction markers (`only_markers_between`); started at its first probe."""
 
     def __init__(self, settings: KafkaSettings, isolation_level: str, timeout_s: float = 10.0) -> None:
         self.settings = settings
@@ -89,17 +113,26 @@ class OffsetProbe:
 
     async def first_offset(self, tp: TopicPartition, start: int) -> int | None:
         async with self._lock:
-            if self._consumer is None:
-                consumer = AIOKafkaConsumer(
-                    **client_options(self.settings),
-                    enable_auto_commit=False,
-                    isolation_level=self.isolation_level,
-                    auto_offset_reset="earliest",  # a start before the log's (retention) reads its first record
-                    max_partition_fetch_bytes=PROBE_FETCH_BYTES,
-                )
-                await consumer.start()
-                self._consumer = consumer
-            return await first_offset_at_or_after(self._consumer, TopicPartition(*tp), start, self.timeout_s)
+            consumer = await self._started()
+            return await first_offset_at_or_after(consumer, TopicPartition(*tp), start, self.timeout_s)
+
+    async def only_markers(self, tp: TopicPartition, start: int, until: int) -> bool:
+        async with self._lock:
+            consumer = await self._started()
+            return await only_markers_between(consumer, TopicPartition(*tp), start, until, self.timeout_s)
+
+    async def _started(self) -> AIOKafkaConsumer:
+        if self._consumer is None:
+            consumer = AIOKafkaConsumer(
+                **client_options(self.settings),
+                enable_auto_commit=False,
+                isolation_level=self.isolation_level,
+                auto_offset_reset="earliest",  # a start before the log's (retention) reads its first record
+                max_partition_fetch_bytes=PROBE_FETCH_BYTES,
+            )
+            await consumer.start()
+            self._consumer = consumer
+        return self._consumer
 
     async def stop(self) -> None:
         if self._consumer is not None:

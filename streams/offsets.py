@@ -67,6 +67,9 @@ class Cursors:
     def __contains__(self, tp: Hashable) -> bool:
         return tp in self._cursors
 
+    def partitions(self) -> list[Hashable]:
+        return list(self._cursors)
+
     def sought(self, positions: Mapping[Hashable, int]) -> None:
         """The consumer reads each partition from its position (the group's committed offset, or 0
         for a partition never committed): the cursors of exactly these partitions start there."""
@@ -125,6 +128,17 @@ class Cursors:
             cursor.first = None
         cursor.held += 1
         return Probed(Verdict.HOLD, seek_to=start)
+
+    def passed(self, tp: Hashable, start: int, until: int) -> bool:
+        """The offsets of `tp` from `start` up to `until` hold no records (transaction markers at the
+        end of a partition: no record follows them to be taken). If the cursor is still at `start`
+        with nothing taken and not acknowledged, it moves to `until`, and so may the commit."""
+        cursor = self._cursors.get(tp)
+        if cursor is None or cursor.next != start or cursor.taken or until <= start:
+            return False
+        cursor.next = cursor.done = until
+        cursor.first = None
+        return True
 
     def take(self, tp: Hashable, offset: int) -> None:
         cursor = self._cursors[tp]

@@ -9,6 +9,11 @@ partition just taken over is not stalled for the time it sat with another worker
 partition is logged once with the consumer's view of it, counted in
 `parcelwatch_stream_stalled_partitions`, listed by GET /partitions, and makes /healthz answer
 503: the liveness probe restarts the worker and the group gives the partition to another.
+
+Before judging, a partition fetched past its cursor with nothing taken and nothing delivered for a
+sample's interval asks the broker whether those offsets hold only transaction markers (under
+exactly-once the stream's own transactions end its command partitions so): if they do, its cursor
+and so its commit move past them, and it is not stalled.
 """
 
 import asyncio
@@ -16,9 +21,11 @@ import logging
 from dataclasses import asdict, dataclass
 
 import faust
+from faust.types import TP
 
 from streams import faust_shell
 from streams.faust_shell import InputPartition
+from streams.kafka import OffsetProbe
 from streams.metrics import STALLED_PARTITIONS
 
 log = logging.getLogger(__name__)
@@ -49,9 +56,10 @@ def judge(partition: InputPartition, now: float, ready_at: float, stall_after_s:
 
 
 class Watchdog:
-    def __init__(self, app: faust.App, stall_after_s: float) -> None:
+    def __init__(self, app: faust.App, stall_after_s: float, probe: OffsetProbe | None = None) -> None:
         self.app = app
         self.stall_after_s = stall_after_s
+        self.probe = probe
         self.ready_at: float | None = None
         self.verdicts: list[Verdict] = []
         self._reported: set[tuple[str, int]] = set()
@@ -69,6 +77,7 @@ class Watchdog:
         else:
             partitions = await faust_shell.input_partitions(self.app)
             now = asyncio.get_running_loop().time()
+            await self._pass_markers(partitions, now)
             self.verdicts = [judge(p, now, self.ready_at, self.stall_after_s) for p in partitions]
         stalled = self.stalled()
         STALLED_PARTITIONS.set(len(stalled))
@@ -77,6 +86,37 @@ class Watchdog:
             if (verdict.partition.topic, verdict.partition.partition) not in self._reported:
                 log.error("an input partition with lag delivers nothing: %s", verdict.as_json())
         self._reported = keys
+
+    async def _pass_markers(self, partitions: list[InputPartition], now: float) -> None:
+        """Under exactly-once, a partition the stream's own transactions write ends in markers no
+        record follows: its cursor (and so its committed offset) stays under the end for good, and
+        the partition would look stalled. A partition fetched past its cursor, with nothing taken
+        and nothing delivered for a sample's interval, asks the broker whether those offsets hold
+        only markers; if so its cursor moves past them."""
+        if self.probe is None:
+            return
+        quiet_s = self.stall_after_s / 4
+        for p in partitions:
+            cursor = p.cursor
+            if cursor is None or p.position is None or p.position <= cursor["next"] or cursor["taken"]:
+                continue
+            if now - (p.delivered_at or self.ready_at or now) < quiet_s:
+                continue
+            tp = TP(p.topic, p.partition)
+            only_markers = await self.probe.only_markers(tp, cursor["next"], p.position)
+            passed = only_markers and faust_shell.CURSORS.passed(tp, cursor["next"], p.position)
+            log.info(
+                "%s[%d] offsets %d to %d: %s",
+                p.topic,
+                p.partition,
+                cursor["next"],
+                p.position,
+                "only transaction markers, passed"
+                if passed
+                else "records or no answer, left"
+                if not only_markers
+                else "markers, cursor moved meanwhile",
+            )
 
     async def run(self) -> None:
         while True:

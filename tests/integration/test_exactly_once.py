@@ -25,6 +25,7 @@ from streams.kafka import client_options
 from tests.integration.conftest import embedded_broker
 from tests.integration.stream_harness import (
     DECISION_TOPICS,
+    STALL_AFTER_S,
     GroupProbe,
     Worker,
     assert_no_problems,
@@ -104,6 +105,23 @@ class CatchUp:
     problems: list[str]
 
 
+async def idle_without_lag(worker: Worker) -> list[str]:
+    """Once caught up, the worker's own view of its input partitions: each reaches lag 0 (under
+    exactly-once the stream's own transactions end its command partitions with markers that no
+    record follows, which its cursors must pass) and /healthz stays live past the stall threshold."""
+    deadline = asyncio.get_running_loop().time() + STALL_AFTER_S * 1.5
+    while True:
+        views = await worker.partitions()
+        lagging = [f"{v['topic']}[{v['partition']}] lag {v['lag']}" for v in views if v["lag"]]
+        if asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(1)
+    problems = [f"idle, the worker still sees lag: {', '.join(lagging)}"] if lagging else []
+    if not await worker.live():
+        problems.append("idle, the worker's /healthz answers 503 (a partition it sees as stalled)")
+    return problems
+
+
 async def catch_up_under_kills(tmp_path: Path, guarantee: str, numbers: int = 400, seed: int = 29) -> CatchUp:
     """A backlog for `numbers` parcels on a Kafka broker of its own; one worker with `guarantee`
     catches it up, killed -9 `KILLS` times (each run at a random point once it writes), restarted
@@ -152,6 +170,8 @@ async def catch_up_under_kills(tmp_path: Path, guarantee: str, numbers: int = 40
                     await probe.wait_caught_up(90, [worker], liveness=True)
                 except AssertionError as stalled:
                     problems.append(str(stalled))
+                else:
+                    problems += await idle_without_lag(worker)
             worker.stop()
             decisions = await read_committed(settings.kafka, list(DECISION_TOPICS))
             letters = await read_committed(settings.kafka, [DEADLETTER_TOPIC])

@@ -44,6 +44,7 @@ async def test_the_probe_names_the_first_record_at_or_after_an_offset(broker):
             "a record inside a batch is named, not its batch's first"
         )
         assert await probe.first_offset(tp, 5) is None, "nothing after the last record"
+        assert not await probe.only_markers(tp, 3, 5), "records 3 and 4 are there"
     finally:
         await probe.stop()
 
@@ -69,6 +70,10 @@ async def test_the_probe_passes_over_transaction_markers_and_aborted_records(bro
     try:
         assert await probe.first_offset(tp, 0) == 0
         assert await probe.first_offset(tp, 2) == 5, "the marker, the aborted record and its marker are passed over"
+        assert await probe.only_markers(tp, 2, 5), "a marker, an aborted record and its marker"
+        assert await probe.only_markers(tp, 6, 7), "the marker that ends the partition"
+        assert not await probe.only_markers(tp, 1, 3), "record 1 is there"
+        assert not await probe.only_markers(tp, 4, 6), "record 5 is there"
     finally:
         await probe.stop()
 

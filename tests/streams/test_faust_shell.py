@@ -146,6 +146,8 @@ def test_faust_fetch_loop_drops_and_counts_as_done_by_its_last_read_offsets():
     assert "if gap > 1 and r_offset:" in drain
     assert "await self.perform_seek()" in inspect.getsource(Consumer.getmany)
     assert "self._new_offset(tp)" in inspect.getsource(Consumer._filter_committable_offsets)
+    assert "for tp in self._acked" in inspect.getsource(faust_shell._FAUST_TPS_TO_COMMIT)
+    assert "self._filter_tps_with_pending_acks(topics)" in inspect.getsource(Consumer.force_commit)
     assert "read_offset.update(" in inspect.getsource(faust_shell._FAUST_PERFORM_SEEK)
     assert "self._read_offset = defaultdict(lambda: None)" in inspect.getsource(Consumer.__init__)
 
@@ -194,6 +196,11 @@ async def test_own_input_offsets_hands_every_record_to_the_cursors_and_commits_t
     faust_shell.CURSORS.acknowledged(TP("raw", 0), 7)
     assert consumer._filter_committable_offsets([TP("raw", 0)]) == {TP("raw", 0): 8}
     assert not consumer._acked[TP("raw", 0)], "Faust's list of acknowledged offsets does not grow"
+    faust_shell.CURSORS.passed(TP("raw", 1), 0, 3)
+    to_commit = [tp for tp in consumer._filter_tps_with_pending_acks() if tp == TP("raw", 1)]
+    assert to_commit, "moved past markers, nothing acknowledged"
+    assert all(isinstance(tp, TopicPartition) for tp in to_commit), "aiokafka commits only its own"
+    assert consumer._filter_committable_offsets([TP("raw", 1)]) == {TP("raw", 1): 3}
 
     async def seek_failed():
         raise TimeoutError("the broker did not answer")

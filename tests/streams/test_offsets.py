@@ -121,3 +121,16 @@ def test_partitions_without_a_cursor_are_held_and_left_to_faust():
     assert cursors.rewind(other) is None
     cursors.sought({other: 3})
     assert TP not in cursors, "a seek names every input partition the worker has"
+
+
+def test_offsets_that_hold_only_markers_are_passed_when_nothing_is_taken():
+    cursors = sought(0)
+    run(cursors, [0, 1])
+    assert cursors.passed(TP, 2, 4)
+    assert cursors.committable(TP) == 4
+    assert cursors.judge(TP, 4) is Verdict.TAKE
+    cursors.take(TP, 4)
+    assert not cursors.passed(TP, 5, 7), "record 4 is not acknowledged yet"
+    cursors.acknowledged(TP, 4)
+    assert not cursors.passed(TP, 3, 7), "the cursor moved since the broker was asked"
+    assert cursors.passed(TP, 5, 7)

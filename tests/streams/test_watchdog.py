@@ -77,3 +77,41 @@ async def test_the_watchdog_reports_stalled_partitions_and_clears_them(monkeypat
     await dog.sample()
     assert dog.stalled() == []
     assert STALLED_PARTITIONS._value.get() == 0
+
+
+class MarkerProbe:
+    def __init__(self, markers: bool) -> None:
+        self.markers = markers
+        self.asked: list[tuple[int, int]] = []
+
+    async def only_markers(self, tp, start: int, until: int) -> bool:
+        self.asked.append((start, until))
+        return self.markers
+
+
+@pytest.mark.parametrize("markers", [True, False])
+async def test_offsets_past_an_idle_cursor_that_hold_only_markers_are_passed(monkeypatch, markers):
+    from dataclasses import replace
+
+    from faust.types import TP
+
+    tp = TP("parcelwatch.order-commands.v1", 0)
+    watchdog.faust_shell.CURSORS.sought({tp: 123})
+    probe = MarkerProbe(markers)
+    dog = Watchdog(RebalancingApp(), stall_after_s=60.0, probe=probe)
+    dog.rebalanced()
+    now = asyncio.get_running_loop().time()
+    dog.ready_at = now - 61
+    idle = replace(partition(126, 123, delivered_at=now - 61), topic=tp.topic, position=126)
+    busy = replace(idle, partition=1, delivered_at=now - 1)
+
+    async def input_partitions(_app):
+        return [replace(p, cursor=watchdog.faust_shell.CURSORS.view(TP(p.topic, p.partition))) for p in (idle, busy)]
+
+    monkeypatch.setattr(watchdog.faust_shell, "input_partitions", input_partitions)
+    try:
+        await dog.sample()
+        assert probe.asked == [(123, 126)], "only the idle partition with a cursor behind its position is asked"
+        assert watchdog.faust_shell.CURSORS.committable(tp) == (126 if markers else 123)
+    finally:
+        watchdog.faust_shell.CURSORS.sought({})
