@@ -162,10 +162,14 @@ class BatchShell:
                 faust_shell.release(self.app, event)
 
     async def _rewind(self, events: list[EventT]) -> None:
-        """The partitions of `events` read again from their last record done."""
+        """The partitions of `events` read again from their last record done. A seek that fails
+        (the broker away) is left: the next record after the cursor asks the broker again."""
         for tp in {event.message.tp for event in events}:
             if (offset := faust_shell.CURSORS.rewind(tp)) is not None:
-                await faust_shell.seek(self.app, tp, offset)
+                try:
+                    await faust_shell.seek(self.app, tp, offset)
+                except Exception as error:
+                    log.warning("could not seek %s[%d] to %d: %s", tp.topic, tp.partition, offset, describe(error))
 
     async def _in_turn(self, event: EventT) -> bool:
         """Whether `event` is decided now: Faust's checks, then its partition's cursor (a record
