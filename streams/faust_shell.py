@@ -415,7 +415,8 @@ async def _perform_seek(self: Consumer) -> None:
     inputs = [tp for tp in self.assignment() if tp.topic in _INPUT_TOPICS]
     with SEEKS.seeking():
         committed = await self.seek_to_committed()
-        CURSORS.sought({tp: max(committed.get(tp) or 0, 0) for tp in inputs})
+        # keyed as aiokafka's own TopicPartition, which its commits take (`_tps_to_commit`)
+        CURSORS.sought({TopicPartition(tp.topic, tp.partition): max(committed.get(tp) or 0, 0) for tp in inputs})
     self._committed_offset.update({TP(tp.topic, tp.partition): offset for tp, offset in committed.items() if offset})
 
 
@@ -434,11 +435,7 @@ def _tps_to_commit(self: Consumer, topics=None):
     every input partition with a cursor, whose `done` may have moved past transaction markers
     without a record acknowledged (`Cursors.passed`); `_should_commit` leaves out those not moved."""
     wanted = set(_FAUST_TPS_TO_COMMIT(self, topics))
-    wanted.update(
-        TopicPartition(tp.topic, tp.partition)  # what aiokafka's commits take, as the messages' own are
-        for tp in CURSORS.partitions()
-        if topics is None or tp in topics or tp.topic in topics
-    )
+    wanted.update(tp for tp in CURSORS.partitions() if topics is None or tp in topics or tp.topic in topics)
     return iter(wanted)
 
 

@@ -54,16 +54,22 @@ async def log_end_offsets(consumer: AIOKafkaConsumer, partitions: list[TopicPart
     return ends
 
 
+def _read_alone(consumer: AIOKafkaConsumer, tp: TopicPartition, start: int, timeout_s: float) -> float:
+    """`consumer` assigned `tp` alone (kept from the last probe when it is the same) and sought to
+    `start`; answers the loop time by which the probe gives up."""
+    if consumer.assignment() != {tp}:
+        consumer.assign([tp])
+    consumer.seek(tp, start)
+    return asyncio.get_running_loop().time() + timeout_s
+
+
 async def first_offset_at_or_after(
     consumer: AIOKafkaConsumer, tp: TopicPartition, start: int, timeout_s: float
 ) -> int | None:
     """The offset of the first record of `tp` at or after `start` that `consumer` (without a group,
     reading as the stream does) is given: offsets without one (transaction markers, aborted
     transactions) are passed over. None when it is given none within `timeout_s`."""
-    if consumer.assignment() != {tp}:
-        consumer.assign([tp])
-    consumer.seek(tp, start)
-    deadline = asyncio.get_running_loop().time() + timeout_s
+    deadline = _read_alone(consumer, tp, start, timeout_s)
     while (left := deadline - asyncio.get_running_loop().time()) > 0:
         fetched = await consumer.getmany(tp, timeout_ms=int(left * 1000) + 1, max_records=1)
         offsets = [record.offset for record in fetched.get(tp, ()) if record.offset >= start]
@@ -81,10 +87,7 @@ async def only_markers_between(
     """Whether `consumer` (without a group, reading as the stream does) reads past every offset of
     `tp` from `start` up to `until` without a record: they hold only transaction markers and aborted
     records. False when it finds a record there, or cannot tell within `timeout_s`."""
-    if consumer.assignment() != {tp}:
-        consumer.assign([tp])
-    consumer.seek(tp, start)
-    deadline = asyncio.get_running_loop().time() + timeout_s
+    deadline = _read_alone(consumer, tp, start, timeout_s)
     while (left := deadline - asyncio.get_running_loop().time()) > 0:
         # markers give no records to wait for: a short wait, then the position says how far it read
         fetched = await consumer.getmany(tp, timeout_ms=int(min(left, MARKER_POLL_S) * 1000) + 1, max_records=1)

@@ -103,20 +103,13 @@ class Watchdog:
             if now - (p.delivered_at or self.ready_at or now) < quiet_s:
                 continue
             tp = TP(p.topic, p.partition)
-            only_markers = await self.probe.only_markers(tp, cursor["next"], p.position)
-            passed = only_markers and faust_shell.CURSORS.passed(tp, cursor["next"], p.position)
-            log.info(
-                "%s[%d] offsets %d to %d: %s",
-                p.topic,
-                p.partition,
-                cursor["next"],
-                p.position,
-                "only transaction markers, passed"
-                if passed
-                else "records or no answer, left"
-                if not only_markers
-                else "markers, cursor moved meanwhile",
-            )
+            if not await self.probe.only_markers(tp, cursor["next"], p.position):
+                outcome = "records or no answer, left"
+            elif faust_shell.CURSORS.passed(tp, cursor["next"], p.position):
+                outcome = "only transaction markers, passed"
+            else:
+                outcome = "markers, cursor moved meanwhile"
+            log.info("%s[%d] offsets %d to %d: %s", p.topic, p.partition, cursor["next"], p.position, outcome)
 
     async def run(self) -> None:
         while True:
