@@ -38,10 +38,10 @@ from carriers.base import (
     check_batch,
     customs_direction,
     raw_code,
-    read_events,
     split_list,
     validate,
 )
+from carriers.common import read_event_lists
 from carriers.detect import gs1_mod10, weighted_mod11_mod10
 from carriers.fedex.status import FEDEX_CUSTOMS_CODES, FEDEX_STATUS, FEDEX_SUBSTATUS
 from carriers.shapes import mapping
@@ -146,16 +146,10 @@ class FedexCarrier(PollOnly, CarrierDefaults):
         ]
 
     def _events(self, result: FedexCompleteTrackResult) -> tuple[tuple, tuple]:
-        events, refused = [], []
-        for track in result.trackResults:
-            kept, left_out = read_events(
-                track.scanEvents,
-                lambda event, track=track: self._event(track, event),
-                lambda raw: raw_code(raw, "eventType", "derivedStatusCode"),
-            )
-            events.extend(kept)
-            refused.extend(left_out)
-        return tuple(events), tuple(refused)
+        return read_event_lists(
+            ((track.scanEvents, lambda event, track=track: self._event(track, event)) for track in result.trackResults),
+            lambda raw: raw_code(raw, "eventType", "derivedStatusCode"),
+        )
 
     def _event(self, track: FedexTrackResult, event: FedexScanEvent) -> TrackingEvent:
         country = event.scanLocation.country()

@@ -48,12 +48,12 @@ from carriers.base import (
     check_batch,
     customs_direction,
     raw_code,
-    read_events,
     split_list,
     success_code,
     validate,
     verify_header,
 )
+from carriers.common import read_event_lists
 from carriers.seventeentrack import registration
 from carriers.seventeentrack.carriers import CARRIER_KEYS
 from carriers.seventeentrack.status import CUSTOMS, SEVENTEENTRACK_STATUS, SEVENTEENTRACK_SUBSTATUS
@@ -216,16 +216,13 @@ class SeventeenTrackCarrier(WholePayload, CarrierDefaults):
         places = info.shipping_info or ShippingInfo()
         origin = places.shipper_address.country if places.shipper_address else None
         destination = places.recipient_address.country if places.recipient_address else None
-        events, refused = [], []
-        for provider in info.tracking.providers:
-            kept, left_out = read_events(
-                provider.events,
-                lambda event, home=provider.home(): self._event(event, origin, destination, home),
-                lambda raw: raw_code(raw, "sub_status"),
-            )
-            events.extend(kept)
-            refused.extend(left_out)
-        return tuple(events), tuple(refused)
+        return read_event_lists(
+            (
+                (provider.events, lambda event, home=provider.home(): self._event(event, origin, destination, home))
+                for provider in info.tracking.providers
+            ),
+            lambda raw: raw_code(raw, "sub_status"),
+        )
 
     def _event(self, event: Event, origin: str | None, destination: str | None, home: HomeZone | None) -> TrackingEvent:
         code = event.sub_status

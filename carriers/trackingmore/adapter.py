@@ -48,11 +48,11 @@ from carriers.base import (
     check_batch,
     customs_direction,
     raw_code,
-    read_events,
     split_list,
     success_code,
     validate,
 )
+from carriers.common import read_event_lists
 from carriers.shapes import mapping, mappings
 from carriers.times import CarrierTime, HomeZone, resolve
 from carriers.trackingmore import registration
@@ -149,22 +149,18 @@ class TrackingMoreCarrier(PollOnly, CarrierDefaults):
         ]
 
     def _events(self, tracking: Tracking) -> tuple[tuple[TrackingEvent, ...], tuple]:
-        events, refused = [], []
         couriers = (
             (tracking.origin_info, tracking.origin_country),
             (tracking.destination_info, tracking.destination_country),
         )
-        for info, courier_country in couriers:
-            if info is None or not info.trackinfo:
-                continue
-            kept, left_out = read_events(
-                info.trackinfo,
-                lambda checkpoint, home=_home(courier_country): self._event(checkpoint, tracking, home),
-                lambda raw: raw_code(raw, "checkpoint_delivery_substatus", "checkpoint_delivery_status"),
-            )
-            events.extend(kept)
-            refused.extend(left_out)
-        return tuple(events), tuple(refused)
+        return read_event_lists(
+            (
+                (info.trackinfo, lambda checkpoint, home=_home(country): self._event(checkpoint, tracking, home))
+                for info, country in couriers
+                if info is not None and info.trackinfo
+            ),
+            lambda raw: raw_code(raw, "checkpoint_delivery_substatus", "checkpoint_delivery_status"),
+        )
 
     def _event(self, checkpoint: Checkpoint, tracking: Tracking, home: HomeZone | None) -> TrackingEvent:
         occurred_at, inferred = resolve(checkpoint.checkpoint_date, checkpoint.country_iso2, home)
