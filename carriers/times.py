@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator, PlainSerializer, ValidationError, WrapValidator
@@ -63,6 +63,12 @@ class HomeZone:
 
     country: str
     zone: str
+
+    @classmethod
+    def of_country(cls, country: str | None) -> Self | None:
+        """The home of a courier known by its country alone (an aggregator's reporting courier): that
+        country's zone, where it has one civil time."""
+        return cls(country, COUNTRY_ZONES[country]) if country in COUNTRY_ZONES else None
 
 
 def read_time(text: str) -> datetime:

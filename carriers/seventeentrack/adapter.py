@@ -59,7 +59,6 @@ from carriers.seventeentrack.carriers import CARRIER_KEYS
 from carriers.seventeentrack.status import CUSTOMS, SEVENTEENTRACK_STATUS, SEVENTEENTRACK_SUBSTATUS
 from carriers.shapes import mapping
 from carriers.times import CarrierTime, HomeZone, read_time, resolve
-from carriers.zones import COUNTRY_ZONES
 from schemas.event import TrackingEvent
 from schemas.status import Status
 from schemas.types import CountryCode
@@ -121,8 +120,7 @@ class Provider(Format):
 
     def home(self) -> HomeZone | None:
         """The zone of the provider's own country, where it has one civil time."""
-        country = self.provider.country if self.provider else None
-        return HomeZone(country, COUNTRY_ZONES[country]) if country in COUNTRY_ZONES else None
+        return HomeZone.of_country(self.provider.country if self.provider else None)
 
 
 class Tracking(Format):

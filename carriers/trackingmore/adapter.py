@@ -57,7 +57,6 @@ from carriers.shapes import mapping, mappings
 from carriers.times import CarrierTime, HomeZone, resolve
 from carriers.trackingmore import registration
 from carriers.trackingmore.status import AMBIGUOUS, CUSTOMS, TRACKINGMORE_STATUS, TRACKINGMORE_SUBSTATUS
-from carriers.zones import COUNTRY_ZONES
 from schemas.event import TrackingEvent
 from schemas.status import Status
 
@@ -127,11 +126,6 @@ def checkpoint_status(checkpoint: Checkpoint, origin: str | None, destination: s
     return TRACKINGMORE_STATUS.status(status) if status else Status.UNKNOWN
 
 
-def _home(country: str | None) -> HomeZone | None:
-    """The zone of the reporting courier's country, where it has one civil time."""
-    return HomeZone(country, COUNTRY_ZONES[country]) if country in COUNTRY_ZONES else None
-
-
 class TrackingMoreCarrier(PollOnly, CarrierDefaults):
     slug = "trackingmore"
     base_url = "https://api.trackingmore.com"
@@ -150,13 +144,13 @@ class TrackingMoreCarrier(PollOnly, CarrierDefaults):
 
     def _events(self, tracking: Tracking) -> tuple[tuple[TrackingEvent, ...], tuple]:
         couriers = (
-            (tracking.origin_info, tracking.origin_country),
-            (tracking.destination_info, tracking.destination_country),
+            (tracking.origin_info, HomeZone.of_country(tracking.origin_country)),
+            (tracking.destination_info, HomeZone.of_country(tracking.destination_country)),
         )
         return read_event_lists(
             (
-                (info.trackinfo, lambda checkpoint, home=_home(country): self._event(checkpoint, tracking, home))
-                for info, country in couriers
+                (info.trackinfo, lambda checkpoint, home=home: self._event(checkpoint, tracking, home))
+                for info, home in couriers
                 if info is not None and info.trackinfo
             ),
             lambda raw: raw_code(raw, "checkpoint_delivery_substatus", "checkpoint_delivery_status"),
