@@ -1,4 +1,5 @@
-"""What several carrier adapters read alike: a shipment's events kept in several lists."""
+"""What several carrier adapters read alike: a shipment's events kept in several lists, an event's country
+written as an ISO code, and a place written in parts."""
 
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -19,3 +20,13 @@ def read_event_lists(
         events.extend(kept)
         refused.extend(left_out)
     return tuple(events), tuple(refused)
+
+
+def iso_country(code: str | None) -> str | None:
+    """`code` when it is written as an ISO 3166-1 alpha-2 code (two capital letters), else None."""
+    return code if code and len(code) == 2 and code.isalpha() and code.isupper() else None
+
+
+def joined(separator: str, *parts: str | None) -> str | None:
+    """The parts that are there (not None, not empty), joined by `separator`; None when none is."""
+    return separator.join(part for part in parts if part) or None

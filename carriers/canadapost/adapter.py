@@ -49,6 +49,7 @@ from carriers.base import (
     check_batch,
 )
 from carriers.canadapost.status import CANADAPOST_STATUS, CANADAPOST_SUBSTATUS
+from carriers.common import joined
 from carriers.detect import s10_candidates
 from carriers.times import INVALID_EVENT, NO_TIME, NO_ZONE, UNREADABLE_TIME, EventDefect
 from carriers.xmltree import child, child_text, local_name, read_xml
@@ -127,7 +128,7 @@ class CanadaPostCarrier(PollOnly, WholePayload, CarrierDefaults):
         if not code:
             raise EventDefect(INVALID_EVENT, "event-identifier: missing or empty")
         province = child_text(occurrence, "event-province")
-        place = ", ".join(part for part in (child_text(occurrence, "event-site"), province) if part)
+        place = joined(", ", child_text(occurrence, "event-site"), province)
         return TrackingEvent(
             status=CANADAPOST_STATUS.status(code),
             substatus=CANADAPOST_SUBSTATUS.get(code),

@@ -42,6 +42,7 @@ from carriers.base import (
     RefusedEvent,
     check_batch,
 )
+from carriers.common import joined
 from carriers.correios.status import CORREIOS_SUBSTATUS, event_key, status_of
 from carriers.detect import s10_candidates
 from carriers.times import INVALID_EVENT, NO_TIME, NO_ZONE, UNREADABLE_TIME, EventDefect, offset_zone_of
@@ -167,14 +168,14 @@ class CorreiosCarrier(PollOnly, CarrierDefaults):
         description = " - ".join(
             part for part in (child_text(evento, "descricao"), child_text(evento, "detalhe")) if part
         )
-        place = " ".join(part for part in (child_text(evento, "local"), child_text(evento, "cidade")) if part)
+        place = joined(" ", child_text(evento, "local"), child_text(evento, "cidade"))
         return TrackingEvent(
             status=status_of(key, description),
             substatus=CORREIOS_SUBSTATUS.get(key),
             occurred_at=occurred_at(evento),
             time_inferred=True,
             country="BR",
-            location=" / ".join(part for part in (place, child_text(evento, "uf")) if part) or None,
+            location=joined(" / ", place, child_text(evento, "uf")),
             description=description or None,
             raw_code=f"{tipo}.{status}",
             carrier=self.slug,

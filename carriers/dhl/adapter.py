@@ -39,6 +39,7 @@ from carriers.base import (
     split_list,
     validate,
 )
+from carriers.common import iso_country, joined
 from carriers.dhl.status import DHL_STATUS
 from carriers.shapes import mapping, mappings
 from carriers.times import CarrierTime, resolve
@@ -67,12 +68,11 @@ class DhlEvent(Format):
     location: DhlPlace = DhlPlace()
 
     def country(self) -> str | None:
-        code = self.location.address.countryCode
-        return code if code and len(code) == 2 and code.isalpha() and code.isupper() else None
+        return iso_country(self.location.address.countryCode)
 
     def place(self) -> str | None:
         address = self.location.address
-        return " ".join(part for part in (address.postalCode, address.addressLocality) if part) or None
+        return joined(" ", address.postalCode, address.addressLocality)
 
 
 class DhlShipment(Format):

@@ -51,6 +51,7 @@ from carriers.base import (
     check_batch,
     customs_direction,
 )
+from carriers.common import joined
 from carriers.detect import gs1_mod10, s10_candidates
 from carriers.dhl_parcel_de.status import CUSTOMS, DHL_PARCEL_DE_STATUS, DHL_PARCEL_DE_SUBSTATUS, event_key
 from carriers.times import INVALID_EVENT, NO_TIME, UNREADABLE_TIME, EventDefect, HomeZone, resolve
@@ -155,14 +156,13 @@ class DhlParcelDeCarrier(PollOnly, CarrierDefaults):
         if status is Status.DELIVERED and event.get("ruecksendung") == "true":
             status, substatus = Status.RETURNED_TO_SENDER, "delivered_to_sender"
         occurred_at, inferred = resolve(self._timestamp(event), country or written, HOME)
-        place = [event.get("event-location"), written if country is None else None]
         return TrackingEvent(
             status=status,
             substatus=substatus,
             occurred_at=occurred_at,
             time_inferred=inferred,
             country=country,
-            location=", ".join(part for part in place if part) or None,
+            location=joined(", ", event.get("event-location"), written if country is None else None),
             description=event.get("event-status") or event.get("event-text") or event.get("event-short-status"),
             raw_code=f"{ice}.{ric}" if ric else ice,
             carrier=self.slug,

@@ -41,7 +41,7 @@ from carriers.base import (
     split_list,
     validate,
 )
-from carriers.common import read_event_lists
+from carriers.common import iso_country, joined, read_event_lists
 from carriers.detect import gs1_mod10, weighted_mod11_mod10
 from carriers.fedex.status import FEDEX_CUSTOMS_CODES, FEDEX_STATUS, FEDEX_SUBSTATUS
 from carriers.shapes import mapping
@@ -62,12 +62,10 @@ class FedexAddress(Format):
     countryCode: str | None = None
 
     def country(self) -> str | None:
-        code = self.countryCode
-        return code if code and len(code) == 2 and code.isalpha() and code.isupper() else None
+        return iso_country(self.countryCode)
 
     def place(self) -> str | None:
-        region = " ".join(part for part in (self.stateOrProvinceCode, self.postalCode) if part)
-        return ", ".join(part for part in (self.city, region) if part) or None
+        return joined(", ", self.city, joined(" ", self.stateOrProvinceCode, self.postalCode))
 
 
 class FedexParty(Format):

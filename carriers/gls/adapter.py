@@ -47,6 +47,7 @@ from carriers.base import (
     split_list,
     validate,
 )
+from carriers.common import joined
 from carriers.gls.status import GLS_STATUS
 from carriers.shapes import mapping, mappings
 from carriers.times import CarrierTime, resolve
@@ -70,7 +71,7 @@ class GlsEvent(Format):
         return self.country if self.country and COUNTRY.match(self.country) else None
 
     def place(self) -> str | None:
-        return " ".join(part for part in (self.postalCode, self.city) if part) or None
+        return joined(" ", self.postalCode, self.city)
 
 
 class GlsParcel(Format):

@@ -46,6 +46,7 @@ from carriers.base import (
     read_events,
     validate,
 )
+from carriers.common import iso_country, joined
 from carriers.detect import digit_value, mod10
 from carriers.shapes import mapping
 from carriers.times import INVALID_EVENT, UNREADABLE_TIME, EventDefect, HomeZone, compact_datetime, offset_zone, resolve
@@ -110,13 +111,11 @@ class UpsActivity(Format):
         return UPS_STATUS_TYPES.status(self.status.type or "")
 
     def country(self) -> str | None:
-        code = self.location.address.countryCode
-        return code if code and len(code) == 2 and code.isalpha() and code.isupper() else None
+        return iso_country(self.location.address.countryCode)
 
     def place(self) -> str | None:
         address = self.location.address
-        region = " ".join(part for part in (address.stateProvince, address.postalCode) if part)
-        return ", ".join(part for part in (address.city, region) if part) or None
+        return joined(", ", address.city, joined(" ", address.stateProvince, address.postalCode))
 
 
 class UpsPackage(Format):

@@ -40,6 +40,7 @@ from carriers.base import (
     read_events,
     validate,
 )
+from carriers.common import iso_country, joined
 from carriers.detect import gs1_mod10, read_s10
 from carriers.shapes import mapping
 from carriers.times import CarrierTime, EventDefect, HomeZone, at_offset, offset_zone, resolve
@@ -78,13 +79,11 @@ class UspsEvent(Format):
         return resolve(self.eventTimestamp, self.country() or self.eventCountry, HOME)
 
     def country(self) -> str | None:
-        code = self.eventCountry
-        return code if code and len(code) == 2 and code.isalpha() and code.isupper() else None
+        return iso_country(self.eventCountry)
 
     def location(self) -> str | None:
-        region = " ".join(part for part in (self.eventState, self.eventZIP) if part)
         foreign = self.eventCountry if self.eventCountry and not self.country() else None
-        return ", ".join(part for part in (self.eventCity, region, foreign) if part) or None
+        return joined(", ", self.eventCity, joined(" ", self.eventState, self.eventZIP), foreign)
 
 
 class UspsTracking(Format):
