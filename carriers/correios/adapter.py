@@ -41,6 +41,7 @@ from carriers.base import (
     PollOnly,
     RefusedEvent,
     check_batch,
+    merge_shipments,
 )
 from carriers.common import joined
 from carriers.correios.status import CORREIOS_SUBSTATUS, event_key, status_of
@@ -150,15 +151,18 @@ class CorreiosCarrier(PollOnly, CarrierDefaults):
         return parts
 
     def parse(self, payload: Any) -> list[ParsedShipment]:
-        shipments: dict[str, tuple[list[TrackingEvent], list[RefusedEvent]]] = {}
-        for numero, objeto in self._objects(self._document(payload)):
-            events, refused = shipments.setdefault(numero, ([], []))
-            for index, evento in enumerate(descendants(objeto, "evento")):
-                try:
-                    events.append(self._event(evento))
-                except EventDefect as defect:
-                    refused.append(RefusedEvent(None, f"evento {index}: {defect}", defect.reason, _code(evento)))
-        return [ParsedShipment(numero, tuple(kept), tuple(left)) for numero, (kept, left) in shipments.items()]
+        return merge_shipments(
+            (numero, *self._events(objeto)) for numero, objeto in self._objects(self._document(payload))
+        )
+
+    def _events(self, objeto: ElementTree.Element) -> tuple[list[TrackingEvent], list[RefusedEvent]]:
+        events, refused = [], []
+        for index, evento in enumerate(descendants(objeto, "evento")):
+            try:
+                events.append(self._event(evento))
+            except EventDefect as defect:
+                refused.append(RefusedEvent(None, f"evento {index}: {defect}", defect.reason, _code(evento)))
+        return events, refused
 
     def _event(self, evento: ElementTree.Element) -> TrackingEvent:
         tipo, status = child_text(evento, "tipo"), child_text(evento, "status")

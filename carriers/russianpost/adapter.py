@@ -36,6 +36,7 @@ from carriers.base import (
     PollOnly,
     RefusedEvent,
     WholePayload,
+    merge_shipments,
 )
 from carriers.detect import s10_candidates
 from carriers.russianpost.status import RUSSIANPOST_STATUS, RUSSIANPOST_SUBSTATUS, operation_key
@@ -120,18 +121,19 @@ class RussianPostCarrier(PollOnly, WholePayload, CarrierDefaults):
         refuse_fault(root)
         if next(descendants(root, "OperationHistoryData"), None) is None:
             raise PayloadInvalid("OperationHistoryData: missing; not a getOperationHistory answer")
-        shipments: dict[str, tuple[list[TrackingEvent], list[RefusedEvent]]] = {}
-        for index, element in enumerate(descendants(root, "historyRecord")):
-            record = HistoryRecord(element, index)
-            barcode = record.required("ItemParameters", "Barcode")
-            events, refused = shipments.setdefault(barcode, ([], []))
-            try:
-                events.append(self._event(record))
-            except PayloadInvalid as invalid:
-                refused.append(RefusedEvent(None, str(invalid), INVALID_EVENT, _code(record)))
-            except EventDefect as defect:
-                refused.append(RefusedEvent(None, str(defect), defect.reason, _code(record)))
-        return [ParsedShipment(barcode, tuple(kept), tuple(left)) for barcode, (kept, left) in shipments.items()]
+        records = (HistoryRecord(element, index) for index, element in enumerate(descendants(root, "historyRecord")))
+        return merge_shipments(
+            (record.required("ItemParameters", "Barcode"), *self._read(record)) for record in records
+        )
+
+    def _read(self, record: HistoryRecord) -> tuple[list[TrackingEvent], list[RefusedEvent]]:
+        """The record's event, or its refusal."""
+        try:
+            return [self._event(record)], []
+        except PayloadInvalid as invalid:
+            return [], [RefusedEvent(None, str(invalid), INVALID_EVENT, _code(record))]
+        except EventDefect as defect:
+            return [], [RefusedEvent(None, str(defect), defect.reason, _code(record))]
 
     def _event(self, record: HistoryRecord) -> TrackingEvent:
         oper_type, oper_attr = record.code("OperType", required=True), record.code("OperAttr")
