@@ -54,7 +54,7 @@ class WebhookSettings(BaseModel):
         1.0,
         ge=0,
         le=100,
-        description="after a cycle of claims and produce, wait this long for more deliveries to go in the next",
+        description="once a cycle's claims and produce are on their way, wait this long for more deliveries",
     )
 
     @field_validator("secrets")

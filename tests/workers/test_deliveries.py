@@ -1,7 +1,7 @@
 """Deliveries made durable a cycle at a time (`workers.dedupe.Deliveries`), against a real Redis and
 a recording producer: one script call per cycle, records sent as one batch per partition, an
-answer only after the broker acknowledged, the done mark in the next cycle's call and the claim
-released when producing failed."""
+answer only after the broker acknowledged, the next cycle not waiting for it, the done mark in the
+next script call and the claim released when producing failed."""
 
 import asyncio
 
@@ -174,6 +174,23 @@ async def test_the_answer_waits_for_the_acknowledgement_and_the_done_mark_follow
     assert await taken is Claim.NEW
     await intake.aclose()
     assert await redis.get("pw:delivery:generic:msg_slow") == b"done"
+
+
+async def test_the_next_cycle_claims_and_produces_while_the_one_before_waits_for_its_acknowledgement(redis):
+    producer = AcknowledgedOnCue()
+    intake, script = deliveries(redis, producer)
+    first = asyncio.create_task(intake.take("generic", "msg_first", [(b"LP000000001CN", b"{}")]))
+    await producer.submitted.wait()
+    producer.submitted.clear()
+    second = asyncio.create_task(intake.take("generic", "msg_second", [(b"LP000000002CN", b"{}")]))
+    await asyncio.wait_for(producer.submitted.wait(), 5)
+    assert not first.done() and not second.done()
+    assert script.calls == [{"claims": 1, "done": 0, "released": 0}] * 2
+    producer.acknowledge_now.set()
+    assert await asyncio.gather(first, second) == [Claim.NEW, Claim.NEW]
+    await intake.aclose()
+    assert script.calls[-1] == {"claims": 0, "done": 2, "released": 0}
+    assert await redis.mget(["pw:delivery:generic:msg_first", "pw:delivery:generic:msg_second"]) == [b"done"] * 2
 
 
 class RefusingPartition(RecordingProducer):
