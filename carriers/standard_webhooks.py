@@ -13,7 +13,6 @@ them against the scheme's published example).
 
 import base64
 import binascii
-import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -56,7 +55,7 @@ def secret_problem(secrets: Mapping[str, Sequence[str]]) -> str | None:
 
 def signature(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     signed = f"{msg_id}.{timestamp}.".encode() + body
-    digest = hmac.new(secret_key(secret), signed, hashlib.sha256).digest()
+    digest = hmac.digest(secret_key(secret), signed, "sha256")
     return "v1," + base64.b64encode(digest).decode()
 
 
