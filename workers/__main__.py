@@ -68,7 +68,7 @@ def stream(wait: bool, faust_args: tuple[str, ...]) -> None:
     import uvloop
 
     from streams.app import create_app
-    from workers import preflight
+    from workers import logs, preflight
     from workers.kafka import ensure_topics
 
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())  # Faust's option for it is a no-op in 0.15
@@ -76,6 +76,7 @@ def stream(wait: bool, faust_args: tuple[str, ...]) -> None:
     preflight.exit_unless_answering("stream", [preflight.kafka(config.kafka)], wait)
     asyncio.run(ensure_topics(config.kafka))
     app = create_app(config)
+    logs.quiet_clients()
     level = {"DEBUG": "debug", "INFO": "info", "WARNING": "warn", "ERROR": "error"}[config.log_level]
     sys.argv = ["parcelwatch stream", "worker", "--without-web", "--loglevel", level, *faust_args]
     app.main()
