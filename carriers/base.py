@@ -550,12 +550,15 @@ class StatusTable:
         self._lookup: dict[str, Status] = {}
         for status, codes in table.items():
             for code in codes:
+                if not code:
+                    raise ValueError(f"an empty code mapped to {status}")
                 if code in self._lookup:
                     raise ValueError(f"code {code!r} mapped to both {self._lookup[code]} and {status}")
                 self._lookup[code] = status
 
-    def status(self, code: str) -> Status:
-        return self._lookup.get(code, Status.UNKNOWN)
+    def status(self, code: str | None) -> Status:
+        """The status of `code`; `unknown` for a code in no group, and for an event without one."""
+        return self._lookup.get(code, Status.UNKNOWN) if code else Status.UNKNOWN
 
     def __contains__(self, code: str) -> bool:
         return code in self._lookup

@@ -157,7 +157,7 @@ def checkpoint_status(checkpoint: Checkpoint, origin: str | None, destination: s
         return direction
     if code is not None and code in AFTERSHIP_STATUS:
         return AFTERSHIP_STATUS.status(code)
-    return AFTERSHIP_STATUS.status(checkpoint.tag) if checkpoint.tag else Status.UNKNOWN
+    return AFTERSHIP_STATUS.status(checkpoint.tag)
 
 
 def _checkpoints(tracking: Tracking) -> list[Any]:

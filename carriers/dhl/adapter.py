@@ -44,7 +44,6 @@ from carriers.dhl.status import DHL_STATUS
 from carriers.shapes import mapping, mappings
 from carriers.times import CarrierTime, resolve
 from schemas.event import TrackingEvent
-from schemas.status import Status
 
 PIECE_ID = re.compile(r"J[A-Z]{2,3}\d{9,21}")
 ECOMMERCE_NUMBER = re.compile(r"GM\d{10,39}")
@@ -109,7 +108,7 @@ class DhlCarrier(PollOnly, CarrierDefaults):
     def _event(self, event: DhlEvent) -> TrackingEvent:
         occurred_at, inferred = resolve(event.timestamp, event.country(), None)
         return TrackingEvent(
-            status=DHL_STATUS.status(event.statusCode) if event.statusCode else Status.UNKNOWN,
+            status=DHL_STATUS.status(event.statusCode),
             occurred_at=occurred_at,
             country=event.country(),
             location=event.place(),

@@ -52,7 +52,6 @@ from carriers.gls.status import GLS_STATUS
 from carriers.shapes import mapping, mappings
 from carriers.times import CarrierTime, resolve
 from schemas.event import TrackingEvent
-from schemas.status import Status
 
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 #: At most this many parcel numbers in one call ([TT]: "a maximum limit of 10 parcel IDs per request").
@@ -120,7 +119,7 @@ class GlsCarrier(PollOnly, CarrierDefaults):
     def _event(self, event: GlsEvent) -> TrackingEvent:
         occurred_at, inferred = resolve(event.eventDateTime, event.country_code(), None)
         return TrackingEvent(
-            status=GLS_STATUS.status(event.code) if event.code else Status.UNKNOWN,
+            status=GLS_STATUS.status(event.code),
             occurred_at=occurred_at,
             country=event.country_code(),
             location=event.place(),

@@ -44,7 +44,6 @@ from carriers.inpost.status import INPOST_STATUS, INPOST_SUBSTATUS
 from carriers.shapes import mapping
 from carriers.times import CarrierTime, HomeZone, resolve
 from schemas.event import TrackingEvent
-from schemas.status import Status
 
 #: The Tracking resource's times are those of InPost Poland.
 HOME = HomeZone("PL", "Europe/Warsaw")
@@ -82,7 +81,7 @@ class InpostCarrier(PollOnly, WholePayload, CarrierDefaults):
     def _event(self, event: InpostEvent) -> TrackingEvent:
         occurred_at, inferred = resolve(event.datetime, None, HOME)
         return TrackingEvent(
-            status=INPOST_STATUS.status(event.status) if event.status else Status.UNKNOWN,
+            status=INPOST_STATUS.status(event.status),
             substatus=INPOST_SUBSTATUS.get(event.status or ""),
             occurred_at=occurred_at,
             location=event.agency,

@@ -44,7 +44,6 @@ from carriers.laposte.status import LAPOSTE_STATUS
 from carriers.shapes import mapping, mappings
 from carriers.times import CarrierTime, HomeZone, resolve
 from schemas.event import TrackingEvent
-from schemas.status import Status
 
 #: The API's dates are France's local time with its offset; a date without one is read there.
 HOME = HomeZone("FR", "Europe/Paris")
@@ -110,7 +109,7 @@ class LaPosteCarrier(PollOnly, CarrierDefaults):
     def _event(self, event: LaPosteEvent) -> TrackingEvent:
         occurred_at, inferred = resolve(event.date, None, HOME)
         return TrackingEvent(
-            status=LAPOSTE_STATUS.status(event.code) if event.code else Status.UNKNOWN,
+            status=LAPOSTE_STATUS.status(event.code),
             occurred_at=occurred_at,
             description=event.label,
             raw_code=event.code,

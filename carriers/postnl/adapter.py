@@ -47,7 +47,6 @@ from carriers.postnl.status import POSTNL_STATUS, POSTNL_SUBSTATUS
 from carriers.shapes import mapping
 from carriers.times import UNREADABLE_TIME, EventDefect, HomeZone, resolve
 from schemas.event import TrackingEvent
-from schemas.status import Status
 
 #: PostNL documents no zone for `TimeStamp`; PostNL is Dutch, so a time is read in Amsterdam.
 HOME = HomeZone("NL", "Europe/Amsterdam")
@@ -118,7 +117,7 @@ class PostNlCarrier(PollOnly, WholePayload, CarrierDefaults):
     def _event(self, event: PostNlEvent) -> TrackingEvent:
         occurred_at, inferred = event.occurred_at()
         return TrackingEvent(
-            status=POSTNL_STATUS.status(event.Code) if event.Code else Status.UNKNOWN,
+            status=POSTNL_STATUS.status(event.Code),
             substatus=POSTNL_SUBSTATUS.get(event.Code or ""),
             occurred_at=occurred_at,
             location=event.RouteName or event.LocationCode,

@@ -47,7 +47,6 @@ from carriers.royalmail.status import ROYALMAIL_STATUS
 from carriers.shapes import mapping
 from carriers.times import CarrierTime, HomeZone, resolve
 from schemas.event import TrackingEvent
-from schemas.status import Status
 
 #: `eventDateTime` is the UK's local time with its offset; a time without one is read there.
 HOME = HomeZone("GB", "Europe/London")
@@ -107,7 +106,7 @@ class RoyalMailCarrier(PollOnly, WholePayload, CarrierDefaults):
     def _event(self, event: RoyalMailEvent) -> TrackingEvent:
         occurred_at, inferred = resolve(event.eventDateTime, None, HOME)
         return TrackingEvent(
-            status=ROYALMAIL_STATUS.status(event.eventCode) if event.eventCode else Status.UNKNOWN,
+            status=ROYALMAIL_STATUS.status(event.eventCode),
             occurred_at=occurred_at,
             location=event.locationName,
             description=event.eventName,

@@ -79,7 +79,7 @@ class Event(Format):
         """The `statusCode`'s canonical status, else the milestone's where it alone decides (status.py)."""
         if self.statusCode is not None and self.statusCode in SHIP24_STATUS:
             return SHIP24_STATUS.status(self.statusCode)
-        return SHIP24_STATUS.status(self.statusMilestone) if self.statusMilestone else Status.UNKNOWN
+        return SHIP24_STATUS.status(self.statusMilestone)
 
 
 class Tracker(Format):

@@ -123,7 +123,7 @@ def checkpoint_status(checkpoint: Checkpoint, origin: str | None, destination: s
         return direction
     if sub is not None and sub in TRACKINGMORE_STATUS:
         return TRACKINGMORE_STATUS.status(sub)
-    return TRACKINGMORE_STATUS.status(status) if status else Status.UNKNOWN
+    return TRACKINGMORE_STATUS.status(status)
 
 
 class TrackingMoreCarrier(PollOnly, CarrierDefaults):

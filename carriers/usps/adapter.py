@@ -46,7 +46,6 @@ from carriers.shapes import mapping
 from carriers.times import CarrierTime, EventDefect, HomeZone, at_offset, offset_zone, resolve
 from carriers.usps.status import USPS_STATUS, USPS_SUBSTATUS
 from schemas.event import TrackingEvent
-from schemas.status import Status
 
 OFFSET = r"^[+-]\d{2}:\d{2}$"
 #: `eventTimestamp` is the local time of the event (Tracking API v3); a domestic event names no country and
@@ -114,7 +113,7 @@ class UspsCarrier(PollOnly, WholePayload, CarrierDefaults):
     def _event(self, event: UspsEvent) -> TrackingEvent:
         occurred_at, inferred = event.occurred_at()
         return TrackingEvent(
-            status=USPS_STATUS.status(event.eventCode) if event.eventCode else Status.UNKNOWN,
+            status=USPS_STATUS.status(event.eventCode),
             substatus=USPS_SUBSTATUS.get(event.eventCode or ""),
             occurred_at=occurred_at,
             country=event.country(),

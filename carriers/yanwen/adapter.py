@@ -46,7 +46,6 @@ from carriers.shapes import mapping, mappings
 from carriers.times import NO_TIME, NO_ZONE, CarrierTime, EventDefect, hours_offset
 from carriers.yanwen.status import YANWEN_STATUS
 from schemas.event import TrackingEvent
-from schemas.status import Status
 
 
 class Checkpoint(Format):
@@ -110,7 +109,7 @@ class YanwenCarrier(PollOnly, CarrierDefaults):
     def _event(self, checkpoint: Checkpoint) -> TrackingEvent:
         code = checkpoint.tracking_status
         return TrackingEvent(
-            status=YANWEN_STATUS.status(code) if code else Status.UNKNOWN,
+            status=YANWEN_STATUS.status(code),
             occurred_at=checkpoint.occurred_at(),
             location=checkpoint.location,
             description=checkpoint.message,
