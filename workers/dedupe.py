@@ -246,8 +246,13 @@ class Deliveries:
         """Answer each delivery once its records are acknowledged, or failed, or timed out; their marks
         go in the next script call, which starts now if no cycle is on its way."""
         await asyncio.wait([d.acknowledged for d in new], timeout=self._produce_timeout_s)
-        for delivery in new:
-            self._answer(delivery)
+        try:
+            for delivery in new:
+                self._answer(delivery)
+        except Exception as error:  # a bug, not an outage: each caller answers it
+            log.exception("answering a delivery cycle failed")
+            for delivery in new:
+                _settle(delivery.answer, error=error)
         self._start()
 
     def _answer(self, delivery: _Delivery) -> None:

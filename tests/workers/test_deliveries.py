@@ -193,6 +193,23 @@ async def test_the_next_cycle_claims_and_produces_while_the_one_before_waits_for
     assert await redis.mget(["pw:delivery:generic:msg_first", "pw:delivery:generic:msg_second"]) == [b"done"] * 2
 
 
+async def test_a_bug_while_answering_a_cycle_is_every_caller_s_answer_and_the_next_cycle_goes_on(redis, monkeypatch):
+    intake, _ = deliveries(redis, RecordingProducer())
+
+    def broken(delivery):
+        raise RuntimeError("a bug, not an outage")
+
+    monkeypatch.setattr(intake, "_answer", broken)
+    answers = await asyncio.gather(
+        *(intake.take("generic", f"msg_{i}", [(f"LP{i:09d}CN".encode(), b"{}")]) for i in range(3)),
+        return_exceptions=True,
+    )
+    assert [str(answer) for answer in answers] == ["a bug, not an outage"] * 3
+    monkeypatch.undo()
+    assert await asyncio.wait_for(intake.take("generic", "msg_after", [(b"LP000000009CN", b"{}")]), 5) is Claim.NEW
+    await intake.aclose()
+
+
 class RefusingPartition(RecordingProducer):
     """Two partitions; the broker refuses every batch for partition 1."""
 
