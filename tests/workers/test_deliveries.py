@@ -200,10 +200,11 @@ async def test_a_bug_while_answering_a_cycle_is_every_caller_s_answer_and_the_ne
         raise RuntimeError("a bug, not an outage")
 
     monkeypatch.setattr(intake, "_answer", broken)
-    answers = await asyncio.gather(
+    taken = asyncio.gather(
         *(intake.take("generic", f"msg_{i}", [(f"LP{i:09d}CN".encode(), b"{}")]) for i in range(3)),
         return_exceptions=True,
     )
+    answers = await asyncio.wait_for(taken, 5)
     assert [str(answer) for answer in answers] == ["a bug, not an outage"] * 3
     monkeypatch.undo()
     assert await asyncio.wait_for(intake.take("generic", "msg_after", [(b"LP000000009CN", b"{}")]), 5) is Claim.NEW
