@@ -9,7 +9,8 @@ A false answer on an `unclear` row counts as false too: only abstaining is safe 
 
     python -m carriers.textclass.evaluate [tune|test]     (default: test)
 
-prints those figures. Tune phrases on `tune.jsonl` only; `test.jsonl` is for the final figures.
+prints those figures, for the phrases with the model (`model.py`) and for the phrases alone. Tune phrases and the
+model on `tune.jsonl` only; `test.jsonl` is for the final figures.
 """
 
 import json
@@ -71,7 +72,8 @@ def load(part: str) -> list[dict]:
         return [json.loads(line) for line in lines if line.strip()]
 
 
-def evaluate(rows: list[dict], threshold: float = TEXT_THRESHOLD) -> Figures:
+def evaluate(rows: list[dict], threshold: float = TEXT_THRESHOLD, *, model: bool = True) -> Figures:
+    """The figures of `classify` on labelled rows; with `model` false, of the phrases alone."""
     clear = right = abstained = unclear_answered = 0
     wrong: Counter = Counter()
     false: Counter = Counter()
@@ -79,7 +81,7 @@ def evaluate(rows: list[dict], threshold: float = TEXT_THRESHOLD) -> Figures:
     misses: list[Miss] = []
     by_language: dict[str, tuple[int, int]] = {}
     for row in rows:
-        answer = classify(row["text"], threshold).status
+        answer = classify(row["text"], threshold, model=model).status
         label = row["label"]
         if answer is not Status.UNKNOWN:
             answered[answer] += 1
@@ -130,7 +132,10 @@ def main(argv: list[str]) -> int:
     if part not in ("tune", "test"):
         print("usage: python -m carriers.textclass.evaluate [tune|test]", file=sys.stderr)
         return 2
-    print(report(evaluate(load(part))))
+    rows = load(part)
+    print(report(evaluate(rows)))
+    print("\nthe phrases alone (without the model):")
+    print(report(evaluate(rows, model=False)))
     return 0
 
 
