@@ -27,12 +27,15 @@ tuning part by `python -m carriers.textclass.train`) may answer a status other t
 threshold; `classify(text, model=False)` is the phrases alone.
 
 How right it is, measured on 2,292 labelled real descriptions (`labelled/`, its SOURCES.md, split once
-into a tuning and a test part): `python -m carriers.textclass.evaluate`.
+into a tuning and a test part): `python -m carriers.textclass.evaluate`. On the test part, 80.2 % of the clear
+descriptions right with the model, 76.1 % by the phrases alone; the model adds no false `delivered` or
+`returned_to_sender`, but answers 15 more of the `unclear` ones.
 
 Pure and deterministic; the phrase tables are compiled once, and a description is scanned word by
 word through an index of first words (first characters for Chinese), so the cost grows with the
-text, not with the number of phrases (about 10–30 µs); the answers for the last 8,192 distinct
-descriptions are kept, since carriers repeat a small set of them.
+text, not with the number of phrases (about 10–30 µs); the model, asked only where the phrases abstain, adds
+about 40–110 µs (its n-grams looked up, 12 sums); the answers for the last 8,192 distinct descriptions are kept,
+since carriers repeat a small set of them.
 """
 
 import re
