@@ -21,21 +21,13 @@ from the origin country" stays export at 0.9 (in_transit is compatible with expo
 contradicting scores are a tie: `unknown`. Below the threshold the answer is `unknown`, with the
 confidence kept; nothing is ever guessed as `in_transit` for lack of evidence.
 
-Where the phrases abstain, the model of `model.py` (a softmax regression over character n-grams, trained on the
-tuning part by `python -m carriers.textclass.train`) may answer a status other than `delivered` or
-`returned_to_sender`, with its probability as the confidence, when that is at least `model.MODEL_THRESHOLD` and the
-threshold; `classify(text, model=False)` is the phrases alone.
-
 How right it is, measured on 2,292 labelled real descriptions (`labelled/`, its SOURCES.md, split once
-into a tuning and a test part): `python -m carriers.textclass.evaluate`. On the test part, 80.2 % of the clear
-descriptions right with the model, 76.1 % by the phrases alone; the model adds no false `delivered` or
-`returned_to_sender`, but answers 15 more of the `unclear` ones.
+into a tuning and a test part): `python -m carriers.textclass.evaluate`.
 
 Pure and deterministic; the phrase tables are compiled once, and a description is scanned word by
 word through an index of first words (first characters for Chinese), so the cost grows with the
-text, not with the number of phrases (about 10–30 µs); the model, asked only where the phrases abstain, adds
-about 40–110 µs (its n-grams looked up, 12 sums); the answers for the last 8,192 distinct descriptions are kept,
-since carriers repeat a small set of them.
+text, not with the number of phrases (about 10–30 µs); the answers for the last 8,192 distinct
+descriptions are kept, since carriers repeat a small set of them.
 """
 
 import re
@@ -44,7 +36,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from carriers.textclass.model import guess
 from carriers.textclass.phrases import (
     CJK_NEGATIONS,
     COLLECTIONS,
@@ -349,30 +340,17 @@ def _latest(ranked: list[tuple[Status, float]], threshold: float) -> tuple[Statu
     return best, score
 
 
-def classify(text: str | None, threshold: float = TEXT_THRESHOLD, *, model: bool = True) -> Classification:
-    """The canonical status a description states, with a confidence; `unknown` below `threshold`. Where the phrases
-    abstain, the model's status (`model.guess`), unless `model` is false (the phrases alone)."""
+def classify(text: str | None, threshold: float = TEXT_THRESHOLD) -> Classification:
+    """The canonical status a description states, with a confidence; `unknown` below `threshold`."""
     if not text or not text.strip():
         return UNKNOWN
-    return _classify(text, threshold, model)
+    return _classify(text, threshold)
 
 
 @lru_cache(maxsize=8192)
-def _classify(text: str, threshold: float, model: bool) -> Classification:
+def _classify(text: str, threshold: float) -> Classification:
     """Carriers repeat a small set of descriptions: the answers are kept (the function is pure)."""
-    folded = fold(text)
-    by_phrases = _by_phrases(folded, threshold)
-    if by_phrases.status is not Status.UNKNOWN or not model:
-        return by_phrases
-    guessed = guess(folded, threshold)
-    if guessed is None:
-        return by_phrases
-    status, probability = guessed
-    return Classification(status, round(probability, 3), status, None, (*by_phrases.evidence, "model"))
-
-
-def _by_phrases(folded: str, threshold: float) -> Classification:
-    found = _matches(folded)
+    found = _matches(fold(text))
     rules = _at_customs(found, _to_an_intermediary(found, _at_a_pickup_place(found)))
     if not rules:
         return UNKNOWN

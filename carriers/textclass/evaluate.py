@@ -9,8 +9,7 @@ A false answer on an `unclear` row counts as false too: only abstaining is safe 
 
     python -m carriers.textclass.evaluate [tune|test]     (default: test)
 
-prints those figures, for the phrases with the model (`model.py`) and for the phrases alone. Tune phrases and the
-model on `tune.jsonl` only; `test.jsonl` is for the final figures.
+prints those figures. Tune phrases on `tune.jsonl` only; `test.jsonl` is for the final figures.
 """
 
 import json
@@ -72,8 +71,7 @@ def load(part: str) -> list[dict]:
         return [json.loads(line) for line in lines if line.strip()]
 
 
-def evaluate(rows: list[dict], threshold: float = TEXT_THRESHOLD, *, model: bool = True) -> Figures:
-    """The figures of `classify` on labelled rows; with `model` false, of the phrases alone."""
+def evaluate(rows: list[dict], threshold: float = TEXT_THRESHOLD) -> Figures:
     clear = right = abstained = unclear_answered = 0
     wrong: Counter = Counter()
     false: Counter = Counter()
@@ -81,7 +79,7 @@ def evaluate(rows: list[dict], threshold: float = TEXT_THRESHOLD, *, model: bool
     misses: list[Miss] = []
     by_language: dict[str, tuple[int, int]] = {}
     for row in rows:
-        answer = classify(row["text"], threshold, model=model).status
+        answer = classify(row["text"], threshold).status
         label = row["label"]
         if answer is not Status.UNKNOWN:
             answered[answer] += 1
@@ -132,10 +130,7 @@ def main(argv: list[str]) -> int:
     if part not in ("tune", "test"):
         print("usage: python -m carriers.textclass.evaluate [tune|test]", file=sys.stderr)
         return 2
-    rows = load(part)
-    print(report(evaluate(rows)))
-    print("\nthe phrases alone (without the model):")
-    print(report(evaluate(rows, model=False)))
+    print(report(evaluate(load(part))))
     return 0
 
 

@@ -1,14 +1,12 @@
-"""The text fallback: a table per language of the phrases (with negations and guards), the threshold, ties, the
-model where the phrases abstain, and the wiring into `normalise` with the text-status counter."""
+"""The text fallback: a table per language (with negations and guards), the threshold, ties, and
+its wiring into `normalise` with the text-status counter."""
 
 import pytest
 from prometheus_client import REGISTRY
 
 from carriers.base import normalise
 from carriers.textclass import TEXT_THRESHOLD, Classification, classify, fold
-from carriers.textclass.model import MODEL, MODEL_THRESHOLD, guess, probabilities
 from carriers.textclass.phrases import LANGUAGES
-from carriers.textclass.train import dumps, train, tuning_rows
 from schemas.status import Status
 
 S = Status
@@ -28,7 +26,7 @@ ENGLISH = [
     ("The receiver couldn't be reached", U),
     ("Returning to sender", S.RETURNING_TO_SENDER),
     ("Return to sender", S.RETURNING_TO_SENDER),
-    ("Distribuido ao Remetente", S.RETURNED_TO_SENDER),
+    ("Returned to sender", S.RETURNED_TO_SENDER),
     ("Return delivered to seller", S.RETURNED_TO_SENDER),
     ("Departed from departure country/region", S.EXPORT),
     ("Departure from outward office of exchange", S.EXPORT),
@@ -182,7 +180,7 @@ CASES = [pytest.param(text, status, id=f"{lang}:{text}") for lang, table in TABL
 
 @pytest.mark.parametrize(("text", "status"), CASES)
 def test_a_description_gives_its_status_or_unknown(text, status):
-    result = classify(text, model=False)
+    result = classify(text)
     assert result.status is status, result
     if status is U:
         assert result.confidence < TEXT_THRESHOLD or result.best is U
@@ -274,7 +272,7 @@ def test_the_rules_of_clauses_customs_and_later_statuses(text, status):
 
 
 def test_contradicting_statuses_discount_each_other_and_compatible_ones_do_not():
-    contradiction = classify("Out for delivery. Delivered", model=False)
+    contradiction = classify("Out for delivery. Delivered")
     assert contradiction.status is U and contradiction.confidence == round(0.95 * (1 - 0.9), 3)
     assert classify("In transit, departed from the origin country").confidence == 0.9
 
@@ -350,42 +348,6 @@ def test_folding_drops_accents_case_apostrophes_and_marks_clauses():
 def test_classification_is_deterministic():
     text = "Votre colis est arrivé dans le pays de destination"
     assert len({classify(text) for _ in range(3)}) == 1
-
-
-# ---------------------------------------------------------------- the model, where the phrases abstain
-
-
-def test_the_shipped_model_is_what_the_training_command_builds():
-    assert dumps(train(tuning_rows())) == MODEL.read_text(encoding="utf-8")
-
-
-def test_where_the_phrases_abstain_the_model_answers_with_its_probability():
-    text = "Item returned from export customs"  # a guard: no phrase counts
-    assert classify(text, model=False) == Classification(U, 0.0, U)
-    probability = probabilities(fold(text))[S.EXPORT]
-    assert probability >= MODEL_THRESHOLD
-    assert classify(text) == Classification(S.EXPORT, round(probability, 3), S.EXPORT, None, ("model",))
-    assert classify(text, threshold=probability + 0.01).status is U
-
-
-def test_where_the_phrases_answer_the_model_is_not_asked():
-    assert classify("Paket ist unterwegs zum Empfänger") == classify("Paket ist unterwegs zum Empfänger", model=False)
-
-
-def test_the_model_never_answers_delivered_or_returned_to_sender():
-    for text, status in (("Zugestellt", S.DELIVERED), ("Distribuido ao Remetente", S.RETURNED_TO_SENDER)):
-        ranked = probabilities(fold(text))
-        assert max(ranked, key=ranked.get) == status and ranked[status] >= MODEL_THRESHOLD
-        assert guess(fold(text)) is None
-
-
-def test_the_model_abstains_on_what_it_reads_as_unclear_or_below_its_threshold():
-    ranked = probabilities(fold("Заказ принят на складе"))
-    assert max(ranked, key=ranked.get) == "unclear"
-    assert classify("Заказ принят на складе").status is U
-    ranked = probabilities(fold("not_delivered"))
-    assert max(ranked, key=ranked.get) == S.DELIVERY_FAILED and ranked[S.DELIVERY_FAILED] < MODEL_THRESHOLD
-    assert guess(fold("not_delivered")) is None
 
 
 # ---------------------------------------------------------------- normalise: the wiring

@@ -1,13 +1,12 @@
 """The text fallback on the labelled real descriptions (`carriers/textclass/labelled/`, see its SOURCES.md).
 
 Every row is in the part a hash of its text names, so rows added later are fresh held-out rows; phrases
-and the model were tuned on the tuning part only. The figures asserted here are the test part's as last
-measured (2,292 rows, test part 785), with the model: 490 of 611 clear descriptions right (80.2 %; the
-phrases alone 465, 76.1 %; the 90 % aimed at is not reached), 99 abstained (16.2 %), 22 wrong
-(13 in_transit, 3 returning_to_sender, 2 delivered, 2 exception, 1 info_received, 1 out_for_delivery),
-3 false `delivered` (issue 12 asks for none: the expected failure below) and no false `returned_to_sender`;
-the lowest precision, in_transit's, 81.9 %. `python -m carriers.textclass.evaluate test` prints them with the
-precision per status and the right answers per language, and the phrases' alone.
+were tuned on the tuning part only. The figures asserted here are the test part's as last measured
+(2,292 rows, test part 785): 465 of 611 clear descriptions right (76.1 %: the 90 % aimed at is not
+reached), 128 abstained (20.9 %), 18 wrong (11 in_transit, 2 delivered, 2 exception, 2 returning_to_sender,
+1 out_for_delivery), 3 false `delivered` (issue 12 asks for none: the expected failure below) and no
+false `returned_to_sender`; the lowest precision, in_transit's, 84.2 %. `python -m carriers.textclass.evaluate
+test` prints them with the precision per status and the right answers per language.
 """
 
 import hashlib
@@ -55,18 +54,11 @@ def test_on_the_test_part_nothing_is_falsely_returned_and_most_clear_texts_are_r
     assert figures.false[Status.RETURNED_TO_SENDER] == 0
     assert figures.false[Status.DELIVERED] <= 3  # measured: 3; the aim is none (the next test)
     assert figures.clear >= 600
-    assert figures.accuracy >= 0.80  # measured: 0.802; the aim is 0.90 (see the module docstring)
-    assert figures.abstain_rate <= 0.17
+    assert figures.accuracy >= 0.76  # measured: 0.761; the aim is 0.90 (see the module docstring)
+    assert figures.abstain_rate <= 0.21
     for status in Status:
         precision = figures.precision(status)
-        assert precision is None or precision >= 0.81, (status, precision)
-
-
-def test_on_the_test_part_the_model_adds_right_answers_and_no_costly_false_one(test):
-    with_model, alone = evaluate(test), evaluate(test, model=False)
-    assert with_model.right - alone.right >= 25  # measured: 490 against 465
-    for status in (Status.DELIVERED, Status.RETURNED_TO_SENDER):
-        assert with_model.false[status] == alone.false[status]
+        assert precision is None or precision >= 0.84, (status, precision)
 
 
 @pytest.mark.xfail(strict=True, reason="3 of the 785 held-out descriptions are read as delivered (issue 12 asks for 0)")
