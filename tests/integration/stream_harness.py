@@ -32,7 +32,7 @@ from schemas.inputs import DISPUTES_TOPIC, RAW_TOPIC, SHIPMENTS_TOPIC
 from schemas.outputs import DEADLETTER_TOPIC, ETA_TOPIC, OUTPUT_MODELS, SELLER_METRICS_TOPIC
 from streams.kafka import client_options, log_end_offsets
 from streams.rules.settings import RuleSettings
-from tests.integration.conftest import REPO
+from tests.integration.conftest import FAST_JOIN, REPO
 from workers.embedded import free_port, start_child
 from workers.kafka import make_producer
 from workers.replay import replay
@@ -50,8 +50,6 @@ STREAM_INPUTS = (RAW_TOPIC, SHIPMENTS_TOPIC, SHIPMENT_COMMANDS_TOPIC, DISPUTES_T
 DECISION_TOPICS = tuple(
     model.topic for model in OUTPUT_MODELS if model.topic not in (DEADLETTER_TOPIC, SELLER_METRICS_TOPIC, ETA_TOPIC)
 )
-#: The dev stack's fast group join (`workers.bench.stream.bench_settings`): works on Tansu.
-FAST_JOIN = {"session_timeout_s": 2.0, "heartbeat_interval_s": 0.5, "rebalance_timeout_s": 2.0}
 #: The watchdog samples every quarter of this: often enough for a test to read its verdicts.
 STALL_AFTER_S = 20.0
 
@@ -201,7 +199,8 @@ class Worker:
 
 @contextlib.contextmanager
 def running(*workers: Worker) -> Iterator[None]:
-    """Stop every worker however the block ends; print their logs' tails if it failed."""
+    """Kill every worker still running however the block ends (the test has read what it wanted: a
+    clean shutdown would only take time); print their logs' tails if it failed."""
     try:
         yield
     except BaseException:
@@ -211,7 +210,9 @@ def running(*workers: Worker) -> Iterator[None]:
         raise
     finally:
         for worker in workers:
-            worker.stop()
+            if worker.alive:
+                worker.process.kill()
+                worker.process.wait()
 
 
 def assert_no_problems(problems: list[str], *workers: Worker) -> None:
@@ -270,7 +271,12 @@ class GroupProbe:
         # markers, which a consumer never reads, so its committed offset stays below the high watermark
         # for good: `transactional` counts a partition as caught up when nothing committed follows.
         self.reader = (
-            AIOKafkaConsumer(**client_options(kafka), enable_auto_commit=False, isolation_level="read_committed")
+            AIOKafkaConsumer(
+                **client_options(kafka),
+                enable_auto_commit=False,
+                isolation_level="read_committed",
+                fetch_max_wait_ms=50,
+            )
             if transactional
             else None
         )
@@ -308,14 +314,18 @@ class GroupProbe:
         """`ends` with the end of each partition behind only by control records (nothing a
         `read_committed` consumer reads from the committed offset to the high watermark) set to the
         committed offset. A partition with an open transaction stays behind (its last stable offset
-        is below the high watermark: the reader never gets there)."""
+        is below the high watermark: the reader never gets there), without being read."""
         behind = [tp for tp, end in ends.items() if end > committed.get(tp, 0)]
         if not behind:
             return ends
-        self.reader.assign(behind)
-        for tp in behind:
+        stable = await self.reader.end_offsets(behind)  # read_committed: the last stable offsets
+        readable = [tp for tp in behind if stable[tp] >= ends[tp]]
+        if not readable:
+            return ends
+        self.reader.assign(readable)
+        for tp in readable:
             self.reader.seek(tp, committed.get(tp, 0))
-        undecided, ends = set(behind), dict(ends)
+        undecided, ends = set(readable), dict(ends)
         deadline = time.monotonic() + 2
         while undecided and time.monotonic() < deadline:
             fetched = await self.reader.getmany(*undecided, timeout_ms=100)
