@@ -108,15 +108,19 @@ class CatchUp:
 async def idle_without_lag(worker: Worker) -> list[str]:
     """Once caught up, the worker's own view of its input partitions: each reaches lag 0 (under
     exactly-once the stream's own transactions end its command partitions with markers that no
-    record follows, which its cursors must pass) and /healthz stays live past the stall threshold."""
-    deadline = asyncio.get_running_loop().time() + STALL_AFTER_S * 1.5
+    record follows, which its cursors must pass) and /healthz stays live once its watchdog has
+    judged every partition idle for the stall threshold."""
+    deadline = asyncio.get_running_loop().time() + STALL_AFTER_S * 2
     while True:
         views = await worker.partitions()
-        lagging = [f"{v['topic']}[{v['partition']}] lag {v['lag']}" for v in views if v["lag"]]
-        if asyncio.get_running_loop().time() > deadline:
+        judged_idle = bool(views) and all(v["idle_s"] >= STALL_AFTER_S for v in views)
+        if judged_idle or asyncio.get_running_loop().time() > deadline:
             break
-        await asyncio.sleep(1)
+        await asyncio.sleep(0.5)
+    lagging = [f"{v['topic']}[{v['partition']}] lag {v['lag']}" for v in views if v["lag"]]
     problems = [f"idle, the worker still sees lag: {', '.join(lagging)}"] if lagging else []
+    if not judged_idle:
+        problems.append(f"the watchdog did not judge every input partition idle for {STALL_AFTER_S} s")
     if not await worker.live():
         problems.append("idle, the worker's /healthz answers 503 (a partition it sees as stalled)")
     return problems
