@@ -18,6 +18,14 @@ from workers.settings import Settings, as_environment
 pytestmark = pytest.mark.brokers("tansu", "kafka")
 
 DAY_EVERY_S = 2.0  # the worker's clock runs one simulated day every two seconds
+#: R2 falls due this long (real time) after the registration: time for the worker to decide it and be
+#: stopped before.
+DUE_AFTER_S = 6.0
+
+
+def simulated(origin: datetime, moment: datetime) -> datetime:
+    """The worker's clock at the real `moment`: a day every `DAY_EVERY_S` from `origin`."""
+    return origin + (moment - origin) * (86_400 / DAY_EVERY_S)
 
 
 async def start_worker(settings: Settings, log_path) -> subprocess.Popen:
@@ -58,19 +66,20 @@ async def test_deadline_passed_while_down_fires_once_after_restart(broker_kind, 
         await ensure_topics(settings.kafka)
         bootstrap = settings.kafka.bootstrap_servers
         number, order_id = "LP000000014CN", "order-timer-1"
-        log_path = tmp_path / "worker.log"
 
-        worker = await start_worker(settings, log_path)
-        await produce(bootstrap, "orders.shipments.v1", number, registration(number, order_id, origin))
+        worker = await start_worker(settings, tmp_path / "worker-1.log")
+        due_at = datetime.now(UTC) + timedelta(seconds=DUE_AFTER_S)
+        seller_check_due = simulated(origin, due_at)
+        shipped_at = seller_check_due - timedelta(days=10)  # R2: never scanned 10 days after shipment
+        await produce(bootstrap, "orders.shipments.v1", number, registration(number, order_id, shipped_at))
         (linked,) = await read_records(bootstrap, "parcelwatch.order-commands.v1", order_id, timeout_s=20)
         assert linked == {"kind": "link", "order_id": order_id, "tracking_number": number}
-        seller_check_due = origin + timedelta(days=10)  # R2, never scanned
-        assert datetime.now(UTC) + timedelta(seconds=2) < origin + timedelta(seconds=10 * DAY_EVERY_S)
+        assert datetime.now(UTC) + timedelta(seconds=2) < due_at
         stop_worker(worker)
 
-        past_deadline = origin + timedelta(seconds=10 * DAY_EVERY_S + 1)
+        past_deadline = due_at + timedelta(seconds=1)
         await asyncio.sleep(max(0.0, (past_deadline - datetime.now(UTC)).total_seconds()))
-        worker = await start_worker(settings, log_path)
+        worker = await start_worker(settings, tmp_path / "worker-2.log")
         try:
             (flag,) = await read_records(bootstrap, "tracking.flags.v1", order_id, timeout_s=30)
             await asyncio.sleep(3)  # a second emission would have had time to land
