@@ -121,8 +121,12 @@ async def test_on_a_fast_clock_the_stream_emits_replays_scorecards_once_a_day(br
         worker = await start_worker(settings, tmp_path / "worker.log")
         try:
             await produce(settings.kafka.bootstrap_servers, "orders.shipments.v1", number, order)
-            await asyncio.sleep(8 * DAY_EVERY_S)
-            emitted = await read_all(settings.kafka.bootstrap_servers, SELLER_METRICS_TOPIC, seller_id)
+            # six simulated midnights: a day more than the checks below need
+            deadline = asyncio.get_running_loop().time() + 12 * DAY_EVERY_S
+            emitted = []
+            while len(emitted) < 6 and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.5)
+                emitted = await read_all(settings.kafka.bootstrap_servers, SELLER_METRICS_TOPIC, seller_id)
         finally:
             stop_worker(worker)
     history = [{"at": origin.isoformat(), "topic": "orders.shipments.v1", "key": number, "value": order}]
