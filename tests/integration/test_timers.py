@@ -1,4 +1,6 @@
-"""A deadline that passes while the stream worker is down still fires exactly once after it restarts."""
+"""A deadline that passes while the stream worker is down still fires exactly once after it restarts,
+from the wake-ups the restarted worker rebuilds from its tables: the registration is committed before
+the stop, so it is not read again."""
 
 import asyncio
 import os
@@ -7,7 +9,11 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
+from schemas.inputs import SHIPMENTS_TOPIC
+from streams.kafka import client_options, log_end_offsets
 from tests.integration.conftest import REPO, embedded_broker
 from tests.integration.kafka_helpers import produce, read_all, read_records, wait_for_log_line
 from tests.integration.test_pipeline import registration
@@ -18,9 +24,9 @@ from workers.settings import Settings, as_environment
 pytestmark = pytest.mark.brokers("tansu", "kafka")
 
 DAY_EVERY_S = 2.0  # the worker's clock runs one simulated day every two seconds
-#: R2 falls due this long (real time) after the registration: time for the worker to decide it and be
-#: stopped before.
-DUE_AFTER_S = 6.0
+#: R2 falls due this long (real time) after the registration: time for the worker to decide it, commit
+#: it (every 2.8 s) and be stopped before.
+DUE_AFTER_S = 9.0
 
 
 def simulated(origin: datetime, moment: datetime) -> datetime:
@@ -39,6 +45,29 @@ async def start_worker(settings: Settings, log_path) -> subprocess.Popen:
         )
     await wait_for_log_line(log_path, "[^Worker]: Ready", process, timeout_s=60)
     return process
+
+
+async def wait_committed(settings: Settings, topic: str, timeout_s: float = 20) -> None:
+    """Until the stream's group has committed every record on `topic`: a restarted worker reads none
+    of them again, so what it schedules comes from its tables alone."""
+    partitions = [TopicPartition(topic, p) for p in range(settings.kafka.partitions)]
+    consumer = AIOKafkaConsumer(**client_options(settings.kafka), enable_auto_commit=False)
+    admin = AIOKafkaAdminClient(**client_options(settings.kafka))
+    await consumer.start()
+    await admin.start()
+    try:
+        ends = await log_end_offsets(consumer, partitions)
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while True:
+            offsets = await admin.list_consumer_group_offsets(settings.stream.app_id, partitions=partitions)
+            committed = {tp: meta.offset for tp, meta in offsets.items()}
+            if all(committed.get(tp, -1) >= end for tp, end in ends.items() if end):
+                return
+            assert asyncio.get_running_loop().time() < deadline, f"not committed: {committed} of {ends}"
+            await asyncio.sleep(0.2)
+    finally:
+        await consumer.stop()
+        await admin.close()
 
 
 def stop_worker(process: subprocess.Popen) -> None:
@@ -74,6 +103,7 @@ async def test_deadline_passed_while_down_fires_once_after_restart(broker_kind, 
         await produce(bootstrap, "orders.shipments.v1", number, registration(number, order_id, shipped_at))
         (linked,) = await read_records(bootstrap, "parcelwatch.order-commands.v1", order_id, timeout_s=20)
         assert linked == {"kind": "link", "order_id": order_id, "tracking_number": number}
+        await wait_committed(settings, SHIPMENTS_TOPIC)
         assert datetime.now(UTC) + timedelta(seconds=2) < due_at
         stop_worker(worker)
 
