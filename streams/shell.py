@@ -336,12 +336,13 @@ class BatchShell:
             last[slot] = (group[0].table, max(offset, last.get(slot, (None, -1))[1]))
         for (_, tp), (table, offset) in last.items():
             faust_shell.persist_offset(table, tp, offset, on_commit=in_transaction)
-        for write, error in refused:
+        if refused:
             # the batch is read again from the states before it (`run`): counts merged into a state
             # (a seller's day, a lane's histogram) must not be merged twice
             for earlier, (value, encoded) in zip(writes, before, strict=True):
                 faust_shell.set_current_event(earlier.event)
                 faust_shell.store_put(earlier.table, earlier.key, value, encoded)
+            write, error = refused[0]
             raise RuntimeError(f"the changelog of {write.table.name} refused {write.key!r}: {describe(error)}")
 
     @staticmethod
